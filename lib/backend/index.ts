@@ -1,0 +1,2 @@
+import * as tf from "@tensorflow/tfjs";
+export function hello(): string { return "hi " + tf.version.tfjs; }
