@@ -1,2 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
-export function hello(): string { return "hi " + tf.version.tfjs; }
+export { BACKEND_NAMES, BackendError, defaultCandidates, selectBackend } from "./select";
+export type { BackendAttempt, BackendCandidate, BackendChoice, BackendName } from "./select";
+export { environmentReport, formatEnvironment } from "./environment";
+export type { EnvironmentReport } from "./environment";

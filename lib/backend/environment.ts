@@ -1,0 +1,63 @@
+// What a result was computed on: backend, versions, machine. Printed by `qkv env` and the overview
+// notebook, and meant to be stored beside cached results so numbers can be traced to a machine.
+import * as os from "os";
+import * as tf from "@tensorflow/tfjs";
+import { BackendChoice } from "./select";
+
+export interface EnvironmentReport {
+  backend: string;
+  tfBackend: string;
+  backendReason: string;
+  wasmSimd: boolean | null;
+  versions: Record<string, string>;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  platform: string;
+}
+
+export async function environmentReport(choice: BackendChoice): Promise<EnvironmentReport> {
+  const cpus = os.cpus();
+  return {
+    backend: choice.name,
+    tfBackend: choice.tfBackend,
+    backendReason: choice.reason,
+    wasmSimd: choice.name === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null,
+    versions: {
+      node: process.versions.node,
+      "@tensorflow/tfjs": tf.version.tfjs,
+      tslab: packageVersion("tslab"),
+      "plotly.js": packageVersion("plotly.js-dist-min"),
+      mathjs: packageVersion("mathjs"),
+      "danfojs-node": packageVersion("danfojs-node"),
+      "playwright-core": packageVersion("playwright-core"),
+    },
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "not installed";
+  }
+}
+
+/** The report as aligned `key  value` lines. */
+export function formatEnvironment(report: EnvironmentReport): string {
+  const rows: [string, string][] = [
+    ["backend", `${report.backend} (tfjs "${report.tfBackend}")`],
+    ["why", report.backendReason],
+    ...(report.wasmSimd === null ? [] : [["wasm SIMD", String(report.wasmSimd)] as [string, string]]),
+    ["cpus", `${report.cpus} × ${report.cpuModel}`],
+    ["memory", `${report.memoryGiB} GiB`],
+    ["platform", report.platform],
+    ...Object.entries(report.versions),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}

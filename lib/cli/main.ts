@@ -1,0 +1,54 @@
+// The `qkv` command (bin/qkv runs this file through tsx). One module per subcommand, each exporting
+// `usage` and `run(argv) → exit code`; modules load lazily so `qkv kernel` does not pay for tfjs.
+import { UsageError } from "./args";
+
+interface CommandModule {
+  usage: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> = {
+  reproduce: { summary: "execute the notebooks (all, or the named ones) and export their figures", load: () => require("./reproduce") },
+  env: { summary: "report the tfjs backend chosen (and why), versions and the machine", load: () => require("./env") },
+  kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    "qkv — reproduce and extend 'Theoretical Insights into Fine-Tuning Attention Mechanism' (Yao et al., IJCAI 2025)",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "`qkv COMMAND --help` shows a command's usage. Environment: QKV_PROFILE, QKV_BACKEND, QKV_CHROMIUM, QKV_DEBUG=1 (stack traces).",
+  ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    console.log(help());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}\n\n${help()}`);
+  const module = command.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`usage: ${module.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  return module.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Errors carry messages written for people; the stack is for developers (QKV_DEBUG=1).
+    const e = err instanceof Error ? err : new Error(String(err));
+    console.error(process.env.QKV_DEBUG ? e.stack : `qkv: ${e.message}`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,51 @@
+// The project's own tslab kernelspec, kept inside the checkout (.jupyter/) so setup touches no global
+// Jupyter state. Jupyter finds it through JUPYTER_PATH; the kernel starts through bin/tslab-kernel,
+// which runs tslab from the repository root so notebooks can import "./lib/index".
+import * as fs from "fs";
+import * as path from "path";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+export const KERNEL_NAME = "qkv-tslab";
+export const JUPYTER_DIR = path.join(REPO_ROOT, ".jupyter");
+const KERNEL_LAUNCHER = path.join(REPO_ROOT, "bin", "tslab-kernel");
+const KERNEL_JSON = path.join(JUPYTER_DIR, "kernels", KERNEL_NAME, "kernel.json");
+
+export function kernelSpec(): object {
+  return {
+    argv: [KERNEL_LAUNCHER, "{connection_file}"],
+    display_name: "TypeScript (qkv-lab)",
+    language: "typescript",
+  };
+}
+
+/** Writes the kernelspec if it is missing or stale (e.g. the checkout moved). Idempotent. */
+export function installKernelSpec(): "written" | "unchanged" {
+  const text = JSON.stringify(kernelSpec(), null, 2) + "\n";
+  if (fs.existsSync(KERNEL_JSON) && fs.readFileSync(KERNEL_JSON, "utf8") === text) return "unchanged";
+  fs.mkdirSync(path.dirname(KERNEL_JSON), { recursive: true });
+  const tmp = `${KERNEL_JSON}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, KERNEL_JSON);
+  return "written";
+}
+
+/** What is wrong with the kernel installation, as instructions; empty when it is ready. */
+export function kernelProblems(): string[] {
+  const problems: string[] = [];
+  const expected = JSON.stringify(kernelSpec(), null, 2) + "\n";
+  if (!fs.existsSync(KERNEL_JSON)) {
+    problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered (${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
+  } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== expected) {
+    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} points at another checkout: run \`npm run setup\``);
+  }
+  if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab"))) {
+    problems.push("tslab is not installed in node_modules: run `npm run setup`");
+  }
+  return problems;
+}
+
+/** The environment a Jupyter process needs to see the project's kernel. */
+export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const inherited = base.JUPYTER_PATH ? [base.JUPYTER_PATH] : [];
+  return { ...base, JUPYTER_PATH: [JUPYTER_DIR, ...inherited].join(path.delimiter) };
+}

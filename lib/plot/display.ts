@@ -1,0 +1,98 @@
+// Showing a figure in the notebook. One output carries several MIME types and each frontend draws the
+// richest it can: JupyterLab with the plotly extension and VS Code use the plotly JSON; the classic
+// notebook and nbconvert's HTML run the text/html script (interactive when plotly.js is loaded, the PNG
+// otherwise); GitHub and plain viewers show the PNG; consoles print the text.
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import { describeFigure, Figure, figureSize, Layout, Trace } from "./figure";
+import { emitDisplay, escapeHtml, inKernel, MimeBundle } from "./jupyter";
+import { ChromiumNotFoundError, PLOTLY_PATH, renderPng } from "./render";
+
+export type FigureBundle = {
+  "application/vnd.plotly.v1+json": { data: Trace[]; layout: Layout };
+  "text/html": string;
+  /** base64; absent when no PNG could be rendered. */
+  "image/png"?: string;
+  "text/plain": string;
+};
+
+/** The display bundle of a figure, with `png` (a rendered PNG) as the static fallback if given. */
+export function displayBundle(fig: Figure, png?: Buffer): FigureBundle {
+  const { width, height } = figureSize(fig);
+  const text = describeFigure(fig);
+  const id = `qkv-figure-${randomBytes(6).toString("hex")}`;
+  const fallback = png
+    ? `<img src="data:image/png;base64,${png.toString("base64")}" width="${width}" height="${height}" ` +
+      `alt="${escapeHtml(text)}" style="max-width:100%;height:auto">`
+    : `<pre>${escapeHtml(text)}</pre>`;
+  // JSON inside <script>: escaping "<" keeps a "</script>" in a title from ending the script early.
+  const json = JSON.stringify({ data: fig.data, layout: fig.layout }).replace(/</g, "\\u003c");
+  const html =
+    `<div id="${id}" style="width:${width}px;max-width:100%">${fallback}</div>\n` +
+    `<script type="text/javascript">\n(function () {\n` +
+    `  var el = document.getElementById("${id}");\n` +
+    `  if (!el || !window.Plotly) return;\n` +
+    `  var fig = ${json};\n` +
+    `  el.innerHTML = "";\n` +
+    `  window.Plotly.newPlot(el, fig.data, fig.layout, { displaylogo: false });\n` +
+    `})();\n</script>`;
+  return {
+    "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
+    "text/html": html,
+    ...(png ? { "image/png": png.toString("base64") } : {}),
+    "text/plain": text,
+  };
+}
+
+let plotlyInlined = false;
+let warnedNoChromium = false;
+
+/**
+ * Shows a figure in the running tslab kernel: `await show(fig)`. Returns nothing there (a returned
+ * bundle would be printed again as the cell's value). Outside a kernel it prints the one-line
+ * description and returns the bundle, without rendering a PNG.
+ */
+export async function show(fig: Figure): Promise<FigureBundle | undefined> {
+  if (!inKernel()) {
+    const bundle = displayBundle(fig);
+    console.log(bundle["text/plain"]);
+    return bundle;
+  }
+  const png = await pngOrWarn(fig);
+  if (!plotlyInlined) {
+    emitDisplay(plotlyLoader());
+    plotlyInlined = true;
+  }
+  emitDisplay(displayBundle(fig, png), { metadata: png ? { "image/png": figureSize(fig) } : {} });
+  return undefined;
+}
+
+/** A 2× PNG (shown at 1× through the metadata), or none, with one warning, when there is no Chromium. */
+async function pngOrWarn(fig: Figure): Promise<Buffer | undefined> {
+  try {
+    return await renderPng(fig, { scale: 2 });
+  } catch (e) {
+    if (!(e instanceof ChromiumNotFoundError)) throw e;
+    if (!warnedNoChromium) {
+      process.stderr.write(`qkv-lab: figures are shown without their PNG fallback: ${e.message}\n`);
+      warnedNoChromium = true;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * plotly.js, inlined once per kernel (never a CDN: the notebook must work offline). The bundle is a UMD
+ * that calls `module.exports = ...` when a CommonJS `module` is in scope and otherwise sets
+ * window.Plotly; the wrapper's parameters hide any `define`/`module`/`exports` of the page (require.js
+ * in the classic notebook, Electron in VS Code), so the browser path is always taken.
+ */
+function plotlyLoader(): MimeBundle {
+  const source = fs.readFileSync(PLOTLY_PATH, "utf8").replace(/<\/script/gi, "<\\/script");
+  return {
+    "text/html":
+      '<script type="text/javascript">\nif (!window.Plotly) {\n(function (define, module, exports) {\n' +
+      `${source}\n}).call(window);\n}\n</script>`,
+    "text/plain": "(plotly.js loaded for the interactive figures below)",
+  };
+}

@@ -1,0 +1,18 @@
+// Plotting for the notebooks: figure builders (plain Plotly JSON), inline display in tslab, static export.
+export {
+  bars, describeFigure, figureSize, heatmap, lines,
+  DEFAULT_HEIGHT, DEFAULT_WIDTH, FONT_FAMILY, HEATMAP_COLORSCALE, HIGHLIGHT_COLOR, PALETTE,
+} from "./figure";
+export type {
+  BarSeries, BarsOptions, Colorscale, Figure, HeatmapCell, HeatmapOptions, Layout, LineSeries, LinesOptions, Trace,
+} from "./figure";
+export { displayBundle, show } from "./display";
+export type { FigureBundle } from "./display";
+export { figuresDir, exportFigure } from "./export";
+export type { ExportFormat, ExportOptions } from "./export";
+export { emitDisplay, inKernel } from "./jupyter";
+export type { EmitOptions, MimeBundle } from "./jupyter";
+export { progress } from "./progress";
+export type { Progress, ProgressOptions } from "./progress";
+export { CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPdf, renderPng, renderSvg, svgToPdf } from "./render";
+export type { PngOptions } from "./render";

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up qkv-lab on Debian with Node 20: Debian packages, npm dependencies, the project's tslab kernel.
+# Idempotent, and quick when nothing changed (each step checks before it acts).
+#   QKV_SKIP_APT=1   do not install Debian packages (other distributions; you install the equivalents)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$(date +%s)
+say() { echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+# 1. Node 20 or newer.
+command -v node >/dev/null || die "node is not installed: install Node.js 20 (e.g. Debian's nodejs or NodeSource)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || die "Node $(node --version) is too old: qkv-lab needs Node 20 or newer"
+
+# 2. Debian packages: Jupyter's nbconvert/nbclient/client run the notebooks; Chromium renders figures;
+#    Liberation Sans is the font the figures name.
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2)
+if [ "${QKV_SKIP_APT:-0}" != 1 ]; then
+  missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null || die "missing ${missing[*]} and this is not Debian: install the equivalents and rerun with QKV_SKIP_APT=1"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null || die "missing Debian packages ${missing[*]}: run \`apt-get install ${missing[*]}\` as root"
+      sudo=(sudo)
+    fi
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# 3. npm dependencies, exactly as locked; skipped when node_modules already matches the lock file.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.qkv-lock-sha256
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# 4. The project-local tslab kernelspec (.jupyter/, found through JUPYTER_PATH).
+bin/qkv kernel install | sed 's/^/setup: /'
+
+say "ready in $(( $(date +%s) - start )) s"
