@@ -51,11 +51,12 @@ export async function run(argv: string[]): Promise<number> {
     });
     if (liveLine) process.stderr.write("\r\x1b[K");
     const written = changedSince(figures, before);
-    rows.push({ name, seconds: result.seconds, figures: written.length, status: result.ok ? "ok" : "FAILED" });
+    const interrupted = result.failure?.kind === "interrupted";
+    rows.push({ name, seconds: result.seconds, figures: written.length, status: result.ok ? "ok" : interrupted ? "stopped" : "FAILED" });
     if (!result.ok) {
       console.error(`\n${formatFailure(result)}\n`);
       printSummary(rows);
-      return 1;
+      return interrupted ? 130 : 1;
     }
     const exported = written.length > 0 ? `, ${written.length} figure file(s): ${summarizeFigures(written)}` : "";
     console.log(`  ✓ ${name}  ${result.seconds.toFixed(1)} s${exported}`);

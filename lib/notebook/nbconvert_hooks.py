@@ -8,7 +8,8 @@ import sys
 import time
 
 MARKER = "[qkv-nb] "
-_started = {}
+_started = {}  # cell index -> monotonic start time
+_executed = [0]  # code cells run so far
 
 
 def _emit(event, **fields):
@@ -22,6 +23,9 @@ def _on_cell_execute(cell, cell_index, **_):
 
 
 def _on_cell_executed(cell, cell_index, execute_reply, **_):
+    # tslab sends no execution count; number the cells in run order so the notebook reads "In [3]:".
+    _executed[0] += 1
+    cell["execution_count"] = _executed[0]
     status = (execute_reply or {}).get("content", {}).get("status", "ok")
     seconds = time.monotonic() - _started.get(cell_index, time.monotonic())
     _emit("done", index=cell_index, status=status, seconds=round(seconds, 3))
