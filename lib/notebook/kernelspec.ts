@@ -15,6 +15,8 @@ export function kernelSpec(): object {
     argv: [KERNEL_LAUNCHER, "{connection_file}"],
     display_name: "TypeScript (qkv-lab)",
     language: "typescript",
+    // The node that ran setup: a Jupyter started from a shell without it on PATH (nvm) still finds it.
+    env: { QKV_NODE: process.execPath },
   };
 }
 
@@ -36,7 +38,7 @@ export function kernelProblems(): string[] {
   if (!fs.existsSync(KERNEL_JSON)) {
     problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered (${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
   } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== expected) {
-    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} points at another checkout: run \`npm run setup\``);
+    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written for another checkout or Node binary: run \`npm run setup\``);
   }
   if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab"))) {
     problems.push("tslab is not installed in node_modules: run `npm run setup`");
