@@ -14,6 +14,13 @@ import {
 import { chromiumProblem, figuresDir } from "../plot/index";
 import { UsageError, parseCommandArgs, positiveNumber } from "./args";
 
+interface SummaryRow {
+  name: string;
+  seconds: number;
+  figures: number;
+  status: string;
+}
+
 export const usage = "qkv reproduce [NOTEBOOK...] [--profile smoke|default|full] [--cell-timeout SECONDS]";
 
 export async function run(argv: string[]): Promise<number> {
@@ -37,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const figures = figuresDir();
   console.log(`qkv reproduce: ${notebooks.length} notebook(s), profile ${profile}, figures → ${path.relative(process.cwd(), figures) || "."}`);
-  const rows: { name: string; seconds: number; figures: number; status: string }[] = [];
+  const rows: SummaryRow[] = [];
   for (const notebook of notebooks) {
     const name = path.basename(notebook);
     const before = snapshot(figures);
@@ -95,7 +102,7 @@ function summarizeFigures(files: string[]): string {
   return [...byStem].map(([stem, exts]) => (exts.length > 1 ? `${stem}.{${exts.join(",")}}` : `${stem}.${exts[0]}`)).join(", ");
 }
 
-function printSummary(rows: { name: string; seconds: number; figures: number; status: string }[]): void {
+function printSummary(rows: SummaryRow[]): void {
   const width = Math.max(8, ...rows.map((r) => r.name.length));
   const total = rows.reduce((s, r) => s + r.seconds, 0);
   console.log(`\n  ${"notebook".padEnd(width)}  status   seconds  figure files`);

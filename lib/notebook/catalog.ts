@@ -2,7 +2,7 @@
 // an entry's status comes from the file being there, not from this list.
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT } from "./kernelspec";
+import { REPO_ROOT } from "../paths";
 
 export const NOTEBOOKS_DIR = path.join(REPO_ROOT, "notebooks");
 

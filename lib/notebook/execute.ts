@@ -6,7 +6,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { JUPYTER_DIR, KERNEL_NAME, REPO_ROOT, jupyterEnv, kernelProblems } from "./kernelspec";
+import { REPO_ROOT } from "../paths";
+import { JUPYTER_DIR, KERNEL_NAME, jupyterEnv, kernelProblems } from "./kernelspec";
 import { Profile } from "./profile";
 
 const HOOKS = path.join(__dirname, "nbconvert_hooks.py");

@@ -2,6 +2,7 @@ export { CATALOG, NOTEBOOKS_DIR, catalogStatus, listNotebooks, resolveNotebooks 
 export type { CatalogEntry } from "./catalog";
 export { executeNotebook, executionProblems, formatFailure, readNotebookCells } from "./execute";
 export type { CellRef, ExecuteOptions, NotebookFailure, NotebookRun } from "./execute";
-export { JUPYTER_DIR, KERNEL_NAME, REPO_ROOT, installKernelSpec, jupyterEnv, kernelProblems, kernelSpec } from "./kernelspec";
+export { REPO_ROOT } from "../paths";
+export { JUPYTER_DIR, KERNEL_NAME, installKernelSpec, jupyterEnv, kernelProblems, kernelSpec } from "./kernelspec";
 export { PROFILES, byProfile, currentProfile, parseProfile } from "./profile";
 export type { Profile } from "./profile";

@@ -3,8 +3,8 @@
 // which runs tslab from the repository root so notebooks can import "./lib/index".
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../paths";
 
-export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const KERNEL_NAME = "qkv-tslab";
 export const JUPYTER_DIR = path.join(REPO_ROOT, ".jupyter");
 const KERNEL_LAUNCHER = path.join(REPO_ROOT, "bin", "tslab-kernel");
@@ -20,9 +20,14 @@ export function kernelSpec(): object {
   };
 }
 
+/** kernel.json as written: comparing this text tells whether the installed spec is current. */
+function kernelSpecText(): string {
+  return JSON.stringify(kernelSpec(), null, 2) + "\n";
+}
+
 /** Writes the kernelspec if it is missing or stale (e.g. the checkout moved). Idempotent. */
 export function installKernelSpec(): "written" | "unchanged" {
-  const text = JSON.stringify(kernelSpec(), null, 2) + "\n";
+  const text = kernelSpecText();
   if (fs.existsSync(KERNEL_JSON) && fs.readFileSync(KERNEL_JSON, "utf8") === text) return "unchanged";
   fs.mkdirSync(path.dirname(KERNEL_JSON), { recursive: true });
   const tmp = `${KERNEL_JSON}.${process.pid}.tmp`;
@@ -34,10 +39,9 @@ export function installKernelSpec(): "written" | "unchanged" {
 /** What is wrong with the kernel installation, as instructions; empty when it is ready. */
 export function kernelProblems(): string[] {
   const problems: string[] = [];
-  const expected = JSON.stringify(kernelSpec(), null, 2) + "\n";
   if (!fs.existsSync(KERNEL_JSON)) {
     problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered (${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
-  } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== expected) {
+  } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== kernelSpecText()) {
     problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written for another checkout or Node binary: run \`npm run setup\``);
   }
   if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab"))) {

@@ -3,6 +3,7 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../paths";
 import { Figure, figureSize } from "./figure";
 import { renderPng, renderSvg, svgToPdf } from "./render";
 
@@ -20,7 +21,7 @@ export interface ExportOptions {
 const FORMATS: ExportFormat[] = ["png", "svg", "pdf"];
 
 export function figuresDir(): string {
-  return process.env.QKV_FIGURES_DIR || path.resolve(__dirname, "../..", "figures");
+  return process.env.QKV_FIGURES_DIR || path.join(REPO_ROOT, "figures");
 }
 
 /** Writes DIR/NAME.png, .svg and .pdf (or the formats asked for); returns the paths written. */
