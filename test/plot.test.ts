@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import {
   bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, displayBundle, exportFigure,
-  figuresDir, findChromium, heatmap, HIGHLIGHT_COLOR, inKernel, lines, progress, renderPng, show,
+  figuresDir, findChromium, heatmap, HIGHLIGHT_COLOR, inKernel, lines, mathBundle, progress, renderPng, show,
 } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";
 import { countColor, decodePng } from "./helpers/png";
@@ -186,6 +186,14 @@ describe("display", () => {
     } finally {
       console.log = log;
     }
+  });
+  test("a formula is MathML (drawn without MathJax) with its LaTeX and plain text; bad LaTeX is an error", () => {
+    const bundle = mathBundle("\\sqrt{\\frac{4R^2}{N}}", "sqrt(4R²/N)");
+    assert.ok(bundle["text/html"].includes('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'));
+    assert.ok(bundle["text/html"].includes("<msqrt>") && bundle["text/html"].includes("<mfrac>"));
+    assert.equal(bundle["text/latex"], "$$\\sqrt{\\frac{4R^2}{N}}$$");
+    assert.equal(bundle["text/plain"], "sqrt(4R²/N)");
+    assert.throws(() => mathBundle("\\frac{1}", "x"), /KaTeX parse error/);
   });
 });
 

@@ -96,3 +96,31 @@ function plotlyLoader(): MimeBundle {
     "text/plain": "(plotly.js loaded for the interactive figures below)",
   };
 }
+
+export type MathBundle = { "text/html": string; "text/latex": string; "text/plain": string };
+
+/**
+ * The display bundle of a formula. The HTML is MathML rendered by KaTeX at display time, which browsers draw
+ * natively: offline nbconvert HTML has no MathJax, and JupyterLab ranks text/html above text/latex anyway.
+ * A malformed formula is an error here, not red text in the notebook.
+ */
+export function mathBundle(latex: string, plain: string): MathBundle {
+  // Loaded lazily: only notebooks that show formulas pay for KaTeX.
+  const katex = require("katex") as typeof import("katex");
+  const mathml = katex.renderToString(latex, { output: "mathml", displayMode: true, throwOnError: true });
+  return { "text/html": mathml, "text/latex": `$$${latex}$$`, "text/plain": plain };
+}
+
+/**
+ * Shows a formula in the running kernel: `showMath("\\sqrt{2R^2 I / N}", "sqrt(2 R² I / N)")`. Outside a
+ * kernel it prints the plain text and returns the bundle.
+ */
+export function showMath(latex: string, plain: string): MathBundle | undefined {
+  const bundle = mathBundle(latex, plain);
+  if (!inKernel()) {
+    console.log(plain);
+    return bundle;
+  }
+  emitDisplay(bundle);
+  return undefined;
+}

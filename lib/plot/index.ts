@@ -6,8 +6,8 @@ export {
 export type {
   BarSeries, BarsOptions, Colorscale, Figure, HeatmapCell, HeatmapOptions, Layout, LineSeries, LinesOptions, Trace,
 } from "./figure";
-export { displayBundle, show } from "./display";
-export type { FigureBundle } from "./display";
+export { displayBundle, mathBundle, show, showMath } from "./display";
+export type { FigureBundle, MathBundle } from "./display";
 export { figuresDir, exportFigure } from "./export";
 export type { ExportFormat, ExportOptions } from "./export";
 export { emitDisplay, inKernel } from "./jupyter";

@@ -1,0 +1,63 @@
+// Trainable-parameter counting, as peft reports it. Two conventions matter for the paper's Table 2
+// (PAPER.md §5): peft 0.5 counted the classification head twice (the original and its modules_to_save
+// copy are both trainable tensors in the model), peft ≥ 0.15 counts it once.
+import { attentionShapes, ModelConfig } from "../models/config";
+import { backboneParameterCount, headParameterCount } from "../models/count";
+import { AdapterConfig } from "./config";
+
+export const COUNT_CONVENTIONS = ["peft-0.5", "peft-0.15"] as const;
+export type CountConvention = (typeof COUNT_CONVENTIONS)[number];
+
+export interface ParameterCount {
+  /** Adapter (or fully fine-tuned matrix) parameters. */
+  adapter: number;
+  /** Classification/regression head parameters, as counted by the convention. */
+  head: number;
+  trainable: number;
+  /** Every parameter of the fine-tuned model: backbone, head(s) and adapters. */
+  total: number;
+}
+
+export interface CountOptions {
+  labels: number;
+  convention?: CountConvention;
+  /** Adapted layers (default: all). */
+  layers?: readonly number[];
+}
+
+/** Trainable parameters of one adapted matrix of shape dIn×dOut. */
+export function adaptedMatrixParameters(adapter: AdapterConfig, dIn: number, dOut: number, hasBias: boolean): number {
+  switch (adapter.method) {
+    case "lora":
+      return adapter.r * (dIn + dOut);
+    case "dora": // plus one magnitude per output column
+      return adapter.r * (dIn + dOut) + dOut;
+    case "full":
+      return dIn * dOut + (hasBias ? dOut : 0);
+  }
+}
+
+export function countParameters(model: ModelConfig, adapter: AdapterConfig, options: CountOptions): ParameterCount {
+  const layers = options.layers ?? Array.from({ length: model.numLayers }, (_, i) => i);
+  for (const layer of layers) {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= model.numLayers) {
+      throw new RangeError(`layer ${layer} does not exist: the model has layers 0-${model.numLayers - 1}`);
+    }
+  }
+  if (!Number.isInteger(options.labels) || options.labels < 1) throw new RangeError(`labels must be a positive integer, got ${options.labels}`);
+  const shapes = attentionShapes(model);
+  const hasBias = model.architecture === "encoder"; // RoBERTa's projections have biases, Llama's do not
+  const perLayer = adapter.targetModules.reduce((sum, t) => sum + adaptedMatrixParameters(adapter, shapes[t].dIn, shapes[t].dOut, hasBias), 0);
+  const adapterParams = perLayer * new Set(layers).size;
+  const oneHead = headParameterCount(model, options.labels);
+  // Only peft-wrapped methods carry a modules_to_save copy; full fine-tuning is plain training.
+  const headCopies = adapter.method !== "full" && (options.convention ?? "peft-0.15") === "peft-0.5" ? 2 : 1;
+  const head = oneHead * headCopies;
+  return {
+    adapter: adapterParams,
+    head,
+    trainable: adapterParams + head,
+    // Full fine-tuning trains existing weights: they are not extra parameters.
+    total: backboneParameterCount(model) + head + (adapter.method === "full" ? 0 : adapterParams),
+  };
+}
