@@ -1,4 +1,10 @@
-// Models: configurations and presets (real-scale dimensions for counting and bounds; small ones for training).
+// Models: configurations and presets, the encoder and decoder forward passes, Hugging Face tensor names.
 export * from "./config";
 export * from "./count";
 export * from "./presets";
+export * from "./names";
+export * from "./model";
+export * from "./forward";
+export { modelLogits } from "./logits";
+export { encoderHidden, encoderLogits } from "./encoder";
+export { decoderHidden, decoderLogits } from "./decoder";

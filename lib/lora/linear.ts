@@ -1,0 +1,88 @@
+// The LoRA forward pass: a frozen linear layer y = x W0ᵀ + b plus a low-rank update, as in microsoft/LoRA's
+// loralib and peft. Weights keep torch's orientation ([out, in], the Hugging Face checkpoint layout), so
+// checkpoints load without transposes; the matmuls transpose for free.
+//
+//   LoRA:  y = x W0ᵀ + s · drop(x) Aᵀ Bᵀ + b                      (s = lora_alpha / r)
+//   DoRA:  y = (m / ‖W0 + s·B A‖) ⊙ (x W0ᵀ + s · drop(x) Aᵀ Bᵀ) + b   (norm per output row of [out, in])
+//
+// DoRA written this way never materialises the adapted weight for the product; only its row norms.
+import * as tf from "@tensorflow/tfjs";
+
+/** A linear layer's tensors; adapter factors present when it is adapted. */
+export interface LinearParts {
+  /** [out, in]; a tf.Variable when the matrix itself is fine-tuned. */
+  weight: tf.Tensor2D;
+  bias?: tf.Tensor1D;
+  /** lora_A.weight, [r, in]. */
+  loraA?: tf.Tensor2D;
+  /** lora_B.weight, [out, r]. */
+  loraB?: tf.Tensor2D;
+  /** DoRA's magnitude, [out]. */
+  magnitude?: tf.Tensor1D;
+}
+
+export interface AdapterOptions {
+  /** lora_alpha / r. */
+  scaling: number;
+  /** Dropout rate on the adapter's input; applied only when `seed` is given (training). */
+  dropout: number;
+  seed?: number;
+  /** DoRA: no gradient through the weight norm (peft's choice). */
+  detachNorm: boolean;
+}
+
+/** Identity forward, zero backward: tfjs has no stop_gradient op. */
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as (
+  x: tf.Tensor,
+) => tf.Tensor;
+
+/** y = linear(x) for x of shape [n, in]. */
+export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: AdapterOptions): tf.Tensor2D {
+  let y = tf.matMul(x, parts.weight, false, true);
+  if (parts.loraA && parts.loraB) {
+    if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
+    const input = options.seed !== undefined && options.dropout > 0 ? tf.dropout(x, options.dropout, undefined, options.seed) : x;
+    const update = tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true);
+    y = tf.add(y, tf.mul(update, options.scaling));
+    if (parts.magnitude) y = tf.mul(y, doraScale(parts, options));
+  }
+  return (parts.bias ? tf.add(y, parts.bias) : y) as tf.Tensor2D;
+}
+
+/** DoRA's per-output factor m / ‖W0 + s·B A‖ (row norms of the [out, in] adapted weight). */
+export function doraScale(parts: LinearParts, options: Pick<AdapterOptions, "scaling" | "detachNorm">): tf.Tensor1D {
+  if (!parts.loraA || !parts.loraB || !parts.magnitude) throw new Error("doraScale: not a DoRA layer");
+  const adapted = tf.add(parts.weight, tf.mul(tf.matMul(parts.loraB, parts.loraA), options.scaling));
+  let norm = tf.norm(adapted, "euclidean", 1) as tf.Tensor1D;
+  if (options.detachNorm) norm = stopGradient(norm) as tf.Tensor1D;
+  return tf.div(parts.magnitude, norm);
+}
+
+/** A weight with its adapter folded in; `rowScale` is DoRA's m/‖W0 + s·B A‖ at merge time. */
+export interface MergedWeight {
+  weight: tf.Tensor2D;
+  rowScale?: tf.Tensor1D;
+}
+
+/**
+ * The adapted layer as one plain weight (LoRA: W0 + s·B A; DoRA: rows scaled by m/‖W0 + s·B A‖), for
+ * inference without the adapter's extra matmuls (loralib's merge). `unmergeWeight` inverts it.
+ */
+export function mergeWeight(parts: LinearParts, scaling: number): MergedWeight {
+  return tf.tidy(() => {
+    if (!parts.loraA || !parts.loraB) throw new Error("mergeWeight: the layer has no adapter");
+    const adapted = tf.add(parts.weight, tf.mul(tf.matMul(parts.loraB, parts.loraA), scaling)) as tf.Tensor2D;
+    if (!parts.magnitude) return { weight: adapted };
+    const rowScale = doraScale(parts, { scaling, detachNorm: true });
+    return { weight: tf.mul(adapted, tf.expandDims(rowScale, 1)) as tf.Tensor2D, rowScale };
+  });
+}
+
+/** W0 back from a merged weight and the same adapter tensors (the norm of DoRA cannot be re-derived). */
+export function unmergeWeight(merged: MergedWeight, parts: Pick<LinearParts, "loraA" | "loraB">, scaling: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (!parts.loraA || !parts.loraB) throw new Error("unmergeWeight: the layer has no adapter");
+    const adapted = merged.rowScale ? tf.div(merged.weight, tf.expandDims(merged.rowScale, 1)) : merged.weight;
+    return tf.sub(adapted, tf.mul(tf.matMul(parts.loraB, parts.loraA), scaling)) as tf.Tensor2D;
+  });
+}

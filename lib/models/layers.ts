@@ -1,0 +1,70 @@
+// The building blocks both architectures share, each the textbook formula in a few tfjs ops.
+import * as tf from "@tensorflow/tfjs";
+import { AdapterOptions, applyLinear, LinearParts } from "../lora/linear";
+import { ForwardOptions } from "./forward";
+import { Model } from "./model";
+
+/** The tensors of the linear layer `name` (weight, bias, adapter factors) as they are in the model. */
+export function linearParts(model: Model, name: string): LinearParts {
+  const get = <T extends tf.Tensor>(suffix: string): T | undefined => model.tensors.get(`${name}.${suffix}`) as T | undefined;
+  const weight = get<tf.Tensor2D>("weight");
+  if (!weight) throw new Error(`the model has no linear layer ${JSON.stringify(name)}`);
+  return { weight, bias: get("bias"), loraA: get("lora_A.weight"), loraB: get("lora_B.weight"), magnitude: get("lora_magnitude_vector") };
+}
+
+/** Applies the linear layer `name` of the model, with its adapter if it has one (x: [n, in]). */
+export function linear(model: Model, name: string, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+  const parts = linearParts(model, name);
+  let adapter: AdapterOptions | undefined;
+  if (parts.loraA && model.adapter) {
+    const { loraAlpha, r, loraDropout, detachNorm } = model.adapter;
+    adapter = { scaling: loraAlpha / r, dropout: loraDropout, detachNorm, seed: options.seeds?.next() };
+  }
+  return applyLinear(x, parts, adapter);
+}
+
+export function dropout<T extends tf.Tensor>(x: T, rate: number, options: ForwardOptions): T {
+  return options.seeds && rate > 0 ? (tf.dropout(x, rate, undefined, options.seeds.next()) as T) : x;
+}
+
+/** LayerNorm over the last axis (biased variance, as torch). */
+export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias) as tf.Tensor2D;
+}
+
+/** RMSNorm (Llama): x / sqrt(mean(x²) + eps) · w. */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight) as tf.Tensor2D;
+}
+
+/** The exact (erf) GELU that RoBERTa uses. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** [B·T, heads·dh] → [B, heads, T, dh]. */
+export function splitHeads(x: tf.Tensor2D, B: number, T: number, heads: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [B, T, heads, -1]), [0, 2, 1, 3]);
+}
+
+/** [B, heads, T, dh] → [B·T, heads·dh]. */
+export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
+  const [B, H, T, dh] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B * T, H * dh]);
+}
+
+/**
+ * Scaled dot-product attention: softmax(q kᵀ / sqrt(dh) + bias) v, with `bias` additive (0 or a large
+ * negative number) and broadcast over heads. q is scaled before the product (T×dh numbers, not T×T).
+ */
+export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor, dropoutRate: number, options: ForwardOptions): tf.Tensor4D {
+  const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(q.shape[3])), k, false, true), bias);
+  return tf.matMul(dropout(tf.softmax(scores), dropoutRate, options), v) as tf.Tensor4D;
+}
+
+/** Additive attention bias that hides padded keys: [B, 1, 1, T]. */
+export function paddingBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
+  const [B, T] = attentionMask.shape;
+  return tf.reshape(tf.mul(tf.sub(1, attentionMask), -1e9), [B, 1, 1, T]);
+}

@@ -1,0 +1,72 @@
+// A model is its configuration plus a map of Hugging Face-named tensors. Frozen weights are plain tensors;
+// whatever is trained (adapter factors, the head, fully fine-tuned matrices) is a tf.Variable. Everything
+// else — saving, loading, learning-rate groups, counting — works on the names.
+import * as tf from "@tensorflow/tfjs";
+import type { AdapterConfig } from "../lora/config";
+import { ConfigError, ModelConfig, validateConfig } from "./config";
+import { tensorShapes } from "./names";
+
+export interface Model {
+  config: ModelConfig;
+  /** Outputs of the head: classes, or 1 for regression (STS-B). */
+  labels: number;
+  tensors: Map<string, tf.Tensor>;
+  /** Set once an adapter (or full fine-tuning) is attached. */
+  adapter?: AdapterConfig;
+}
+
+/** HF's initializer_range for both RoBERTa and Llama. */
+const INIT_STD = 0.02;
+
+/**
+ * A randomly initialised model as transformers initialises one: linear and embedding weights N(0, 0.02²),
+ * biases 0, norms 1 (and 0), the padding row of the embeddings 0. Same seed, same weights.
+ */
+export function createModel(config: ModelConfig, options: { labels: number; seed: number }): Model {
+  validateConfig(config);
+  if (!Number.isInteger(options.labels) || options.labels < 1) throw new ConfigError(`labels must be a positive integer, got ${options.labels}`);
+  const tensors = new Map<string, tf.Tensor>();
+  let index = 0;
+  for (const [name, shape] of tensorShapes(config, options.labels)) {
+    const seed = options.seed * 100003 + index++;
+    tensors.set(name, tf.tidy(() => initialTensor(name, shape, seed, config)));
+  }
+  return { config, labels: options.labels, tensors };
+}
+
+function initialTensor(name: string, shape: number[], seed: number, config: ModelConfig): tf.Tensor {
+  const isNorm = /LayerNorm|layernorm|norm\.weight$/.test(name);
+  if (isNorm) return name.endsWith(".bias") ? tf.zeros(shape) : tf.ones(shape);
+  if (name.endsWith(".bias")) return tf.zeros(shape);
+  const weight = tf.randomNormal(shape, 0, INIT_STD, "float32", seed);
+  if (/word_embeddings|embed_tokens/.test(name) && config.padTokenId < shape[0]) {
+    const keep = tf.oneHot(config.padTokenId, shape[0], 0, 1).reshape([shape[0], 1]);
+    return tf.mul(weight, keep);
+  }
+  return weight;
+}
+
+/** The tensor called `name`, or an error that names it. */
+export function tensor(model: Model, name: string): tf.Tensor {
+  const t = model.tensors.get(name);
+  if (!t) throw new Error(`the model has no tensor ${JSON.stringify(name)}`);
+  return t;
+}
+
+/** The trained tensors, name → variable, in a stable order. */
+export function trainableVariables(model: Model): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  for (const [name, t] of model.tensors) if (t instanceof tf.Variable && t.trainable) out.set(name, t);
+  return out;
+}
+
+export function parameterCount(tensors: Iterable<tf.Tensor>): number {
+  let n = 0;
+  for (const t of tensors) n += t.size;
+  return n;
+}
+
+export function disposeModel(model: Model): void {
+  for (const t of model.tensors.values()) t.dispose();
+  model.tensors.clear();
+}

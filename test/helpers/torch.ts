@@ -1,0 +1,56 @@
+// Runs the independent PyTorch reference (test/reference/torch_models.py) on a model's exact weights.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { Model } from "../../lib/models/model";
+
+export const PYTHON = "/usr/bin/python3";
+
+/** Why PyTorch cannot be used here, or "" when it can. */
+export function torchProblem(): string {
+  const r = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+  return r.status === 0 ? "" : `PyTorch is not importable by ${PYTHON} (Debian: apt-get install python3-torch): ${r.stderr.trim().split("\n").pop()}`;
+}
+
+export interface TorchResult {
+  loss: number;
+  logits: number[];
+  grads: Record<string, number[]>;
+}
+
+export function torchReference(model: Model, rows: number[][], targets: number[], trainable: string[]): TorchResult {
+  const T = Math.max(...rows.map((r) => r.length));
+  const pad = model.config.padTokenId;
+  const tensors: Record<string, { shape: number[]; data: number[] }> = {};
+  for (const [name, t] of model.tensors) tensors[name] = { shape: t.shape, data: Array.from(t.dataSync()) };
+  const input = JSON.stringify({
+    config: model.config,
+    adapter: model.adapter,
+    labels: model.labels,
+    tensors,
+    trainable,
+    input_ids: rows.map((r) => [...r, ...Array(T - r.length).fill(pad)]),
+    attention_mask: rows.map((r) => [...r.map(() => 1), ...Array(T - r.length).fill(0)]),
+    targets,
+  });
+  const script = path.join(__dirname, "..", "reference", "torch_models.py");
+  const r = spawnSync(PYTHON, [script], { input, encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as TorchResult;
+}
+
+/** ‖a − b‖ / ‖b‖ (norm-wise, so tiny entries do not dominate). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+}
+
+export function values(t: tf.Tensor): number[] {
+  return Array.from(t.dataSync());
+}

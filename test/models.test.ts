@@ -1,0 +1,94 @@
+// The encoder and decoder, forward and backward, against an independent PyTorch implementation in float64
+// (test/reference/torch_models.py) on the same weights, for LoRA, DoRA and full fine-tuning.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../lib/backend/index";
+import { attachAdapter } from "../lib/lora/attach";
+import { createModel, disposeBatch, makeBatch, Model, modelLogits, preset, tensorShapes, trainableVariables } from "../lib/models/index";
+import { backboneParameterCount, headParameterCount } from "../lib/models/count";
+import { taskLoss } from "../lib/train/loss";
+import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
+
+const skipTorch = torchProblem();
+
+before(async () => {
+  await selectBackend();
+});
+
+/** Gives every adapter factor non-zero values so that every gradient path carries signal. */
+function perturbAdapters(model: Model, seed: number): void {
+  let i = 0;
+  for (const [name, v] of trainableVariables(model)) {
+    if (name.endsWith("lora_B.weight") || name.endsWith("lora_magnitude_vector")) {
+      v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed + i++))));
+    }
+  }
+}
+
+function lossAndGrads(model: Model, rows: number[][], targets: number[]) {
+  const batch = makeBatch(rows, model.config.padTokenId);
+  const y = tf.tensor1d(targets, model.labels === 1 ? "float32" : "int32");
+  const vars = trainableVariables(model);
+  const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), y), [...vars.values()]);
+  const logits = modelLogits(model, batch);
+  const out = { loss: value.dataSync()[0], logits: values(logits), grads: new Map([...vars.keys()].map((n) => [n, values(grads[vars.get(n)!.name])])) };
+  tf.dispose([value, logits, y, ...Object.values(grads)]);
+  disposeBatch(batch);
+  return out;
+}
+
+const ROWS = [[0, 5, 9, 12, 7, 2], [0, 33, 4, 2], [0, 17, 60, 21, 40, 11, 2]];
+
+const CASES: { model: "encoder-tiny" | "decoder-tiny"; method: "lora" | "dora" | "full"; targets: string[]; detachNorm?: boolean; labels: number }[] = [
+  { model: "encoder-tiny", method: "lora", targets: ["query", "key", "value", "output"], labels: 3 },
+  { model: "encoder-tiny", method: "dora", targets: ["query", "value"], labels: 2, detachNorm: false },
+  { model: "encoder-tiny", method: "dora", targets: ["key"], labels: 2, detachNorm: true },
+  { model: "encoder-tiny", method: "full", targets: ["query", "value"], labels: 1 },
+  { model: "decoder-tiny", method: "lora", targets: ["query", "key", "value", "output"], labels: 3 },
+  { model: "decoder-tiny", method: "dora", targets: ["query", "value"], labels: 2, detachNorm: false },
+];
+
+describe("models against PyTorch (float64 reference, 1e-4 relative)", { skip: skipTorch || false }, () => {
+  for (const c of CASES) {
+    test(`${c.model} ${c.method} on ${c.targets.join("+")}${c.detachNorm === undefined ? "" : `, detachNorm ${c.detachNorm}`}, ${c.labels} label(s)`, () => {
+      const model = createModel(preset(c.model), { labels: c.labels, seed: 3 });
+      attachAdapter(model, { method: c.method, r: 4, loraAlpha: 8, targetModules: c.targets, detachNorm: c.detachNorm ?? true }, 5);
+      perturbAdapters(model, 11);
+      const targets = c.labels === 1 ? [0.3, -1.2, 2.0] : [0, c.labels - 1, 1];
+      const ours = lossAndGrads(model, ROWS, targets);
+      const ref = torchReference(model, ROWS, targets, [...trainableVariables(model).keys()]);
+      assert.ok(Math.abs(ours.loss - ref.loss) / Math.abs(ref.loss) < 1e-4, `loss ${ours.loss} vs ${ref.loss}`);
+      assert.ok(relativeError(ours.logits, ref.logits) < 1e-4, `logits ${ours.logits} vs ${ref.logits}`);
+      for (const [name, g] of ours.grads) {
+        const err = relativeError(g, ref.grads[name]);
+        assert.ok(err < 1e-4, `gradient of ${name}: relative error ${err.toExponential(2)}`);
+      }
+      for (const t of model.tensors.values()) t.dispose();
+    });
+  }
+});
+
+describe("model structure", () => {
+  test("instantiated tensors add up to the counted backbone and head", () => {
+    for (const name of ["encoder-tiny", "decoder-tiny"] as const) {
+      const config = preset(name);
+      let total = 0;
+      for (const shape of tensorShapes(config, 3).values()) total += shape.reduce((a, b) => a * b, 1);
+      assert.equal(total, backboneParameterCount(config) + headParameterCount(config, 3), name);
+    }
+  });
+
+  test("an attached adapter leaves the function unchanged (B = 0) and its trainables match the count", () => {
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
+    const batch = makeBatch(ROWS, 1);
+    const before = values(modelLogits(model, batch));
+    attachAdapter(model, { method: "dora", r: 2, targetModules: ["query", "value"] }, 2);
+    const after = values(modelLogits(model, batch));
+    assert.ok(relativeError(after, before) < 1e-6);
+    const d = 16;
+    const expected = 2 * 2 * (2 * (d + d) + d) + headParameterCount(model.config, 2);
+    assert.equal([...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0), expected);
+    disposeBatch(batch);
+  });
+});

@@ -1,0 +1,102 @@
+"""Independent PyTorch reference for the encoder and decoder forward/backward (test/models.test.ts).
+
+Written from transformers' RobertaForSequenceClassification and LlamaForSequenceClassification and peft's
+LoRA/DoRA layers, in float64. Reads a JSON case on stdin: {"config", "adapter", "labels", "tensors":
+{name: {"shape", "data"}}, "trainable": [names], "input_ids", "attention_mask", "targets"}; writes
+{"loss", "logits", "grads": {name: flat list}} on stdout.
+"""
+import json
+import math
+import sys
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def main():
+    case = json.load(sys.stdin)
+    cfg, ad = case["config"], case.get("adapter")
+    p = {n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]).requires_grad_(n in case["trainable"]) for n, t in case["tensors"].items()}
+    ids = torch.tensor(case["input_ids"])
+    mask = torch.tensor(case["attention_mask"], dtype=torch.float64)
+    B, T = ids.shape
+
+    def linear(x, name):
+        y = x @ p[name + ".weight"].T
+        if ad and name + ".lora_A.weight" in p:
+            a, b = p[name + ".lora_A.weight"], p[name + ".lora_B.weight"]
+            s = ad["loraAlpha"] / ad["r"]
+            y = y + s * (x @ a.T @ b.T)
+            if name + ".lora_magnitude_vector" in p:
+                w = p[name + ".weight"] + s * (b @ a)
+                norm = w.norm(dim=1)
+                if ad["detachNorm"]:
+                    norm = norm.detach()
+                y = y * (p[name + ".lora_magnitude_vector"] / norm)
+        if name + ".bias" in p:
+            y = y + p[name + ".bias"]
+        return y
+
+    def attend(q, k, v, bias):
+        dh = q.shape[-1]
+        w = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + bias, dim=-1)
+        return w @ v
+
+    def heads(x, h):
+        return x.reshape(B, T, h, -1).transpose(1, 2)
+
+    def merge(x):
+        return x.transpose(1, 2).reshape(B, T, -1)
+
+    if cfg["architecture"] == "encoder":
+        ln = lambda x, n: torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
+        pos = torch.cumsum(mask.long(), 1) * mask.long() + cfg["padTokenId"]
+        x = p["roberta.embeddings.word_embeddings.weight"][ids] + p["roberta.embeddings.position_embeddings.weight"][pos]
+        x = ln(x + p["roberta.embeddings.token_type_embeddings.weight"][0], "roberta.embeddings.LayerNorm")
+        bias = ((1 - mask) * -1e9)[:, None, None, :]
+        for i in range(cfg["numLayers"]):
+            L = f"roberta.encoder.layer.{i}"
+            H = cfg["numHeads"]
+            q, k, v = (heads(linear(x, f"{L}.attention.self.{m}"), H) for m in ("query", "key", "value"))
+            a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
+            f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
+            x = ln(f + a, f"{L}.output.LayerNorm")
+        logits = linear(torch.tanh(linear(x[:, 0], "classifier.dense")), "classifier.out_proj")
+    else:
+        rms = lambda x, n: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + cfg["rmsNormEps"]) * p[n + ".weight"]
+        H, Hkv = cfg["numHeads"], cfg["numKvHeads"]
+        dh = cfg["hiddenSize"] // H
+        inv = 1.0 / (cfg["ropeTheta"] ** (torch.arange(0, dh, 2, dtype=torch.float64) / dh))
+        freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
+        emb = torch.cat([freqs, freqs], -1)
+        cos, sin = emb.cos(), emb.sin()
+        rot = lambda x: torch.cat([-x[..., dh // 2:], x[..., : dh // 2]], -1)
+        rope = lambda x: x * cos + rot(x) * sin
+        causal = torch.triu(torch.full((T, T), -1e9), 1)
+        bias = causal[None, None] + ((1 - mask) * -1e9)[:, None, None, :]
+        x = p["model.embed_tokens.weight"][ids]
+        for i in range(cfg["numLayers"]):
+            L = f"model.layers.{i}"
+            h = rms(x, f"{L}.input_layernorm")
+            q = rope(heads(linear(h, f"{L}.self_attn.q_proj"), H))
+            k = rope(heads(linear(h, f"{L}.self_attn.k_proj"), Hkv)).repeat_interleave(H // Hkv, dim=1)
+            v = heads(linear(h, f"{L}.self_attn.v_proj"), Hkv).repeat_interleave(H // Hkv, dim=1)
+            x = x + linear(merge(attend(q, k, v, bias)), f"{L}.self_attn.o_proj")
+            g = rms(x, f"{L}.post_attention_layernorm")
+            x = x + linear(torch.nn.functional.silu(linear(g, f"{L}.mlp.gate_proj")) * linear(g, f"{L}.mlp.up_proj"), f"{L}.mlp.down_proj")
+        x = rms(x, "model.norm")
+        last = mask.long().sum(1) - 1
+        logits = linear(x[torch.arange(B), last], "score")
+
+    targets = case["targets"]
+    if case["labels"] == 1:
+        loss = ((logits[:, 0] - torch.tensor(targets, dtype=torch.float64)) ** 2).mean()
+    else:
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
+    loss.backward()
+    grads = {n: p[n].grad.flatten().tolist() for n in case["trainable"]}
+    json.dump({"loss": loss.item(), "logits": logits.detach().flatten().tolist(), "grads": grads}, sys.stdout)
+
+
+main()
