@@ -5,6 +5,7 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/attach";
+import { QKV_SUBSETS, targetLabel } from "../lib/lora/targets";
 import { createModel, disposeBatch, makeBatch, Model, modelLogits, preset, tensorShapes, trainableVariables } from "../lib/models/index";
 import { backboneParameterCount, headParameterCount } from "../lib/models/count";
 import { taskLoss } from "../lib/train/loss";
@@ -23,6 +24,19 @@ function perturbAdapters(model: Model, seed: number): void {
     if (name.endsWith("lora_B.weight") || name.endsWith("lora_magnitude_vector")) {
       v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed + i++))));
     }
+  }
+}
+
+/**
+ * Replaces the 0.02-scale initial weights by unit-gain ones (std 1/√in) so that attention is far from
+ * uniform and every adapted matrix, W_k included, visibly moves the loss.
+ */
+function roughen(model: Model, seed: number): void {
+  let i = 0;
+  for (const [name, t] of model.tensors) {
+    if (t.rank !== 2 || /embeddings/.test(name)) continue;
+    model.tensors.set(name, tf.randomNormal(t.shape, 0, 1 / Math.sqrt(t.shape[1] as number), "float32", seed * 1000 + i++));
+    t.dispose();
   }
 }
 
@@ -57,7 +71,7 @@ describe("models against PyTorch (float64 reference, 1e-4 relative)", { skip: sk
       perturbAdapters(model, 11);
       const targets = c.labels === 1 ? [0.3, -1.2, 2.0] : [0, c.labels - 1, 1];
       const ours = lossAndGrads(model, ROWS, targets);
-      const ref = torchReference(model, ROWS, targets, [...trainableVariables(model).keys()]);
+      const [ref] = torchReference([{ model, rows: ROWS, targets, trainable: [...trainableVariables(model).keys()] }]);
       assert.ok(Math.abs(ours.loss - ref.loss) / Math.abs(ref.loss) < 1e-4, `loss ${ours.loss} vs ${ref.loss}`);
       assert.ok(relativeError(ours.logits, ref.logits) < 1e-4, `logits ${ours.logits} vs ${ref.logits}`);
       for (const [name, g] of ours.grads) {
@@ -67,6 +81,40 @@ describe("models against PyTorch (float64 reference, 1e-4 relative)", { skip: sk
       for (const t of model.tensors.values()) t.dispose();
     });
   }
+});
+
+// Every non-empty subset of {W_q, W_k, W_v}, LoRA and DoRA (exact norm gradient): our float32 gradient's
+// derivative along a random direction against a float64 central difference of the same loss.
+describe("attention-block gradients against finite differences (float64)", { skip: skipTorch || false }, () => {
+  test("7 target subsets × {LoRA, DoRA}, one-layer encoder", () => {
+    const config = { ...preset("encoder-tiny"), numLayers: 1 };
+    const cases: { label: string; model: Model; ours: number }[] = [];
+    const torchCases = [];
+    let seed = 20;
+    for (const method of ["lora", "dora"] as const) {
+      for (const targets of QKV_SUBSETS) {
+        const model = createModel(config, { labels: 2, seed: seed++ });
+        roughen(model, seed++);
+        attachAdapter(model, { method, r: 3, loraAlpha: 6, targetModules: targets, detachNorm: false }, seed++);
+        perturbAdapters(model, seed++);
+        // Differentiate the adapter only (the head's gradient is covered above).
+        const adapterNames = [...trainableVariables(model).keys()].filter((n) => /lora_/.test(n));
+        const direction: Record<string, number[]> = {};
+        adapterNames.forEach((n, i) => (direction[n] = values(tf.randomNormal(model.tensors.get(n)!.shape, 0, 1, "float32", seed + i))));
+        const { grads } = lossAndGrads(model, ROWS, [1, 0, 1]);
+        const ours = adapterNames.reduce((sum, n) => sum + grads.get(n)!.reduce((s, g, j) => s + g * direction[n][j], 0), 0);
+        cases.push({ label: `${method} ${targetLabel(targets)}`, model, ours });
+        torchCases.push({ model, rows: ROWS, targets: [1, 0, 1], trainable: adapterNames, direction, eps: 1e-5 });
+      }
+    }
+    const refs = torchReference(torchCases);
+    cases.forEach(({ label, model, ours }, i) => {
+      const fd = refs[i].fd!;
+      assert.ok(Math.abs(fd) > 1e-4, `${label}: the direction carries signal (${fd})`);
+      assert.ok(Math.abs(ours - fd) / Math.abs(fd) < 1e-4, `${label}: directional derivative ${ours} vs finite difference ${fd}`);
+      for (const t of model.tensors.values()) t.dispose();
+    });
+  });
 });
 
 describe("model structure", () => {

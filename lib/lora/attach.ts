@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Model } from "../models/model";
 import { attentionLinearName, isHeadTensor } from "../models/names";
-import { AdapterConfig, adapterConfig, scaling } from "./config";
+import { AdapterConfig, adapterConfig, AdapterFields, scaling } from "./config";
 import { linearParts } from "../models/layers";
 import { mergeWeight, unmergeWeight } from "./linear";
 
@@ -13,7 +13,7 @@ import { mergeWeight, unmergeWeight } from "./linear";
  * init is torch's kaiming_uniform_(a=√5), i.e. U(−1/√in, 1/√in); B = 0, so the model's function is
  * unchanged at step 0. DoRA's magnitude starts at the row norms of W0 for the same reason.
  */
-export function attachAdapter(model: Model, fields: Partial<AdapterConfig> & Record<string, unknown>, seed: number): AdapterConfig {
+export function attachAdapter(model: Model, fields: AdapterFields, seed: number): AdapterConfig {
   if (model.adapter) throw new Error("the model already has an adapter attached");
   const config = adapterConfig(fields, model.config);
   let index = 0;

@@ -33,12 +33,15 @@ export const DEFAULT_ADAPTER: AdapterConfig = {
   method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: ["query", "value"], detachNorm: true,
 };
 
+/** What a person or an adapter_config.json writes: any subset of the fields, targets in any vocabulary. */
+export type AdapterFields = Partial<Omit<AdapterConfig, "targetModules">> & { targetModules?: string | readonly string[] } & Record<string, unknown>;
+
 /**
  * An adapter configuration with defaults filled in and every field checked against the model it adapts
  * (r ≤ min(d_in, d_out) of each target matrix). Accepts peft's snake_case names too, so an
  * adapter_config.json can be passed as read.
  */
-export function adapterConfig(fields: Partial<AdapterConfig> & Record<string, unknown>, model?: ModelConfig): AdapterConfig {
+export function adapterConfig(fields: AdapterFields, model?: ModelConfig): AdapterConfig {
   const pick = <T>(camel: string, snake: string, fallback: T): unknown => fields[camel] ?? fields[snake] ?? fallback;
   const method = pick("method", "peft_type", DEFAULT_ADAPTER.method);
   const methodName = typeof method === "string" ? method.toLowerCase() : method;

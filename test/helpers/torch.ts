@@ -16,14 +16,35 @@ export interface TorchResult {
   loss: number;
   logits: number[];
   grads: Record<string, number[]>;
+  /** Central finite difference of the loss along `direction`, when one was given. */
+  fd: number | null;
 }
 
-export function torchReference(model: Model, rows: number[][], targets: number[], trainable: string[]): TorchResult {
+export interface TorchCase {
+  model: Model;
+  rows: number[][];
+  targets: number[];
+  /** Names of the tensors to differentiate. */
+  trainable: string[];
+  direction?: Record<string, number[]>;
+  eps?: number;
+}
+
+/** Runs every case through the reference in one Python process (importing torch takes a second). */
+export function torchReference(cases: TorchCase[]): TorchResult[] {
+  const input = JSON.stringify(cases.map(toJson));
+  const script = path.join(__dirname, "..", "reference", "torch_models.py");
+  const r = spawnSync(PYTHON, [script], { input, encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as TorchResult[];
+}
+
+function toJson({ model, rows, targets, trainable, direction, eps }: TorchCase): unknown {
   const T = Math.max(...rows.map((r) => r.length));
   const pad = model.config.padTokenId;
   const tensors: Record<string, { shape: number[]; data: number[] }> = {};
   for (const [name, t] of model.tensors) tensors[name] = { shape: t.shape, data: Array.from(t.dataSync()) };
-  const input = JSON.stringify({
+  return {
     config: model.config,
     adapter: model.adapter,
     labels: model.labels,
@@ -32,11 +53,8 @@ export function torchReference(model: Model, rows: number[][], targets: number[]
     input_ids: rows.map((r) => [...r, ...Array(T - r.length).fill(pad)]),
     attention_mask: rows.map((r) => [...r.map(() => 1), ...Array(T - r.length).fill(0)]),
     targets,
-  });
-  const script = path.join(__dirname, "..", "reference", "torch_models.py");
-  const r = spawnSync(PYTHON, [script], { input, encoding: "utf8", maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as TorchResult;
+    ...(direction ? { direction, eps } : {}),
+  };
 }
 
 /** ‖a − b‖ / ‖b‖ (norm-wise, so tiny entries do not dominate). */

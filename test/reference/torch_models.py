@@ -1,9 +1,10 @@
 """Independent PyTorch reference for the encoder and decoder forward/backward (test/models.test.ts).
 
 Written from transformers' RobertaForSequenceClassification and LlamaForSequenceClassification and peft's
-LoRA/DoRA layers, in float64. Reads a JSON case on stdin: {"config", "adapter", "labels", "tensors":
-{name: {"shape", "data"}}, "trainable": [names], "input_ids", "attention_mask", "targets"}; writes
-{"loss", "logits", "grads": {name: flat list}} on stdout.
+LoRA/DoRA layers, in float64. Reads a JSON list of cases on stdin, each {"config", "adapter", "labels", "tensors": {name: {"shape",
+"data"}}, "trainable": [names], "input_ids", "attention_mask", "targets"} and optionally "direction"
+({name: flat list}) with "eps": then it also returns the central finite difference of the loss along that
+direction, (L(θ + εu) − L(θ − εu)) / 2ε, in float64. Writes a list of {"loss", "logits", "grads", "fd"}.
 """
 import json
 import math
@@ -15,9 +16,26 @@ torch.set_default_dtype(torch.float64)
 
 
 def main():
-    case = json.load(sys.stdin)
+    json.dump([run(case) for case in json.load(sys.stdin)], sys.stdout)
+
+
+def run(case):
+    p = {n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]) for n, t in case["tensors"].items()}
+    fd = None
+    if "direction" in case:
+        with torch.no_grad():
+            shifted = lambda sign: forward(case, {n: t + sign * case["eps"] * torch.tensor(case["direction"][n]).reshape(t.shape) if n in case["direction"] else t for n, t in p.items()})[0].item()
+            fd = (shifted(1) - shifted(-1)) / (2 * case["eps"])
+    for n in case["trainable"]:
+        p[n].requires_grad_(True)
+    loss, logits = forward(case, p)
+    loss.backward()
+    grads = {n: p[n].grad.flatten().tolist() for n in case["trainable"]}
+    return {"loss": loss.item(), "logits": logits.detach().flatten().tolist(), "grads": grads, "fd": fd}
+
+
+def forward(case, p):
     cfg, ad = case["config"], case.get("adapter")
-    p = {n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]).requires_grad_(n in case["trainable"]) for n, t in case["tensors"].items()}
     ids = torch.tensor(case["input_ids"])
     mask = torch.tensor(case["attention_mask"], dtype=torch.float64)
     B, T = ids.shape
@@ -94,9 +112,7 @@ def main():
         loss = ((logits[:, 0] - torch.tensor(targets, dtype=torch.float64)) ** 2).mean()
     else:
         loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
-    loss.backward()
-    grads = {n: p[n].grad.flatten().tolist() for n in case["trainable"]}
-    json.dump({"loss": loss.item(), "logits": logits.detach().flatten().tolist(), "grads": grads}, sys.stdout)
+    return loss, logits
 
 
 main()
