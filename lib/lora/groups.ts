@@ -1,0 +1,85 @@
+// Per-matrix learning rates: η_QK for the query and key matrices, η_V = λ·η_QK for the value matrix.
+// Two groupings are offered (PAPER.md §6): the paper's, keyed on the matrix a tensor belongs to, and
+// LoRA+'s (peft's create_loraplus_optimizer), keyed on the factor (A at η, B at λ·η). A tfjs optimizer holds
+// one learning rate, so the groups are what lib/train's AdamW iterates over.
+import * as tf from "@tensorflow/tfjs";
+
+export const GROUPINGS = ["paper", "loraplus"] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+export interface LearningRates {
+  /** η_QK: the base learning rate. */
+  etaQK: number;
+  /** λ = η_V / η_QK. */
+  ratio: number;
+  grouping: Grouping;
+  /** Learning rate of LoRA embedding factors (LoRA+'s default 1e-6). */
+  embeddingLr?: number;
+  weightDecay?: number;
+}
+
+export interface ParameterGroup {
+  label: string;
+  /** Peak learning rate (the schedule multiplies it). */
+  lr: number;
+  weightDecay: number;
+  names: string[];
+}
+
+export class LearningRateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LearningRateError";
+  }
+}
+
+export function validateLearningRates(rates: LearningRates): void {
+  const positive = (field: string, v: unknown): void => {
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new LearningRateError(`${field} must be a positive finite number, got ${JSON.stringify(v)}`);
+  };
+  positive("learning rate η_QK (etaQK)", rates.etaQK);
+  positive("learning-rate ratio λ (ratio)", rates.ratio);
+  if (rates.embeddingLr !== undefined) positive("embeddingLr", rates.embeddingLr);
+  if (rates.weightDecay !== undefined && !(rates.weightDecay >= 0 && Number.isFinite(rates.weightDecay))) {
+    throw new LearningRateError(`weightDecay must be a finite number ≥ 0, got ${JSON.stringify(rates.weightDecay)}`);
+  }
+  if (!(GROUPINGS as readonly string[]).includes(rates.grouping)) {
+    throw new LearningRateError(`grouping must be one of ${GROUPINGS.join(", ")}, got ${JSON.stringify(rates.grouping)}`);
+  }
+}
+
+const QUERY = /(^|\.)(query|q_proj)(\.|$)/;
+const KEY = /(^|\.)(key|k_proj)(\.|$)/;
+const VALUE = /(^|\.)(value|v_proj)(\.|$)/;
+const EMBEDDING = /lora_embedding|embeddings?\./;
+
+/**
+ * Which group each trainable tensor goes to. The paper's rules, first match wins: LoRA embedding factors →
+ * embeddingLr; query → η; value → λη; key → η; any other 1-D tensor (biases, norms) → λη; other 2-D
+ * tensors (the head) → η. LoRA+: lora_B and 1-D tensors → λη, everything else → η. Weight decay never
+ * applies to 1-D tensors (biases, norms, DoRA magnitudes), as in transformers' Trainer.
+ */
+export function parameterGroups(trainable: Map<string, tf.Tensor>, rates: LearningRates): ParameterGroup[] {
+  validateLearningRates(rates);
+  const { etaQK, ratio } = rates;
+  const decay = rates.weightDecay ?? 0;
+  const groups = new Map<string, ParameterGroup>();
+  const put = (label: string, lr: number, weightDecay: number, name: string): void => {
+    const key = `${label}|${lr}|${weightDecay}`;
+    if (!groups.has(key)) groups.set(key, { label, lr, weightDecay, names: [] });
+    groups.get(key)!.names.push(name);
+  };
+  for (const [name, t] of trainable) {
+    const wd = t.rank >= 2 ? decay : 0;
+    if (EMBEDDING.test(name)) put("embedding", rates.embeddingLr ?? 1e-6, wd, name);
+    else if (rates.grouping === "loraplus") {
+      if (name.includes("lora_B") || t.rank === 1) put("B / 1-D (λη)", etaQK * ratio, wd, name);
+      else put("A / other (η)", etaQK, wd, name);
+    } else if (QUERY.test(name)) put("query (η_QK)", etaQK, wd, name);
+    else if (VALUE.test(name)) put("value (η_V = λη_QK)", etaQK * ratio, wd, name);
+    else if (KEY.test(name)) put("key (η_QK)", etaQK, wd, name);
+    else if (t.rank === 1) put("1-D (λη_QK)", etaQK * ratio, wd, name);
+    else put("head (η_QK)", etaQK, wd, name);
+  }
+  return [...groups.values()];
+}

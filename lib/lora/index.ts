@@ -1,0 +1,8 @@
+// LoRA, DoRA and full fine-tuning of attention matrices: the adapted linear layer (the LoRA forward pass),
+// attaching/merging adapters, target names, per-matrix learning-rate groups, parameter counting.
+export * from "./attach";
+export * from "./config";
+export * from "./count";
+export * from "./groups";
+export * from "./linear";
+export * from "./targets";

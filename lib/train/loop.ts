@@ -1,0 +1,143 @@
+// One fine-tuning run: seeded shuffling and dropout, batches padded to their longest row, AdamW over the
+// learning-rate groups with a schedule, evaluation every k steps, and a stop marked "diverged" the moment
+// the loss is not finite (the paper's collapsed cells are such runs).
+import * as tf from "@tensorflow/tfjs";
+import { parameterGroups, LearningRates } from "../lora/groups";
+import { disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables } from "../models/index";
+import { AdamW, AdamWOptions, PAPER_ADAMW } from "./adamw";
+import { taskLoss } from "./loss";
+import { MetricName, scoreAll } from "./metrics";
+import { Schedule, scheduleFactor, validateSchedule } from "./schedule";
+
+export interface Example {
+  ids: number[];
+  /** Class id, or a score for regression. */
+  label: number;
+}
+
+export interface TrainOptions {
+  rates: LearningRates;
+  batchSize: number;
+  /** Total optimizer steps (epochs are steps / ⌈N / batchSize⌉). */
+  steps: number;
+  schedule?: Omit<Schedule, "totalSteps">;
+  adamw?: AdamWOptions;
+  seed: number;
+  /** Evaluate on `evaluation` every this many steps (0: only at the end). */
+  evalEvery?: number;
+  evaluation?: Example[];
+  /** Called after every step and evaluation (progress bars, logs). */
+  onStep?: (record: StepRecord) => void;
+}
+
+export interface StepRecord {
+  step: number;
+  loss: number;
+  /** The schedule's multiplier at this step. */
+  lrFactor: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  loss: number;
+  metrics: Partial<Record<MetricName, number>>;
+}
+
+export interface TrainResult {
+  history: StepRecord[];
+  evals: EvalRecord[];
+  /** True when the loss became NaN or infinite; training stopped at that step. */
+  diverged: boolean;
+  steps: number;
+  seconds: number;
+}
+
+/** Trains the model's trainable tensors in place. */
+export function train(model: Model, data: Example[], options: TrainOptions): TrainResult {
+  if (data.length === 0) throw new RangeError("no training examples");
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+  if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
+  const schedule: Schedule = { name: "constant", warmupSteps: 0, ...options.schedule, totalSteps: options.steps };
+  validateSchedule(schedule);
+  const variables = trainableVariables(model);
+  if (variables.size === 0) throw new Error("the model has nothing to train: attach an adapter first");
+  const optimizer = new AdamW(variables, parameterGroups(variables, options.rates), options.adamw ?? PAPER_ADAMW);
+  const seeds = new SeedSequence(options.seed);
+  const order = shuffledBatches(data.length, options.batchSize, options.seed);
+  const names = [...variables.keys()];
+  const list = names.map((n) => variables.get(n)!);
+  const result: TrainResult = { history: [], evals: [], diverged: false, steps: 0, seconds: 0 };
+  const start = performance.now();
+  const evalEvery = options.evalEvery ?? 0;
+  try {
+    for (let step = 0; step < options.steps; step++) {
+      const rows = order.next();
+      const batch = makeBatch(rows.map((i) => data[i].ids), model.config.padTokenId);
+      const targets = tf.tensor1d(rows.map((i) => data[i].label), model.labels === 1 ? "float32" : "int32");
+      const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch, { seeds }), targets), list);
+      const loss = value.dataSync()[0];
+      const lrFactor = scheduleFactor(schedule, step);
+      if (Number.isFinite(loss)) optimizer.apply(new Map(names.map((n, i) => [n, grads[list[i].name]])), lrFactor);
+      tf.dispose([value, targets, ...Object.values(grads)]);
+      disposeBatch(batch);
+      const record = { step: step + 1, loss, lrFactor };
+      result.history.push(record);
+      result.steps = step + 1;
+      options.onStep?.(record);
+      if (!Number.isFinite(loss)) {
+        result.diverged = true;
+        break;
+      }
+      const last = step + 1 === options.steps;
+      if (options.evaluation && ((evalEvery > 0 && (step + 1) % evalEvery === 0) || last)) {
+        result.evals.push({ step: step + 1, ...evaluate(model, options.evaluation, options.batchSize) });
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  result.seconds = (performance.now() - start) / 1000;
+  return result;
+}
+
+/** Loss and metrics on a data set, without dropout. */
+export function evaluate(model: Model, data: Example[], batchSize = 64): { loss: number; metrics: Partial<Record<MetricName, number>> } {
+  const outputs: number[] = [];
+  let lossSum = 0;
+  for (let i = 0; i < data.length; i += batchSize) {
+    const chunk = data.slice(i, i + batchSize);
+    const batch = makeBatch(chunk.map((e) => e.ids), model.config.padTokenId);
+    const [loss, out] = tf.tidy(() => {
+      const logits = modelLogits(model, batch);
+      const targets = tf.tensor1d(chunk.map((e) => e.label), model.labels === 1 ? "float32" : "int32");
+      const predicted = model.labels === 1 ? tf.reshape(logits, [-1]) : tf.argMax(logits, 1);
+      return [taskLoss(logits, targets).dataSync()[0], Array.from(predicted.dataSync())];
+    });
+    disposeBatch(batch);
+    lossSum += loss * chunk.length;
+    outputs.push(...out);
+  }
+  return { loss: lossSum / data.length, metrics: scoreAll(outputs, data.map((e) => e.label), model.labels === 1) };
+}
+
+/** Endless batches of example indices: a fresh seeded permutation each epoch. */
+function shuffledBatches(n: number, batchSize: number, seed: number): { next(): number[] } {
+  const random = new SeedSequence(seed ^ 0x5eed);
+  let permutation: number[] = [];
+  let position = n;
+  return {
+    next() {
+      if (position >= n) {
+        permutation = Array.from({ length: n }, (_, i) => i);
+        for (let i = n - 1; i > 0; i--) {
+          const j = random.next() % (i + 1);
+          [permutation[i], permutation[j]] = [permutation[j], permutation[i]];
+        }
+        position = 0;
+      }
+      const rows = permutation.slice(position, position + batchSize);
+      position += batchSize;
+      return rows;
+    },
+  };
+}
