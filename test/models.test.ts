@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/attach";
 import { QKV_SUBSETS, targetLabel } from "../lib/lora/targets";
-import { createModel, disposeBatch, makeBatch, Model, modelLogits, preset, tensorShapes, trainableVariables } from "../lib/models/index";
+import { createModel, disposeBatch, makeBatch, Model, ModelConfig, modelLogits, preset, tensorShapes, trainableVariables } from "../lib/models/index";
 import { backboneParameterCount, headParameterCount } from "../lib/models/count";
 import { taskLoss } from "../lib/train/loss";
 import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
@@ -54,19 +54,22 @@ function lossAndGrads(model: Model, rows: number[][], targets: number[]) {
 
 const ROWS = [[0, 5, 9, 12, 7, 2], [0, 33, 4, 2], [0, 17, 60, 21, 40, 11, 2]];
 
-const CASES: { model: "encoder-tiny" | "decoder-tiny"; method: "lora" | "dora" | "full"; targets: string[]; detachNorm?: boolean; labels: number }[] = [
+const CASES: { model: "encoder-tiny" | "decoder-tiny"; method: "lora" | "dora" | "full"; targets: string[]; detachNorm?: boolean; labels: number; llama3Rope?: boolean }[] = [
   { model: "encoder-tiny", method: "lora", targets: ["query", "key", "value", "output"], labels: 3 },
   { model: "encoder-tiny", method: "dora", targets: ["query", "value"], labels: 2, detachNorm: false },
   { model: "encoder-tiny", method: "dora", targets: ["key"], labels: 2, detachNorm: true },
   { model: "encoder-tiny", method: "full", targets: ["query", "value"], labels: 1 },
   { model: "decoder-tiny", method: "lora", targets: ["query", "key", "value", "output"], labels: 3 },
   { model: "decoder-tiny", method: "dora", targets: ["query", "value"], labels: 2, detachNorm: false },
+  { model: "decoder-tiny", method: "full", targets: ["key", "output"], labels: 1, llama3Rope: true },
 ];
 
 describe("models against PyTorch (float64 reference, 1e-4 relative)", { skip: skipTorch || false }, () => {
   for (const c of CASES) {
-    test(`${c.model} ${c.method} on ${c.targets.join("+")}${c.detachNorm === undefined ? "" : `, detachNorm ${c.detachNorm}`}, ${c.labels} label(s)`, () => {
-      const model = createModel(preset(c.model), { labels: c.labels, seed: 3 });
+    test(`${c.model} ${c.method} on ${c.targets.join("+")}${c.detachNorm === undefined ? "" : `, detachNorm ${c.detachNorm}`}${c.llama3Rope ? ", Llama 3.1 RoPE scaling" : ""}, ${c.labels} label(s)`, () => {
+      // A short original context so that both the interpolated and the divided frequency bands are used.
+      const rope = c.llama3Rope ? { ropeTheta: 10000, ropeScaling: { factor: 4, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } } : {};
+      const model = createModel({ ...preset(c.model), ...rope } as ModelConfig, { labels: c.labels, seed: 3 });
       attachAdapter(model, { method: c.method, r: 4, loraAlpha: 8, targetModules: c.targets, detachNorm: c.detachNorm ?? true }, 5);
       perturbAdapters(model, 11);
       const targets = c.labels === 1 ? [0.3, -1.2, 2.0] : [0, c.labels - 1, 1];

@@ -6,3 +6,4 @@ export * from "./count";
 export * from "./groups";
 export * from "./linear";
 export * from "./targets";
+export * from "./adapter-io";

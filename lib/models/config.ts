@@ -35,6 +35,8 @@ export interface DecoderConfig {
   maxPositions: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** Llama 3.1's long-context frequency scaling ("llama3" rope_type); absent for plain RoPE. */
+  ropeScaling?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
   tieEmbeddings: boolean;
   padTokenId: number;
 }

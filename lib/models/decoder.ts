@@ -8,22 +8,37 @@ import { Model, tensor } from "./model";
 import { attentionLinearName } from "./names";
 
 /**
- * cos and sin tables [T, dh] of rotary embeddings as transformers builds them: frequencies
- * θ^(−2j/dh) for j < dh/2, each used twice (the two halves that rotateHalf pairs up).
+ * cos and sin tables [T, dh] of rotary embeddings as transformers builds them: frequencies θ^(−2j/dh) for
+ * j < dh/2 (rescaled by Llama 3.1's rule when the config has ropeScaling), each used twice (the two halves
+ * that rotateHalf pairs up).
  */
-export function rotaryTables(T: number, dh: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+export function rotaryTables(T: number, dh: number, config: Pick<DecoderConfig, "ropeTheta" | "ropeScaling">): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const frequencies = Array.from({ length: dh / 2 }, (_, j) => Math.pow(config.ropeTheta, (-2 * j) / dh)).map((f) => scaleFrequency(f, config.ropeScaling));
   const angles = new Float32Array(T * dh);
   for (let t = 0; t < T; t++) {
-    for (let j = 0; j < dh / 2; j++) {
-      const a = t * Math.pow(theta, (-2 * j) / dh);
-      angles[t * dh + j] = a;
-      angles[t * dh + j + dh / 2] = a;
-    }
+    frequencies.forEach((f, j) => {
+      angles[t * dh + j] = t * f;
+      angles[t * dh + j + dh / 2] = t * f;
+    });
   }
   return tf.tidy(() => {
     const table = tf.tensor2d(angles, [T, dh]);
     return { cos: tf.cos(table), sin: tf.sin(table) };
   });
+}
+
+/**
+ * Llama 3.1's "llama3" scaling: wavelengths shorter than original/highFreqFactor are kept, longer than
+ * original/lowFreqFactor are divided by `factor`, and those in between interpolated smoothly.
+ */
+function scaleFrequency(f: number, scaling: DecoderConfig["ropeScaling"]): number {
+  if (!scaling) return f;
+  const wavelength = (2 * Math.PI) / f;
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions } = scaling;
+  if (wavelength < originalMaxPositions / highFreqFactor) return f;
+  if (wavelength > originalMaxPositions / lowFreqFactor) return f / factor;
+  const smooth = (originalMaxPositions / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+  return (1 - smooth) * (f / factor) + smooth * f;
 }
 
 /** x·cos + rotateHalf(x)·sin with rotateHalf([x1, x2]) = [−x2, x1]; x: [B, H, T, dh]. */
@@ -40,7 +55,7 @@ export function decoderHidden(model: Model, batch: Batch, options: ForwardOption
   const [B, T] = batch.inputIds.shape;
   const t = (name: string) => tensor(model, name);
   const dh = headDim(config);
-  const { cos, sin } = rotaryTables(T, dh, config.ropeTheta);
+  const { cos, sin } = rotaryTables(T, dh, config);
   // Grouped-query attention without copying keys and values: the `groups` query heads that share a kv
   // head are stacked along the sequence axis, [B, H, T, dh] → [B, Hkv, groups·T, dh], so one product per kv
   // head serves them all. The causal mask is stacked the same way; the padding mask broadcasts.

@@ -8,3 +8,5 @@ export * from "./forward";
 export { modelLogits } from "./logits";
 export { encoderHidden, encoderLogits } from "./encoder";
 export { decoderHidden, decoderLogits } from "./decoder";
+export { CheckpointError, configFromHf, configToHf, loadModel, saveModel } from "./checkpoint";
+export type { LoadedModel } from "./checkpoint";

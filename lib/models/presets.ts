@@ -5,13 +5,14 @@ import { DecoderConfig, EncoderConfig, ModelConfig, validateConfig } from "./con
 
 const ROBERTA = { typeVocabSize: 1, layerNormEps: 1e-5, padTokenId: 1, hiddenDropout: 0.1, attentionDropout: 0.1 };
 const LLAMA_3_1 = { vocabSize: 128256, maxPositions: 131072, rmsNormEps: 1e-5, ropeTheta: 500000, tieEmbeddings: false, padTokenId: 0 };
+const LLAMA_3_1_ROPE = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
 
 export const PRESETS = {
   // Real scale (Hugging Face config.json of FacebookAI/roberta-* and meta-llama/Llama-3.1-*).
   "roberta-base": encoder({ ...ROBERTA, vocabSize: 50265, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072, maxPositions: 514 }),
   "roberta-large": encoder({ ...ROBERTA, vocabSize: 50265, hiddenSize: 1024, numLayers: 24, numHeads: 16, intermediateSize: 4096, maxPositions: 514 }),
-  "llama-3.1-8b": decoder({ ...LLAMA_3_1, hiddenSize: 4096, numLayers: 32, numHeads: 32, numKvHeads: 8, intermediateSize: 14336 }),
-  "llama-3.1-70b": decoder({ ...LLAMA_3_1, hiddenSize: 8192, numLayers: 80, numHeads: 64, numKvHeads: 8, intermediateSize: 28672 }),
+  "llama-3.1-8b": decoder({ ...LLAMA_3_1, hiddenSize: 4096, numLayers: 32, numHeads: 32, numKvHeads: 8, intermediateSize: 14336, ropeScaling: LLAMA_3_1_ROPE }),
+  "llama-3.1-70b": decoder({ ...LLAMA_3_1, hiddenSize: 8192, numLayers: 80, numHeads: 64, numKvHeads: 8, intermediateSize: 28672, ropeScaling: LLAMA_3_1_ROPE }),
   // Mini scale, trained here. encoder-small is the shape of the speed benchmark (issue 3).
   "encoder-tiny": encoder({ ...ROBERTA, vocabSize: 64, hiddenSize: 16, numLayers: 2, numHeads: 2, intermediateSize: 32, maxPositions: 34 }),
   "encoder-small": encoder({ ...ROBERTA, vocabSize: 8192, hiddenSize: 256, numLayers: 4, numHeads: 4, intermediateSize: 1024, maxPositions: 130 }),

@@ -86,6 +86,14 @@ def forward(case, p):
         H, Hkv = cfg["numHeads"], cfg["numKvHeads"]
         dh = cfg["hiddenSize"] // H
         inv = 1.0 / (cfg["ropeTheta"] ** (torch.arange(0, dh, 2, dtype=torch.float64) / dh))
+        sc = cfg.get("ropeScaling")
+        if sc:  # transformers' _compute_llama3_parameters
+            old = sc["originalMaxPositions"]
+            wavelen = 2 * math.pi / inv
+            smooth = (old / wavelen - sc["lowFreqFactor"]) / (sc["highFreqFactor"] - sc["lowFreqFactor"])
+            scaled = torch.where(wavelen > old / sc["lowFreqFactor"], inv / sc["factor"], inv)
+            medium = (wavelen >= old / sc["highFreqFactor"]) & (wavelen <= old / sc["lowFreqFactor"])
+            inv = torch.where(medium, (1 - smooth) * inv / sc["factor"] + smooth * inv, scaled)
         freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
         emb = torch.cat([freqs, freqs], -1)
         cos, sin = emb.cos(), emb.sin()
