@@ -33,7 +33,7 @@ function train(model: Model): void {
 describe("model checkpoints", () => {
   for (const name of ["encoder-tiny", "decoder-tiny"] as const) {
     test(`${name}: save and load give the same tensors and outputs`, () => {
-      const dir = tempDir();
+      const dir = tempDir("checkpoint");
       const model = createModel(preset(name), { labels: 3, seed: 4 });
       saveModel(model, dir);
       const { model: loaded, initialized, unused } = loadModel(dir);
@@ -48,7 +48,7 @@ describe("model checkpoints", () => {
   }
 
   test("a pretrained-only checkpoint (RobertaForMaskedLM names) loads with a new head, and says so", () => {
-    const dir = tempDir();
+    const dir = tempDir("checkpoint");
     const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
     const d = model.config.hiddenSize;
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -87,7 +87,7 @@ describe("model checkpoints", () => {
   });
 
   test("bad checkpoints: a shape that disagrees with config.json, an unknown dtype, a truncated file, no weights", () => {
-    const dir = tempDir();
+    const dir = tempDir("checkpoint");
     const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
     saveModel(model, dir);
     const file = path.join(dir, "model.safetensors");
@@ -111,7 +111,7 @@ describe("model checkpoints", () => {
 describe("adapters", () => {
   for (const method of ["lora", "dora", "full"] as const) {
     test(`${method}: adapter-only save and load reproduce the fine-tuned model`, () => {
-      const dir = tempDir();
+      const dir = tempDir("checkpoint");
       const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 2 });
       attachAdapter(model, { method, r: 4, loraAlpha: 16, targetModules: ["query", "value"] }, 3);
       train(model);
@@ -129,7 +129,7 @@ describe("adapters", () => {
   }
 
   test("an adapter file that does not fit the model is refused, naming the tensor", () => {
-    const dir = tempDir();
+    const dir = tempDir("checkpoint");
     const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 2 });
     attachAdapter(model, { r: 4, targetModules: ["query", "value"] }, 3);
     saveAdapter(model, dir);
