@@ -10,6 +10,9 @@ interface CommandModule {
 const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> = {
   reproduce: { summary: "execute the notebooks (all, or the named ones) and export their figures", load: () => require("./reproduce") },
   env: { summary: "report the tfjs backend chosen (and why), versions and the machine", load: () => require("./env") },
+  bound: { summary: "Theorem 1's generalization bound for a model, target matrices, rank, bits and training-set size", load: () => require("./bound") },
+  params: { summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them", load: () => require("./params") },
+  train: { summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train") },
   kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },
 };
 

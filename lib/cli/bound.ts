@@ -1,0 +1,69 @@
+// `qkv bound`: Theorem 1's generalization bound for a model, a set of adapted matrices (their true shapes,
+// grouped-query attention included), a LoRA rank, a bit width, a subGaussian constant and a training-set size.
+import { boundFormula, modelBound, parseForm, parseLayers, parseVariant } from "../bounds/index";
+import { preset } from "../models/presets";
+import { UsageError, parseCommandArgs, positiveNumber } from "./args";
+
+export const usage =
+  "qkv bound --samples N [--model roberta-base|llama-3.1-8b|...] [--targets q,v] [--rank 8] [--bits 32] " +
+  "[--subgaussian 0.5] [--form paper|zhu] [--variant lora|b-only] [--layers all|0-5|0,3,8-11] [--json]";
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      model: { type: "string", default: "roberta-base" },
+      targets: { type: "string", default: "q,v" },
+      rank: { type: "string", default: "8" },
+      bits: { type: "string", default: "32" },
+      subgaussian: { type: "string", default: "0.5" },
+      samples: { type: "string" },
+      form: { type: "string", default: "paper" },
+      variant: { type: "string", default: "lora" },
+      layers: { type: "string", default: "all" },
+      json: { type: "boolean" },
+    },
+    usage,
+  );
+  const samples = values.samples;
+  if (samples === undefined) throw new UsageError(`--samples (the training-set size N) is required\nusage: ${usage}`);
+  const result = asUsageError(() => {
+    const model = preset(values.model!);
+    return modelBound({
+      model: values.model!,
+      targets: values.targets!,
+      rank: positiveInteger(values.rank!, "--rank"),
+      bits: positiveNumber(values.bits!, "--bits"),
+      subgaussian: positiveNumber(values.subgaussian!, "--subgaussian"),
+      samples: positiveInteger(samples, "--samples"),
+      form: parseForm(values.form, "--form"),
+      variant: parseVariant(values.variant, "--variant"),
+      layers: parseLayers(values.layers!, model.numLayers, "--layers"),
+    });
+  });
+  const formula = boundFormula(result, result.targets);
+  if (values.json) {
+    console.log(JSON.stringify({ ...result, formula: formula.plain }, null, 2));
+  } else {
+    console.log(`${result.model}, ${result.targets}, LoRA r = ${result.rank} (${result.variant}), ${result.layers} layer(s), ` +
+      `q = ${result.bits} bits, R = ${result.subgaussian}, N = ${result.samples}, ${result.form} form`);
+    console.log(formula.plain);
+    console.log(`bound on I(W;S): ${result.informationNats} nats`);
+  }
+  return 0;
+}
+
+/** Every bad value here is the user's to fix: a usage error (exit 2), with the message that names the option. */
+function asUsageError<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}
+
+function positiveInteger(value: string, option: string): number {
+  const n = positiveNumber(value, option);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
