@@ -4,3 +4,4 @@ export * from "./loop";
 export * from "./loss";
 export * from "./metrics";
 export * from "./schedule";
+export * from "./config";

@@ -12,15 +12,14 @@ import sys
 
 import torch
 
-torch.set_default_dtype(torch.float64)
-
-
 def main():
+    torch.set_default_dtype(torch.float64)
     json.dump([run(case) for case in json.load(sys.stdin)], sys.stdout)
 
 
 def run(case):
     p = {n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]) for n, t in case["tensors"].items()}
+    case = {**case, "input_ids": torch.tensor(case["input_ids"]), "attention_mask": torch.tensor(case["attention_mask"], dtype=torch.float64)}
     fd = None
     if "direction" in case:
         with torch.no_grad():
@@ -36,8 +35,7 @@ def run(case):
 
 def forward(case, p):
     cfg, ad = case["config"], case.get("adapter")
-    ids = torch.tensor(case["input_ids"])
-    mask = torch.tensor(case["attention_mask"], dtype=torch.float64)
+    ids, mask = case["input_ids"], case["attention_mask"]
     B, T = ids.shape
 
     def linear(x, name):
@@ -115,12 +113,13 @@ def forward(case, p):
         last = mask.long().sum(1) - 1
         logits = linear(x[torch.arange(B), last], "score")
 
-    targets = case["targets"]
+    targets = torch.as_tensor(case["targets"])
     if case["labels"] == 1:
-        loss = ((logits[:, 0] - torch.tensor(targets, dtype=torch.float64)) ** 2).mean()
+        loss = ((logits[:, 0] - targets.to(logits.dtype)) ** 2).mean()
     else:
-        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
+        loss = torch.nn.functional.cross_entropy(logits, targets)
     return loss, logits
 
 
-main()
+if __name__ == "__main__":
+    main()

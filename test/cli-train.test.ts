@@ -1,0 +1,90 @@
+// `qkv train` and `qkv params` end to end through bin/qkv: a run from a JSON config (token ids and text
+// rows), its outputs, and the errors for bad configs and data.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { REPO_ROOT } from "../lib/paths";
+import { tempDir } from "./helpers/notebooks";
+
+const qkv = (...args: string[]) => spawnSync(path.join(REPO_ROOT, "bin", "qkv"), args, { encoding: "utf8" });
+
+function writeData(dir: string): void {
+  const rows = (n: number, offset: number) =>
+    Array.from({ length: n }, (_, i) => JSON.stringify({ ids: [0, ...Array.from({ length: 4 + (i % 5) }, (_, t) => 6 + (i % 2) * 25 + ((i * 7 + t * 3 + offset) % 25)), 2], label: i % 2 })).join("\n");
+  fs.writeFileSync(path.join(dir, "train.jsonl"), rows(48, 0) + "\n");
+  fs.writeFileSync(path.join(dir, "dev.jsonl"), rows(16, 11) + "\n");
+  // A 12-word WordPiece vocabulary for the text rows.
+  fs.writeFileSync(path.join(dir, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "bad", "movie", "not", "a", "##s", "film"].join("\n") + "\n");
+  fs.writeFileSync(path.join(dir, "text.jsonl"), ["good movie", "bad film", "not a good movies", "a bad movie"].map((t, i) => JSON.stringify({ text: t, label: (i + 1) % 2 })).join("\n"));
+}
+
+const baseConfig = {
+  model: "encoder-tiny", labels: 2,
+  adapter: { method: "lora", r: 4, lora_alpha: 8, target_modules: ["query", "value", "output"] },
+  rates: { etaQK: 0.01, ratio: 4, grouping: "paper" }, schedule: { name: "linear", warmupSteps: 2 },
+  batchSize: 16, steps: 12, evalEvery: 6, seed: 1, data: { train: "train.jsonl", eval: "dev.jsonl" },
+};
+
+describe("qkv train", () => {
+  test("a run from a config writes its result and a loadable adapter", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify(baseConfig));
+    const r = qkv("train", "--config", path.join(dir, "run.json"), "--out", path.join(dir, "out", "result.json"), "--save-adapter", path.join(dir, "adapter"));
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /encoder-tiny: lora on query\+value\+output, r 4/);
+    const result = JSON.parse(fs.readFileSync(path.join(dir, "out", "result.json"), "utf8"));
+    assert.equal(result.history.length, 12);
+    assert.deepEqual(result.evals.map((e: { step: number }) => e.step), [6, 12]);
+    assert.equal(result.diverged, false);
+    assert.ok(fs.existsSync(path.join(dir, "adapter", "adapter_model.safetensors")));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "adapter", "adapter_config.json"), "utf8")).r, 4);
+  });
+
+  test("text rows are tokenized with data.tokenizer", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, steps: 2, data: { train: "text.jsonl", tokenizer: "." } }));
+    const r = qkv("train", "--config", path.join(dir, "run.json"), "--quiet");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /done: 2 steps/);
+  });
+
+  test("bad configs and data are named: field, file and line", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    const expectError = (config: object, pattern: RegExp) => {
+      fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify(config));
+      const r = qkv("train", "--config", path.join(dir, "run.json"));
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, pattern);
+    };
+    expectError({ ...baseConfig, rates: { etaQK: -1 } }, /rates: learning rate η_QK \(etaQK\) must be a positive finite number, got -1/);
+    expectError({ ...baseConfig, rates: { etaQK: 1e-3, ratio: 0 } }, /learning-rate ratio λ \(ratio\) must be a positive finite number, got 0/);
+    expectError({ ...baseConfig, adapter: { r: 0 } }, /adapter: r must be a positive integer, got 0/);
+    expectError({ ...baseConfig, adapter: { r: 17 } }, /r = 17 exceeds min\(d_in, d_out\) = 16 of the query matrix/);
+    expectError({ ...baseConfig, adapter: { target_modules: ["query", "keys"] } }, /unknown target "keys"/);
+    expectError({ ...baseConfig, model: "bert-base" }, /model must be one of roberta-base/);
+    expectError({ ...baseConfig, stpes: 3 }, /stpes is not a field/);
+    expectError({ ...baseConfig, steps: 0 }, /steps must be an integer ≥ 1, got 0/);
+    fs.appendFileSync(path.join(dir, "train.jsonl"), '{"ids": [0, 5, 2], "label": 7}\n');
+    expectError(baseConfig, /train\.jsonl:49: label must be an integer in \[0, 2\), got 7/);
+    const none = qkv("train");
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /--config is required/);
+  });
+});
+
+describe("qkv params", () => {
+  test("prints peft's counts as JSON", () => {
+    const r = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--rank", "8", "--labels", "2", "--convention", "peft-0.5", "--json");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ["adapter", "head", "trainable", "total"]);
+    assert.equal(JSON.parse(r.stdout).trainable, 1_626_628);
+    const bad = qkv("params", "--model", "roberta-base", "--convention", "peft-9");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--convention must be one of peft-0\.5, peft-0\.15, got "peft-9"/);
+  });
+});
