@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up qkv-lab on Debian with Node 20: Debian packages, npm dependencies, the project's tslab kernel.
 # Idempotent, and quick when nothing changed (each step checks before it acts).
+#   --test           also install what the test suite compares against (PyTorch: Debian's python3-torch)
 #   QKV_SKIP_APT=1   do not install Debian packages (other distributions; you install the equivalents)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,8 +16,10 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "Node $(node --version) is too old: qkv-lab needs Node 20 or newer"
 
 # 2. Debian packages: Jupyter's nbconvert/nbclient/client run the notebooks; Chromium renders figures;
-#    Liberation Sans is the font the figures name.
-apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2)
+#    Liberation Sans is the font the figures name; gcc and OpenBLAS build the native matmul addon; the tests
+#    check the models against PyTorch.
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev)
+[ "${1:-}" = "--test" ] && apt_packages+=(python3-torch)
 if [ "${QKV_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do
@@ -45,7 +48,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# 4. The project-local tslab kernelspec (.jupyter/, found through JUPYTER_PATH).
+# 4. The OpenBLAS matMul addon (optional: without it matMul runs on plain tfjs-wasm; never fails).
+scripts/build-native.sh | sed 's/^/setup: /'
+
+# 5. The project-local tslab kernelspec (.jupyter/, found through JUPYTER_PATH).
 bin/qkv kernel install | sed 's/^/setup: /'
 
 say "ready in $(( $(date +%s) - start )) s"

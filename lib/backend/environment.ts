@@ -2,6 +2,7 @@
 // notebook, and meant to be stored beside cached results so numbers can be traced to a machine.
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
+import { blasStatus } from "./blas";
 import { BackendChoice } from "./select";
 
 export interface EnvironmentReport {
@@ -9,6 +10,8 @@ export interface EnvironmentReport {
   tfBackend: string;
   backendReason: string;
   wasmSimd: boolean | null;
+  /** Whether wasm's matMul runs through OpenBLAS, and why (null off the wasm backend). */
+  blasMatmul: { active: boolean; detail: string } | null;
   versions: Record<string, string>;
   cpus: number;
   cpuModel: string;
@@ -23,6 +26,7 @@ export async function environmentReport(choice: BackendChoice): Promise<Environm
     tfBackend: choice.tfBackend,
     backendReason: choice.reason,
     wasmSimd: choice.name === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null,
+    blasMatmul: choice.name === "wasm" ? { active: blasStatus().installed, detail: blasStatus().reason } : null,
     versions: {
       node: process.versions.node,
       "@tensorflow/tfjs": tf.version.tfjs,
@@ -53,6 +57,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
     ["backend", `${report.backend} (tfjs "${report.tfBackend}")`],
     ["why", report.backendReason],
     ...(report.wasmSimd === null ? [] : [["wasm SIMD", String(report.wasmSimd)] as [string, string]]),
+    ...(report.blasMatmul === null ? [] : [["BLAS matmul", report.blasMatmul.detail] as [string, string]]),
     ["cpus", `${report.cpus} × ${report.cpuModel}`],
     ["memory", `${report.memoryGiB} GiB`],
     ["platform", report.platform],

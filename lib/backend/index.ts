@@ -2,3 +2,6 @@ export { BACKEND_NAMES, BackendError, defaultCandidates, selectBackend } from ".
 export type { BackendAttempt, BackendCandidate, BackendChoice, BackendName } from "./select";
 export { environmentReport, formatEnvironment } from "./environment";
 export type { EnvironmentReport } from "./environment";
+export { BLAS_ADDON_PATH, BlasError, blasSettings, blasStatus, installBlasKernels, uninstallBlasKernels } from "./blas";
+export type { BlasStatus } from "./blas";
+export { installWasmAliasing, uninstallWasmAliasing } from "./wasm-aliasing";

@@ -6,6 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { blasSettings, installBlasKernels } from "./blas";
+import { installWasmAliasing } from "./wasm-aliasing";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -43,6 +45,7 @@ export async function selectBackend(
   options: { override?: string; candidates?: BackendCandidate[] } = {},
 ): Promise<BackendChoice> {
   quietCpuBackend();
+  blasSettings(); // throws on a malformed QKV_BLAS / QKV_BLAS_THREADS
   const override = options.override ?? process.env.QKV_BACKEND ?? "";
   const candidates = options.candidates ?? defaultCandidates();
   const attempts: BackendAttempt[] = [];
@@ -89,6 +92,11 @@ async function activate(candidate: BackendCandidate): Promise<string> {
     throw new Error(`tf.setBackend("${tfBackend}") failed to initialise`);
   }
   await tf.ready();
+  if (tfBackend === "wasm") {
+    installWasmAliasing();
+    // wasm's matMul is single-threaded under Node; the OpenBLAS kernel takes over when it was built.
+    installBlasKernels();
+  }
   return tfBackend;
 }
 
