@@ -17,3 +17,5 @@ export { fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQu
 export type { LineFit, Summary } from "./stats";
 export { GLUE_TRAIN_SIZES, PAPER_THEOREM1_VALUES } from "./reference";
 export type { GlueTask } from "./reference";
+export { GAP_MODEL, measureGaps } from "./measured";
+export type { GapExperiment } from "./measured";

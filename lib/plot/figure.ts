@@ -378,8 +378,10 @@ function logAxis(values: number[], useValues: boolean): Record<string, unknown> 
     const low = Math.floor(Math.log10(distinct[0]));
     const high = Math.ceil(Math.log10(distinct[distinct.length - 1]));
     const mantissas = high - low <= 3 ? [1, 2, 5] : [1];
+    // At most ~10 labelled decades: every 2nd, 3rd, ... power of ten over wider ranges.
+    const step = Math.max(1, Math.ceil((high - low) / 10));
     ticks = [];
-    for (let k = low; k <= high; k++) for (const m of mantissas) ticks.push(Number((m * 10 ** k).toPrecision(1)));
+    for (let k = low; k <= high; k += step) for (const m of mantissas) ticks.push(Number((m * 10 ** k).toPrecision(1)));
   }
   return { type: "log", tickvals: ticks, ticktext: ticks.map(compactNumber) };
 }
@@ -394,9 +396,10 @@ function gaps(values: number[]): (number | null)[] {
   return values.map((v) => (Number.isFinite(v) ? v : null));
 }
 
-/** Numbers as an axis label: 2e-5 rather than 0.00002, as the paper prints learning rates. */
+/** Numbers as an axis label, 3 significant digits at most: 2e-5 rather than 0.00002, as the paper prints learning rates. */
 function compactNumber(v: number): string {
-  return v !== 0 && (Math.abs(v) < 0.01 || Math.abs(v) >= 1e5) ? v.toExponential().replace("e+", "e") : String(v);
+  const r = Number(v.toPrecision(3));
+  return r !== 0 && (Math.abs(r) < 0.01 || Math.abs(r) >= 1e5) ? r.toExponential().replace("e+", "e") : String(r);
 }
 
 function numberFormatter(fn: string, arg: string, spec: string): (v: number) => string {

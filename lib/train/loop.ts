@@ -52,6 +52,8 @@ export interface TrainResult {
   seconds: number;
 }
 
+let warnedCpu = false;
+
 /** Trains the model's trainable tensors in place. */
 export function train(model: Model, data: Example[], options: TrainOptions): TrainResult {
   if (data.length === 0) throw new RangeError("no training examples");
@@ -59,6 +61,11 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
   const schedule: Schedule = { name: "constant", warmupSteps: 0, ...options.schedule, totalSteps: options.steps };
   validateSchedule(schedule);
+  if (tf.getBackend() === "cpu" && !warnedCpu) {
+    // tfjs starts on its pure-JS cpu backend; training there is tens of times slower than wasm + OpenBLAS.
+    process.stderr.write("qkv-lab: training on tfjs's cpu backend; call `await selectBackend()` (lib/backend) first to use the fastest one\n");
+    warnedCpu = true;
+  }
   const variables = trainableVariables(model);
   if (variables.size === 0) throw new Error("the model has nothing to train: attach an adapter first");
   const optimizer = new AdamW(variables, parameterGroups(variables, options.rates), options.adamw ?? PAPER_ADAMW);
