@@ -130,7 +130,7 @@ describe("the training loop", () => {
 
   test("learns a separable task; the same seed gives the same losses", () => {
     const run = () => {
-      const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
+      const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1, init: "fan-in" });
       attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, loraDropout: 0.1, targetModules: ["query", "value", "output"] }, 2);
       const result = train(model, task(64, 7), { rates: { etaQK: 1e-2, ratio: 4, grouping: "paper" }, batchSize: 16, steps: 80, seed: 3, evaluation: task(64, 99), evalEvery: 40 });
       disposeModel(model);

@@ -33,16 +33,9 @@ export interface GapExperiment {
   onRun?: (run: GapRun, done: number, total: number) => void;
 }
 
-/** A frozen encoder with unit-gain weights (std 1/√fan-in), whose attention is far from uniform. */
+/** The frozen "pretrained" encoder of a task: fan-in-scaled random weights, whose attention is not uniform. */
 function pretrainedStandIn(seed: number): Model {
-  const model = createModel(GAP_MODEL, { labels: 2, seed });
-  let i = 0;
-  for (const [name, t] of model.tensors) {
-    if (t.rank !== 2 || name.includes("embeddings")) continue;
-    model.tensors.set(name, tf.randomNormal(t.shape, 0, 1 / Math.sqrt(t.shape[1] as number), "float32", seed * 1000 + i++));
-    t.dispose();
-  }
-  return model;
+  return createModel(GAP_MODEL, { labels: 2, seed: seed, init: "fan-in" });
 }
 
 function randomSequences(n: number, seed: number): number[][] {

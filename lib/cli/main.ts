@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   bound: { summary: "Theorem 1's generalization bound for a model, target matrices, rank, bits and training-set size", load: () => require("./bound") },
   params: { summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them", load: () => require("./params") },
   train: { summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train") },
+  toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },
   kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },
 };
 

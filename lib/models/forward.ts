@@ -1,6 +1,7 @@
 // What a forward pass needs besides the weights: a batch of token ids prepared once on the host, and
 // whether it trains (dropout on, each dropout site drawing its own seed from a deterministic sequence).
 import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../random/index";
 
 export interface Batch {
   /** [B, T] int32 token ids, right-padded. */
@@ -13,18 +14,12 @@ export interface Batch {
 
 /** Successive seeds for dropout: the same starting seed gives the same masks, call after call. */
 export class SeedSequence {
-  private state: number;
+  private readonly rng: Rng;
   constructor(seed: number) {
-    this.state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
+    this.rng = new Rng(seed, 1);
   }
   next(): number {
-    // xorshift32: cheap, full period, good enough to pick dropout seeds.
-    let x = this.state || 1;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
+    return this.rng.int(0x7fffffff);
   }
 }
 

@@ -19,26 +19,36 @@ export interface Model {
 const INIT_STD = 0.02;
 
 /**
- * A randomly initialised model as transformers initialises one: linear and embedding weights N(0, 0.02²),
- * biases 0, norms 1 (and 0), the padding row of the embeddings 0. Same seed, same weights.
+ * How weight matrices are drawn. "hf": N(0, 0.02²) as transformers initialises a model to pretrain it.
+ * "fan-in": N(0, 1/fan_in) for the layers' matrices (embeddings stay at 0.02): a random network whose
+ * attention is far from uniform, the project's stand-in for pretrained weights where only the mechanics of
+ * fine-tuning matter (gradient checks, the Theorem 1 gap experiment).
  */
-export function createModel(config: ModelConfig, options: { labels: number; seed: number }): Model {
+export type WeightInit = "hf" | "fan-in";
+
+/**
+ * A randomly initialised model: weights as `init` says (default "hf"), biases 0, norms 1 (and 0), the
+ * padding row of the embeddings 0. Same seed, same weights.
+ */
+export function createModel(config: ModelConfig, options: { labels: number; seed: number; init?: WeightInit }): Model {
   validateConfig(config);
   if (!Number.isInteger(options.labels) || options.labels < 1) throw new ConfigError(`labels must be a positive integer, got ${options.labels}`);
   const tensors = new Map<string, tf.Tensor>();
   let index = 0;
   for (const [name, shape] of tensorShapes(config, options.labels)) {
     const seed = options.seed * 100003 + index++;
-    tensors.set(name, tf.tidy(() => initialTensor(name, shape, seed, config)));
+    tensors.set(name, tf.tidy(() => initialTensor(name, shape, seed, config, options.init ?? "hf")));
   }
   return { config, labels: options.labels, tensors };
 }
 
-function initialTensor(name: string, shape: number[], seed: number, config: ModelConfig): tf.Tensor {
+function initialTensor(name: string, shape: number[], seed: number, config: ModelConfig, init: WeightInit): tf.Tensor {
   const isNorm = /LayerNorm|layernorm|norm\.weight$/.test(name);
   if (isNorm) return name.endsWith(".bias") ? tf.zeros(shape) : tf.ones(shape);
   if (name.endsWith(".bias")) return tf.zeros(shape);
-  const weight = tf.randomNormal(shape, 0, INIT_STD, "float32", seed);
+  const isEmbedding = /embeddings|embed_tokens/.test(name);
+  const std = init === "fan-in" && !isEmbedding ? 1 / Math.sqrt(shape[1]) : INIT_STD;
+  const weight = tf.randomNormal(shape, 0, std, "float32", seed);
   if (/word_embeddings|embed_tokens/.test(name) && config.padTokenId < shape[0]) {
     const keep = tf.oneHot(config.padTokenId, shape[0], 0, 1).reshape([shape[0], 1]);
     return tf.mul(weight, keep);

@@ -396,9 +396,12 @@ function gaps(values: number[]): (number | null)[] {
   return values.map((v) => (Number.isFinite(v) ? v : null));
 }
 
-/** Numbers as an axis label, 3 significant digits at most: 2e-5 rather than 0.00002, as the paper prints learning rates. */
+/**
+ * Numbers as an axis label: integers as they are (widths 1024, 16384), others at 3 significant digits;
+ * 2e-5 rather than 0.00002, as the paper prints learning rates.
+ */
 function compactNumber(v: number): string {
-  const r = Number(v.toPrecision(3));
+  const r = Number.isInteger(v) ? v : Number(v.toPrecision(3));
   return r !== 0 && (Math.abs(r) < 0.01 || Math.abs(r) >= 1e5) ? r.toExponential().replace("e+", "e") : String(r);
 }
 

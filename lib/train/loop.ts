@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parameterGroups, LearningRates } from "../lora/groups";
 import { disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables } from "../models/index";
+import { Rng } from "../random/index";
 import { AdamW, AdamWOptions, PAPER_ADAMW } from "./adamw";
 import { taskLoss } from "./loss";
 import { MetricName, scoreAll } from "./metrics";
@@ -129,7 +130,7 @@ export function evaluate(model: Model, data: Example[], batchSize = 64): { loss:
 
 /** Endless batches of example indices: a fresh seeded permutation each epoch. */
 function shuffledBatches(n: number, batchSize: number, seed: number): { next(): number[] } {
-  const random = new SeedSequence(seed ^ 0x5eed);
+  const random = new Rng(seed, 2);
   let permutation: number[] = [];
   let position = n;
   return {
@@ -137,7 +138,7 @@ function shuffledBatches(n: number, batchSize: number, seed: number): { next(): 
       if (position >= n) {
         permutation = Array.from({ length: n }, (_, i) => i);
         for (let i = n - 1; i > 0; i--) {
-          const j = random.next() % (i + 1);
+          const j = random.int(i + 1);
           [permutation[i], permutation[j]] = [permutation[j], permutation[i]];
         }
         position = 0;

@@ -1,0 +1,28 @@
+// Theorem 2: the toy δ dynamics, the γ-exponent solver, slope estimation, and the learning-rate sweeps of
+// a small LoRA network and a single attention head (run on every core).
+export { DynamicsError } from "./errors";
+export { Rng } from "../random/index"; // re-exported for notebooks
+export { parseRate } from "./rates";
+export type { RateExpression } from "./rates";
+export { deltaMagnitudes, simulateToy, summarizeToy, TOY_OPTIMIZERS } from "./toy";
+export type { ToyConfig, ToyOptimizer, ToyResult, ToyRun, ToySummary } from "./toy";
+export { bootstrapSlope, logLogSlope, median } from "./slope";
+export type { BootstrapOptions, SlopeEstimate } from "./slope";
+export {
+  evaluateExponent, expMax, exponentLatex, exponentSteps, exponentText, expProduct, solveEfficient, solveZeroExponents,
+} from "./gamma";
+export type { AffineForm, EfficientSolution, Exponent, ExponentStep, ZeroSet } from "./gamma";
+export { ADAM, Optimizer, OPTIMIZERS } from "./optim";
+export type { OptimizerName, ParamGroup } from "./optim";
+export { checkpoints, train } from "./train";
+export type { Trainable, TrainCurve, TrainOptions } from "./train";
+export { LORA_NET_DEFAULTS, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, trainLoraNet } from "./lora_net";
+export type { LoraNetConfig, LoraNetParams, LoraNetProblem } from "./lora_net";
+export {
+  ATTENTION_DEFAULTS, attentionConfig, attentionInit, attentionLoss, attentionProblem, attentionZeros, LOGIT_SCALES, trainAttention,
+} from "./attention";
+export type { AttentionConfig, AttentionParams, AttentionProblem, LogitScale } from "./attention";
+export { runTasks } from "./pool";
+export type { PoolOptions } from "./pool";
+export { attentionSweeps, loraHeatmaps } from "./sweeps";
+export type { AttentionLambdaResult, AttentionSweep, AttentionSweepOptions, LoraHeatmap, LoraHeatmapOptions } from "./sweeps";

@@ -1,0 +1,167 @@
+// The toy model of Theorem 2 (the LoRA+ toy of Hayou, Ghosh & Yu 2024, relabelled a → QK, b → V):
+// f(x) = (W* + b aᵀ) x with x ∈ Rⁿ, a ∈ Rⁿ, b ∈ R, loss ½(f(x) − y)², a₀ ~ N(0, I/n), b₀ = 0, W*x = 0.
+// One step moves f by f_t − f_{t−1} = b_{t−1}·Δaᵀx + Δb·a_{t−1}ᵀx + Δb·Δaᵀx = δ¹ + δ² + δ³, which under
+// gradient descent are the paper's δ¹ = −η_a b² U ‖x‖², δ² = −η_b (aᵀx)² U, δ³ = η_a η_b U² b (aᵀx) ‖x‖².
+// The vectors are updated exactly (no use of the closed forms), so tests can check the closed forms.
+import { DynamicsError, finiteNumber, oneOf, positiveInteger, positiveIntegers } from "./errors";
+import { parseRate, RateExpression } from "./rates";
+import { Rng } from "../random/index";
+import { bootstrapSlope, BootstrapOptions, median, SlopeEstimate } from "./slope";
+
+export const TOY_OPTIMIZERS = ["gd", "sign"] as const;
+/** gd: plain gradient descent (the theorem). sign: sign descent, the Adam proxy (Adam with β₁ = β₂ = 0, ε = 0). */
+export type ToyOptimizer = (typeof TOY_OPTIMIZERS)[number];
+
+export interface ToyConfig {
+  widths: number[];
+  /** η_a (the QK rate): an expression of n ("0.5/n") or a parsed one. */
+  etaA: string | RateExpression;
+  /** η_b (the V rate). */
+  etaB: string | RateExpression;
+  /** Steps T: t = 1..T are recorded. */
+  steps: number;
+  /** Independent draws of (x, a₀) per width. */
+  seeds: number;
+  optimizer?: ToyOptimizer;
+  /** Base seed (default 0): seed k of width n uses stream (seed + k, n). */
+  seed?: number;
+  /** The target y (default 1, as in the paper's numbers). */
+  target?: number;
+}
+
+/** Per-step records are stored step-major: the value at step t (1-based) of seed k is at [(t − 1)·seeds + k]. */
+export interface ToyRun {
+  width: number;
+  etaA: number;
+  etaB: number;
+  delta1: Float64Array;
+  delta2: Float64Array;
+  delta3: Float64Array;
+  /** b_t after step t. */
+  b: Float64Array;
+  /** a_tᵀx after step t, from the updated vector. */
+  ax: Float64Array;
+  /** a₀ᵀx and ‖x‖² per seed (what the closed forms need). */
+  ax0: Float64Array;
+  xNormSq: Float64Array;
+}
+
+export interface ToyResult {
+  widths: number[];
+  etaA: string;
+  etaB: string;
+  steps: number;
+  seeds: number;
+  optimizer: ToyOptimizer;
+  target: number;
+  runs: ToyRun[];
+}
+
+/** Runs the toy for every width and seed. */
+export function simulateToy(config: ToyConfig): ToyResult {
+  const widths = positiveIntegers(config.widths, "widths");
+  const steps = positiveInteger(config.steps, "steps");
+  const seeds = positiveInteger(config.seeds, "seeds");
+  const optimizer = oneOf(config.optimizer ?? "gd", TOY_OPTIMIZERS, "optimizer");
+  const seed = config.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  const target = finiteNumber(config.target ?? 1, "target");
+  const etaA = typeof config.etaA === "string" ? parseRate(config.etaA, "etaA") : config.etaA;
+  const etaB = typeof config.etaB === "string" ? parseRate(config.etaB, "etaB") : config.etaB;
+  // Evaluate every rate first, so a rate that fails at the last width fails before any work.
+  const rates = widths.map((n) => [etaA.at(n), etaB.at(n)]);
+  const runs = widths.map((n, i) => simulateWidth(n, rates[i][0], rates[i][1], steps, seeds, optimizer, seed, target));
+  return { widths: widths, etaA: etaA.source, etaB: etaB.source, steps: steps, seeds: seeds, optimizer: optimizer, target: target, runs: runs };
+}
+
+function simulateWidth(
+  n: number, etaA: number, etaB: number, steps: number, seeds: number, optimizer: ToyOptimizer, seed: number, y: number,
+): ToyRun {
+  const size = steps * seeds;
+  const run: ToyRun = {
+    width: n, etaA: etaA, etaB: etaB,
+    delta1: new Float64Array(size), delta2: new Float64Array(size), delta3: new Float64Array(size),
+    b: new Float64Array(size), ax: new Float64Array(size), ax0: new Float64Array(seeds), xNormSq: new Float64Array(seeds),
+  };
+  const x = new Float64Array(n);
+  const a = new Float64Array(n);
+  const aStd = 1 / Math.sqrt(n);
+  for (let k = 0; k < seeds; k++) {
+    const rng = new Rng(seed + k, n);
+    let xx = 0;
+    let ax = 0;
+    for (let i = 0; i < n; i++) {
+      x[i] = rng.normal();
+      a[i] = aStd * rng.normal();
+      xx += x[i] * x[i];
+      ax += a[i] * x[i];
+    }
+    run.ax0[k] = ax;
+    run.xNormSq[k] = xx;
+    let b = 0;
+    for (let t = 0; t < steps; t++) {
+      const u = b * ax - y;
+      // Gradients: ∂L/∂a = U b x, ∂L/∂b = U aᵀx. Sign descent takes sign(·) elementwise (sign 0 stays 0).
+      const gaScale = u * b;
+      const gb = u * ax;
+      const db = optimizer === "gd" ? -etaB * gb : -etaB * Math.sign(gb);
+      let newAx = 0;
+      if (optimizer === "gd") {
+        for (let i = 0; i < n; i++) {
+          a[i] -= etaA * gaScale * x[i];
+          newAx += a[i] * x[i];
+        }
+      } else {
+        const s = Math.sign(gaScale);
+        for (let i = 0; i < n; i++) {
+          a[i] -= etaA * s * Math.sign(x[i]);
+          newAx += a[i] * x[i];
+        }
+      }
+      const dax = newAx - ax;
+      const at = t * seeds + k;
+      run.delta1[at] = b * dax;
+      run.delta2[at] = db * ax;
+      run.delta3[at] = db * dax;
+      b += db;
+      ax = newAx;
+      run.b[at] = b;
+      run.ax[at] = ax;
+    }
+  }
+  return run;
+}
+
+/** |δⁱ_t| of every seed of one run, i ∈ {1, 2, 3}, t ∈ 1..T. */
+export function deltaMagnitudes(result: ToyResult, run: ToyRun, i: 1 | 2 | 3, t: number): Float64Array {
+  if (!Number.isInteger(t) || t < 1 || t > result.steps) {
+    throw new DynamicsError(`t must be an integer in 1..${result.steps} (the steps simulated), got ${JSON.stringify(t)}`);
+  }
+  const all = i === 1 ? run.delta1 : i === 2 ? run.delta2 : run.delta3;
+  return all.subarray((t - 1) * result.seeds, t * result.seeds).map(Math.abs);
+}
+
+export interface ToySummary {
+  widths: number[];
+  t: number;
+  /** Per width, the median over seeds of [|δ¹_t|, |δ²_t|, |δ³_t|]. */
+  median: number[][];
+  /** Log-log slope of each median against the width: the measured exponent of δ¹, δ², δ³. */
+  slope: number[];
+  /** Bootstrap interval of each slope ([lower, upper]). */
+  ci: [number, number][];
+}
+
+/** Medians at step t per width and their scaling exponents, with bootstrap intervals. */
+export function summarizeToy(result: ToyResult, t: number, opts: BootstrapOptions = {}): ToySummary {
+  const terms = [1, 2, 3] as const;
+  const samples = terms.map((i) => result.runs.map((run) => deltaMagnitudes(result, run, i, t)));
+  const estimates: SlopeEstimate[] | null = result.widths.length >= 2 ? samples.map((s) => bootstrapSlope(result.widths, s, opts)) : null;
+  return {
+    widths: result.widths,
+    t: t,
+    median: result.runs.map((_, j) => samples.map((s) => median(s[j]))),
+    slope: estimates ? estimates.map((e) => e.slope) : [NaN, NaN, NaN],
+    ci: estimates ? estimates.map((e): [number, number] => [e.lower, e.upper]) : [[NaN, NaN], [NaN, NaN], [NaN, NaN]],
+  };
+}

@@ -1,0 +1,250 @@
+// lib/dynamics, Theorem 2: the toy's exact updates against the paper's closed forms, its medians against
+// large-width limits computed by quadrature, the measured slopes against the theorem, the γ solver, the
+// learning-rate expressions, and the `qkv toy` command.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import {
+  bootstrapSlope, DynamicsError, evaluateExponent, exponentLatex, exponentSteps, logLogSlope, median, parseRate, Rng,
+  simulateToy, solveEfficient, solveZeroExponents, summarizeToy,
+} from "../lib/dynamics/index";
+import { REPO_ROOT } from "../lib/paths";
+
+const WIDTHS = [64, 256, 1024, 4096, 16384];
+
+/** The median of g(Z), Z ~ N(0, 1), by bisection on P(g(Z) ≤ m) computed with the midpoint rule (no sampling). */
+function normalMedian(g: (z: number) => number): number {
+  const steps = 200000;
+  const h = 16 / steps;
+  const cdf = (m: number) => {
+    let p = 0;
+    for (let k = 0; k < steps; k++) {
+      const z = -8 + (k + 0.5) * h;
+      if (g(z) <= m) p += (Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI)) * h;
+    }
+    return p;
+  };
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < 0.5) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+describe("Rng", () => {
+  test("the same seed gives the same numbers; streams and seeds differ", () => {
+    const a = new Rng(7, 3).normals(5);
+    assert.deepEqual(new Rng(7, 3).normals(5), a);
+    assert.notDeepEqual(new Rng(7, 4).normals(5), a);
+    assert.notDeepEqual(new Rng(8, 3).normals(5), a);
+  });
+  test("normals have mean 0, variance 1, and the normal quartile; uniforms lie in [0, 1)", () => {
+    const x = new Rng(1).normals(200000);
+    const mean = x.reduce((s, v) => s + v, 0) / x.length;
+    const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length;
+    assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
+    assert.ok(Math.abs(variance - 1) < 0.015, `variance ${variance}`);
+    // P(|Z| ≤ 0.6745) = 1/2.
+    assert.ok(Math.abs(median(x.map(Math.abs)) - 0.6745) < 0.01);
+    const rng = new Rng(2);
+    for (let i = 0; i < 10000; i++) {
+      const u = rng.uniform();
+      assert.ok(u >= 0 && u < 1);
+    }
+  });
+});
+
+describe("parseRate", () => {
+  test("evaluates expressions of n", () => {
+    assert.equal(parseRate("0.5/n").at(64), 0.5 / 64);
+    assert.equal(parseRate("0.5").at(1024), 0.5);
+    assert.ok(rel(parseRate("0.5*n^-0.5").at(16), 0.125) < 1e-15);
+    assert.ok(rel(parseRate("2/sqrt(n)").at(64), 0.25) < 1e-15);
+  });
+  test("rejects other symbols, syntax errors, and values that are not finite and positive at a width", () => {
+    assert.throws(() => parseRate("0.5/m", "--eta-a"), (e: Error) => e instanceof DynamicsError && /--eta-a="0.5\/m" uses "m"/.test(e.message));
+    assert.throws(() => parseRate("0.5*", "--eta-b"), /--eta-b="0.5\*" is not a valid expression/);
+    assert.throws(() => parseRate("", "--eta-a"), /--eta-a must be an expression of the width n/);
+    assert.throws(() => parseRate("1 - n/100", "etaA").at(128), /etaA="1 - n\/100" must be finite and positive at every width, but is -0.28 at n = 128/);
+    assert.throws(() => parseRate("1/(n-64)").at(64), /is Infinity at n = 64/);
+  });
+});
+
+describe("simulateToy", () => {
+  test("gradient descent: every δ equals the paper's closed form and the three add up to f_t − f_{t−1}", () => {
+    const r = simulateToy({ widths: [50], etaA: "0.7/n", etaB: "0.3", steps: 4, seeds: 6, seed: 11 });
+    const run = r.runs[0];
+    for (let k = 0; k < r.seeds; k++) {
+      const xx = run.xNormSq[k];
+      let b = 0;
+      let ax = run.ax0[k];
+      for (let t = 1; t <= 4; t++) {
+        const at = (t - 1) * r.seeds + k;
+        const u = b * ax - 1;
+        const d1 = -run.etaA * b * b * u * xx;
+        const d2 = -run.etaB * ax * ax * u;
+        const d3 = run.etaA * run.etaB * u * u * b * ax * xx;
+        for (const [got, want] of [[run.delta1[at], d1], [run.delta2[at], d2], [run.delta3[at], d3]]) {
+          assert.ok(Math.abs(got - want) <= 1e-9 * (1 + Math.abs(want)), `t=${t} seed ${k}: ${got} vs ${want}`);
+        }
+        const step = run.b[at] * run.ax[at] - b * ax;
+        assert.ok(Math.abs(step - (d1 + d2 + d3)) <= 1e-9 * (1 + Math.abs(step)));
+        b = run.b[at];
+        ax = run.ax[at];
+      }
+    }
+  });
+
+  test("gradient descent, Theorem 2 schedule: medians at t = 2 match the n → ∞ limits and the paper's 0.035, 0.14, 0.02", () => {
+    // With b₁ = η_b s, a₁ᵀx = s (s ~ N(0, 1)), U₁ = η_b s² − 1 and η_a‖x‖² → 0.5:
+    // |δ²₂| = ½s²|U₁|, |δ¹₂| = |δ²₂|/4, |δ³₂| = ⅛s²U₁².
+    const limits = [
+      normalMedian((z) => (0.125 * z * z * Math.abs(0.5 * z * z - 1))),
+      normalMedian((z) => 0.5 * z * z * Math.abs(0.5 * z * z - 1)),
+      normalMedian((z) => 0.125 * z * z * (0.5 * z * z - 1) ** 2),
+    ];
+    [0.035, 0.14, 0.02].forEach((paper, i) => assert.ok(rel(limits[i], paper) < 0.08, `limit ${limits[i]} vs paper ${paper}`));
+    const r = simulateToy({ widths: [4096], etaA: "0.5/n", etaB: "0.5", steps: 2, seeds: 3000 });
+    const s = summarizeToy(r, 2, { resamples: 10 });
+    s.median[0].forEach((m, i) => assert.ok(rel(m, limits[i]) < 0.08, `δ${i + 1}: ${m} vs ${limits[i]}`));
+  });
+
+  test("sign descent, Theorem 2 schedule: |δ¹₂| = |δ³₂| = η_a η_b ‖x‖₁ and |δ²₂| = η_b |a₀ᵀx|", () => {
+    // b₁ = η_b sign(s), a unchanged at t = 1, then Δa₂ᵀx = ±η_a‖x‖₁ and Δb₂ = ±η_b: medians
+    // ¼·E|x_i| = ¼·sqrt(2/π) and ½·0.6745 (the median of |N(0, 1)|) at large n.
+    const r = simulateToy({ widths: [16384], etaA: "0.5/n", etaB: "0.5", steps: 2, seeds: 2000, optimizer: "sign" });
+    const s = summarizeToy(r, 2, { resamples: 10 });
+    assert.ok(rel(s.median[0][0], 0.25 * Math.sqrt(2 / Math.PI)) < 0.01);
+    assert.ok(rel(s.median[0][2], 0.25 * Math.sqrt(2 / Math.PI)) < 0.01);
+    assert.ok(rel(s.median[0][1], 0.5 * 0.6745) < 0.06);
+  });
+
+  test("acceptance: the slopes of Theorem 2's schedule and of equal small and equal large rates (t = 2, 400 seeds)", () => {
+    const slopes = (etaA: string, etaB: string, optimizer: "gd" | "sign" = "gd") =>
+      summarizeToy(simulateToy({ widths: WIDTHS, etaA: etaA, etaB: etaB, steps: 2, seeds: 400, optimizer: optimizer }), 2, { resamples: 200 }).slope;
+    for (const optimizer of ["gd", "sign"] as const) {
+      slopes("0.5/n", "0.5", optimizer).forEach((s, i) => assert.ok(Math.abs(s) <= 0.1, `${optimizer} δ${i + 1} slope ${s}`));
+    }
+    const small = slopes("0.5/n", "0.5/n");
+    assert.ok(Math.abs(small[1] + 1) < 0.1, `δ² ${small[1]}`);
+    assert.ok(Math.abs(small[0] + 2) < 0.1 && Math.abs(small[2] + 2) < 0.1, `δ¹ ${small[0]}, δ³ ${small[2]}`);
+    const large = slopes("0.5", "0.5");
+    assert.ok(Math.abs(large[0] - 1) < 0.1, `δ¹ ${large[0]}`);
+  });
+
+  test("the γ calculus predicts the measured slopes of three schedules", () => {
+    const steps = exponentSteps(2);
+    for (const [etaA, etaB, ga, gb] of [["0.5/n", "0.5", -1, 0], ["0.5/n", "0.5/n", -1, -1], ["0.5", "0.5", 0, 0], ["0.5*n^-0.5", "0.5", -0.5, 0]] as const) {
+      const measured = summarizeToy(simulateToy({ widths: WIDTHS, etaA: etaA, etaB: etaB, steps: 2, seeds: 300 }), 2, { resamples: 10 }).slope;
+      const predicted = [steps[1].delta1, steps[1].delta2, steps[1].delta3].map((e) => evaluateExponent(e, ga, gb));
+      measured.forEach((m, i) => assert.ok(Math.abs(m - predicted[i]) < 0.1, `${etaA}, ${etaB}: δ${i + 1} measured ${m}, predicted ${predicted[i]}`));
+    }
+  });
+
+  test("invalid inputs name the field and the value", () => {
+    const ok = { widths: [64], etaA: "0.5/n", etaB: "0.5", steps: 2, seeds: 4 };
+    assert.throws(() => simulateToy({ ...ok, widths: [64, 0] }), /widths\[1\] must be a positive integer, got 0/);
+    assert.throws(() => simulateToy({ ...ok, widths: [-64] }), /widths\[0\] must be a positive integer, got -64/);
+    assert.throws(() => simulateToy({ ...ok, seeds: 0 }), /seeds must be a positive integer, got 0/);
+    assert.throws(() => simulateToy({ ...ok, etaA: "0.5/k" }), /etaA="0.5\/k" uses "k"/);
+    assert.throws(() => simulateToy({ ...ok, optimizer: "adam" as "gd" }), /optimizer must be one of gd, sign, got "adam"/);
+    const r = simulateToy(ok);
+    assert.throws(() => summarizeToy(r, 3), /t must be an integer in 1..2/);
+  });
+});
+
+describe("slopes", () => {
+  test("logLogSlope recovers an exact power law; non-positive values give NaN", () => {
+    assert.ok(Math.abs(logLogSlope([2, 8, 32], [3 * 2 ** 1.5, 3 * 8 ** 1.5, 3 * 32 ** 1.5]) - 1.5) < 1e-12);
+    assert.ok(Number.isNaN(logLogSlope([1, 2], [1, 0])));
+    assert.ok(Number.isNaN(logLogSlope([1, 2], [1, Infinity])));
+  });
+  test("median treats NaN as +∞ (a diverged run is an exploding one)", () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([NaN, NaN, 1]), Infinity);
+  });
+  test("the bootstrap interval collapses on noiseless data and covers the slope of noisy data", () => {
+    const exact = bootstrapSlope([10, 100, 1000], [[1, 1, 1], [0.1, 0.1, 0.1], [0.01, 0.01, 0.01]], { resamples: 50 });
+    assert.ok(Math.abs(exact.slope + 1) < 1e-12 && Math.abs(exact.lower + 1) < 1e-12 && Math.abs(exact.upper + 1) < 1e-12);
+    const rng = new Rng(3);
+    const widths = [10, 100, 1000, 10000];
+    const samples = widths.map((n) => Array.from({ length: 200 }, () => n ** 0.5 * Math.exp(0.3 * rng.normal())));
+    const noisy = bootstrapSlope(widths, samples, { resamples: 400 });
+    assert.ok(noisy.lower < noisy.slope && noisy.slope < noisy.upper);
+    assert.ok(noisy.lower < 0.5 && 0.5 < noisy.upper, `[${noisy.lower}, ${noisy.upper}]`);
+    assert.throws(() => bootstrapSlope(widths, samples, { level: 1 }), /level must lie strictly between 0 and 1/);
+  });
+});
+
+describe("γ solver", () => {
+  test("returns the unique efficient pair γ[η_a] = −1, γ[η_b] = 0, for gradient and sign descent and t up to 4", () => {
+    for (const optimizer of ["gd", "sign"] as const) {
+      for (const steps of [2, 3, 4]) {
+        const s = solveEfficient(steps, optimizer);
+        assert.deepEqual(s.points, [{ gammaA: -1, gammaB: 0 }], `${optimizer}, T = ${steps}`);
+        assert.equal(s.unique, true);
+      }
+    }
+  });
+  test("the exponents at t = 2 are the hand derivation: δ¹ = γ_a + 2γ_b + 1 (+ γ[U₁]), δ² = γ_b + γ[U₁], γ[U₁] = max(0, γ_b)", () => {
+    const t2 = exponentSteps(2)[1];
+    assert.equal(exponentLatex(t2.u), "\\max(\\gamma_b, 0)");
+    assert.equal(exponentLatex(t2.delta2), "\\max(2\\gamma_b, \\gamma_b)");
+    for (const [ga, gb] of [[-1, 0], [-0.3, -0.7], [0.5, 0.2], [-2, 1]]) {
+      const u = Math.max(0, gb);
+      assert.equal(evaluateExponent(t2.delta1, ga, gb), ga + 2 * gb + u + 1);
+      assert.equal(evaluateExponent(t2.delta2, ga, gb), gb + u);
+      assert.equal(evaluateExponent(t2.delta3, ga, gb), ga + 2 * gb + 2 * u + 1);
+    }
+    // t = 1: b₀ = 0 makes δ¹₁ and δ³₁ exactly zero.
+    assert.equal(exponentLatex(exponentSteps(1)[0].delta1), "-\\infty");
+  });
+  test("solveZeroExponents tells a point from a line, a pair of rays and no solution", () => {
+    const F = (a: number, b: number, c: number) => ({ a: a, b: b, c: c });
+    assert.deepEqual(solveZeroExponents([[F(1, 0, 1)], [F(0, 1, 0)]]), { points: [{ gammaA: -1, gammaB: 0 }], continuum: false, unique: true });
+    assert.equal(solveZeroExponents([[F(0, 1, 0)]]).continuum, true);
+    const rays = solveZeroExponents([[F(1, 0, 0), F(0, 1, 0)]]);
+    assert.equal(rays.unique, false);
+    assert.equal(rays.continuum, true);
+    assert.deepEqual(solveZeroExponents([[F(1, 0, 1)], [F(1, 0, 0)]]).points, []);
+    assert.throws(() => solveEfficient(1), /steps must be an integer ≥ 2/);
+  });
+});
+
+describe("qkv toy", () => {
+  const qkv = path.join(REPO_ROOT, "bin", "qkv");
+  const toy = (...args: string[]) => spawnSync(qkv, ["toy", ...args], { encoding: "utf8" });
+
+  test("--json prints widths, median per width and slopes", () => {
+    const r = toy("--widths", "64,256,1024", "--eta-a", "0.5/n", "--eta-b", "0.5", "--t", "2", "--seeds", "200", "--bootstrap", "20", "--json");
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.widths, [64, 256, 1024]);
+    assert.equal(out.median.length, 3);
+    out.median.forEach((m: number[]) => assert.equal(m.length, 3));
+    assert.equal(out.slope.length, 3);
+    out.slope.forEach((s: number) => assert.ok(Math.abs(s) < 0.15, `slope ${s}`));
+  });
+
+  test("invalid inputs exit 2 with a message naming the option and the value", () => {
+    for (const [args, message] of [
+      [["--widths", "64,-8"], /each of --widths must be a positive integer, got "-8"/],
+      [["--eta-a", "0.5/x"], /--eta-a="0.5\/x" uses "x"/],
+      [["--eta-b", "0.5/("], /--eta-b="0.5\/\(" is not a valid expression/],
+      [["--eta-b", "n-100", "--widths", "64"], /--eta-b="n-100" must be finite and positive at every width, but is -36 at n = 64/],
+      [["--seeds", "0"], /--seeds must be a positive integer, got "0"/],
+      [["--optimizer", "adam"], /--optimizer must be one of gd, sign/],
+    ] as const) {
+      const r = toy(...args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+});
