@@ -4,17 +4,13 @@
 // with byte offsets, so no data is copied in or out. The call is synchronous on purpose: tfjs kernels are
 // synchronous, and OpenBLAS spreads each product over its own thread pool while the JS thread waits.
 // Built by scripts/build-native.sh (plain gcc, no node-gyp); loaded by lib/backend/blas.ts.
-#define NAPI_VERSION 8
-#include <node_api.h>
+#define QKV_ADDON "qkv_blas"
+#define QKV_ARG_CODE "QKV_BLAS_ARG"
+#include "napi_args.h"
 #include <cblas.h>
-#include <limits.h>
 #include <pthread.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
-#define MAX_ARGS 13
 #define MAX_THREADS 64
 // Products up to this many multiply-adds (m·n·k = 256³) are too small for OpenBLAS's own threading to pay
 // (128×64×128, the attention shape, reaches ≈ 90 GFLOP/s on 2 threads vs ≈ 65 on one): a batch of them is
@@ -22,63 +18,6 @@
 #define SMALL_PRODUCT (256.0 * 256.0 * 256.0)
 // Below this much work in all, starting threads (tens of µs) costs more than it saves.
 #define MIN_PARALLEL_WORK (4.0 * 1024.0 * 1024.0)
-
-// Every failure below returns NULL after throwing, which N-API turns into a JS exception.
-#define CHECK_NAPI(env, call)                                              \
-  do {                                                                     \
-    if ((call) != napi_ok) {                                               \
-      napi_throw_error((env), "QKV_BLAS_NAPI", "N-API call failed: " #call); \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
-
-static bool throw_range(napi_env env, const char *name, double value, const char *rule) {
-  char message[200];
-  snprintf(message, sizeof message, "qkv_blas: %s = %.17g must be %s", name, value, rule);
-  napi_throw_range_error(env, "QKV_BLAS_ARG", message);
-  return false;
-}
-
-// A non-negative integer argument that fits a 32-bit BLAS index (Debian's OpenBLAS uses 32-bit blasint).
-static bool get_index(napi_env env, napi_value value, const char *name, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, value, &d) != napi_ok) {
-    char message[120];
-    snprintf(message, sizeof message, "qkv_blas: %s must be a number", name);
-    napi_throw_type_error(env, "QKV_BLAS_ARG", message);
-    return false;
-  }
-  if (!(d >= 0 && d <= INT_MAX) || d != (double)(int64_t)d) {
-    return throw_range(env, name, d, "an integer in [0, 2^31)");
-  }
-  *out = (int64_t)d;
-  return true;
-}
-
-// A byte offset into the wasm heap: wasm32 memory reaches 4 GiB, past a 32-bit int; get_region checks the
-// offset against the heap's actual size.
-static bool get_offset(napi_env env, napi_value value, const char *name, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, value, &d) != napi_ok) {
-    char message[120];
-    snprintf(message, sizeof message, "qkv_blas: %s must be a number", name);
-    napi_throw_type_error(env, "QKV_BLAS_ARG", message);
-    return false;
-  }
-  if (!(d >= 0 && d <= 9007199254740991.0) || d != (double)(int64_t)d) return throw_range(env, name, d, "a byte offset, an integer in [0, 2^53)");
-  *out = (int64_t)d;
-  return true;
-}
-
-static bool get_bool(napi_env env, napi_value value, const char *name, bool *out) {
-  if (napi_get_value_bool(env, value, out) != napi_ok) {
-    char message[120];
-    snprintf(message, sizeof message, "qkv_blas: %s must be a boolean", name);
-    napi_throw_type_error(env, "QKV_BLAS_ARG", message);
-    return false;
-  }
-  return true;
-}
 
 // An Int32Array of batch indices, each in [0, limit).
 static bool get_batch_index(napi_env env, napi_value value, const char *name, int64_t limit, const int32_t **out,
@@ -89,10 +28,7 @@ static bool get_batch_index(napi_env env, napi_value value, const char *name, in
   bool is_typed;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, value, &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
-    char message[120];
-    snprintf(message, sizeof message, "qkv_blas: %s must be an Int32Array", name);
-    napi_throw_type_error(env, "QKV_BLAS_ARG", message);
-    return false;
+    return throw_type(env, name, "an Int32Array");
   }
   const int32_t *index = data;
   for (size_t i = 0; i < count; i++) {
@@ -104,16 +40,6 @@ static bool get_batch_index(napi_env env, napi_value value, const char *name, in
   }
   *out = index;
   *length = count;
-  return true;
-}
-
-// A float32 region [offset, offset + count * 4) inside the heap. The size is a product of three
-// 31-bit numbers, so it is compared as a double (exact below 2^53, and far beyond any heap above it).
-static bool get_region(napi_env env, const char *name, int64_t offset, double count, size_t heap_bytes) {
-  if (offset % 4 != 0) return throw_range(env, name, (double)offset, "a multiple of 4 (float32 alignment)");
-  if ((double)offset + count * 4 > (double)heap_bytes) {
-    return throw_range(env, name, (double)offset, "such that the operand lies inside the wasm heap");
-  }
   return true;
 }
 
@@ -173,22 +99,10 @@ static void run_batch_parallel(const Chunk *all, size_t batch, int threads) {
 // aBatch matrices of m×k (k×m when transposed) and B holds bBatch of k×n (n×k when transposed). Offsets
 // are in bytes. The index arrays carry tfjs's batch broadcasting, worked out in JS.
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 13) {
-    napi_throw_type_error(env, "QKV_BLAS_ARG", "qkv_blas: gemm takes 13 arguments");
-    return NULL;
-  }
-  bool is_buffer;
+  napi_value argv[13];
   void *heap;
   size_t heap_bytes;
-  CHECK_NAPI(env, napi_is_arraybuffer(env, argv[0], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "QKV_BLAS_ARG", "qkv_blas: heap must be an ArrayBuffer (the wasm memory)");
-    return NULL;
-  }
-  CHECK_NAPI(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  if (!get_args(env, info, "gemm", 13, argv) || !get_heap(env, argv[0], &heap, &heap_bytes)) return NULL;
 
   int64_t a_offset, a_batch, b_offset, b_batch, out_offset, m, n, k;
   bool trans_a, trans_b;
@@ -244,11 +158,9 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
 
 // setThreads(n): the size of OpenBLAS's thread pool for the following calls.
 static napi_value set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   int64_t threads;
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 1 || !get_index(env, argv[0], "threads", &threads)) return NULL;
+  if (!get_args(env, info, "setThreads", 1, argv) || !get_index(env, argv[0], "threads", &threads)) return NULL;
   if (threads < 1) {
     throw_range(env, "threads", (double)threads, "at least 1");
     return NULL;

@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { WasmBackend } from "./wasm-heap";
 import { REPO_ROOT } from "../paths";
 
 export const BLAS_ADDON_PATH = path.join(REPO_ROOT, "build", "qkv_blas.node");
@@ -53,12 +54,6 @@ interface BlasAddon {
  * The parts of tfjs-backend-wasm's BackendWasm the kernel uses. Declared here rather than imported so that
  * this file type-checks without the wasm package's Emscripten typings (tslab compiles lib/ on its own).
  */
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 const KERNEL = "BatchMatMul";
 
 let addon: BlasAddon | null = null;

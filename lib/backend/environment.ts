@@ -3,6 +3,7 @@
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import { blasStatus } from "./blas";
+import { fusedStatus } from "./fused";
 import { BackendChoice } from "./select";
 
 export interface EnvironmentReport {
@@ -12,6 +13,8 @@ export interface EnvironmentReport {
   wasmSimd: boolean | null;
   /** Whether wasm's matMul runs through OpenBLAS, and why (null off the wasm backend). */
   blasMatmul: { active: boolean; detail: string } | null;
+  /** Whether the fused native GELU/LayerNorm/softmax-gradient kernels run, and why (null off wasm). */
+  fusedKernels: { active: boolean; detail: string } | null;
   versions: Record<string, string>;
   cpus: number;
   cpuModel: string;
@@ -27,6 +30,7 @@ export async function environmentReport(choice: BackendChoice): Promise<Environm
     backendReason: choice.reason,
     wasmSimd: choice.name === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null,
     blasMatmul: choice.name === "wasm" ? { active: blasStatus().installed, detail: blasStatus().reason } : null,
+    fusedKernels: choice.name === "wasm" ? { active: fusedStatus().installed, detail: fusedStatus().reason } : null,
     versions: {
       node: process.versions.node,
       "@tensorflow/tfjs": tf.version.tfjs,
@@ -58,6 +62,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
     ["why", report.backendReason],
     ...(report.wasmSimd === null ? [] : [["wasm SIMD", String(report.wasmSimd)] as [string, string]]),
     ...(report.blasMatmul === null ? [] : [["BLAS matmul", report.blasMatmul.detail] as [string, string]]),
+    ...(report.fusedKernels === null ? [] : [["fused kernels", report.fusedKernels.detail] as [string, string]]),
     ["cpus", `${report.cpus} × ${report.cpuModel}`],
     ["memory", `${report.memoryGiB} GiB`],
     ["platform", report.platform],

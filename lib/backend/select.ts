@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { blasSettings, installBlasKernels } from "./blas";
+import { fusedSettings, installFusedKernels } from "./fused";
 import { installWasmAliasing } from "./wasm-aliasing";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
@@ -46,6 +47,7 @@ export async function selectBackend(
 ): Promise<BackendChoice> {
   quietCpuBackend();
   blasSettings(); // throws on a malformed QKV_BLAS / QKV_BLAS_THREADS
+  fusedSettings(); // and QKV_FUSED / QKV_FUSED_THREADS
   const override = options.override ?? process.env.QKV_BACKEND ?? "";
   const candidates = options.candidates ?? defaultCandidates();
   const attempts: BackendAttempt[] = [];
@@ -96,6 +98,8 @@ async function activate(candidate: BackendCandidate): Promise<string> {
     installWasmAliasing();
     // wasm's matMul is single-threaded under Node; the OpenBLAS kernel takes over when it was built.
     installBlasKernels();
+    // GELU, LayerNorm, softmax's gradient and gathers in one native pass each, when the addon was built.
+    installFusedKernels();
   }
   return tfBackend;
 }

@@ -5,17 +5,14 @@
 // data, it never writes in place), so sharing the data under a reference count is safe — it is exactly what
 // tfjs's own cpu backend does for these two kernels.
 import * as tf from "@tensorflow/tfjs";
-
-interface WasmBackendLike {
-  incRef(dataId: object): void;
-}
+import { WasmBackend } from "./wasm-heap";
 
 type KernelArgs = { inputs: { x: tf.TensorInfo }; attrs?: { dtype?: tf.DataType }; backend: unknown };
 
 let originals: tf.KernelConfig[] | undefined;
 
 function alias(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
-  (backend as WasmBackendLike).incRef(x.dataId);
+  (backend as WasmBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 

@@ -1,5 +1,6 @@
 // The building blocks both architectures share, each the textbook formula in a few tfjs ops.
 import * as tf from "@tensorflow/tfjs";
+import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from "../backend/fused";
 import { AdapterOptions, applyLinear, LinearParts } from "../lora/linear";
 import { ForwardOptions } from "./forward";
 import { Model } from "./model";
@@ -27,8 +28,12 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, options: Forwar
   return options.seeds && rate > 0 ? (tf.dropout(x, rate, undefined, options.seeds.next()) as T) : x;
 }
 
-/** LayerNorm over the last axis (biased variance, as torch). */
+/**
+ * LayerNorm over the last axis (biased variance, as torch). On tfjs-wasm with the native addon it is one
+ * fused kernel each way (lib/backend/fused.ts); elsewhere tfjs's own ops.
+ */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+  if (fusedKernelsActive() && weight.rank === 1 && bias.rank === 1) return fusedLayerNorm(x, weight, bias, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias) as tf.Tensor2D;
 }
@@ -38,8 +43,9 @@ export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tens
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight) as tf.Tensor2D;
 }
 
-/** The exact (erf) GELU that RoBERTa uses. */
+/** The exact (erf) GELU that RoBERTa uses; fused on tfjs-wasm with the native addon, as layerNorm. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive() && x.dtype === "float32") return fusedGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
