@@ -5,10 +5,10 @@
 // adapters A ~ N(0, 1/d) (d × r) and B = 0 (r × d) as in peft, and logit scale c = 1/sqrt(d) (standard) or
 // 1/d (μP-style). The target is the same head with rank-r* changes of all three base matrices.
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
-import { DynamicsError, oneOf, positiveFinite, positiveInteger } from "./errors";
-import { OPTIMIZERS, OptimizerName } from "./optim";
+import { oneOf } from "./errors";
+import { OptimizerName } from "./optim";
 import { Rng } from "../random/index";
-import { train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, train, Trainable, TrainCurve } from "./train";
 
 export const LOGIT_SCALES = ["1/sqrt(d)", "1/d"] as const;
 export type LogitScale = (typeof LOGIT_SCALES)[number];
@@ -37,15 +37,8 @@ export const ATTENTION_DEFAULTS: Omit<AttentionConfig, "width"> = {
 };
 
 export function attentionConfig(fields: Partial<AttentionConfig> & { width: number }): AttentionConfig {
-  const c = { ...ATTENTION_DEFAULTS, ...fields };
-  for (const key of ["width", "tokens", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"] as const) {
-    positiveInteger(c[key], key);
-  }
-  if (c.rank > c.width) throw new DynamicsError(`rank must be ≤ width (${c.width}), got ${c.rank}`);
-  positiveFinite(c.teacherStrength, "teacherStrength");
+  const c = checkSweepConfig({ ...ATTENTION_DEFAULTS, ...fields }, ["width", "tokens", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"]);
   oneOf(c.logitScale, LOGIT_SCALES, "logitScale");
-  oneOf(c.optimizer, OPTIMIZERS, "optimizer");
-  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(c.seed)}`);
   return c;
 }
 

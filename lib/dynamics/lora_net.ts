@@ -7,10 +7,9 @@
 // the efficient feature learning of the theorem. (A scalar read-out w_outᵀf with w_out ~ N(0, 1/n) would
 // instead reward o(1) feature changes aligned with w_out, a different scaling regime.)
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
-import { DynamicsError, oneOf, positiveFinite, positiveInteger } from "./errors";
-import { OPTIMIZERS, OptimizerName } from "./optim";
+import { OptimizerName } from "./optim";
 import { Rng } from "../random/index";
-import { train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, train, Trainable, TrainCurve } from "./train";
 
 export interface LoraNetConfig {
   width: number;
@@ -35,15 +34,7 @@ export const LORA_NET_DEFAULTS: Omit<LoraNetConfig, "width"> = {
 };
 
 export function loraNetConfig(fields: Partial<LoraNetConfig> & { width: number }): LoraNetConfig {
-  const c = { ...LORA_NET_DEFAULTS, ...fields };
-  for (const key of ["width", "inputDim", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"] as const) {
-    positiveInteger(c[key], key);
-  }
-  if (c.rank > c.width) throw new DynamicsError(`rank must be ≤ width (${c.width}), got ${c.rank}`);
-  positiveFinite(c.teacherStrength, "teacherStrength");
-  oneOf(c.optimizer, OPTIMIZERS, "optimizer");
-  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(c.seed)}`);
-  return c;
+  return checkSweepConfig({ ...LORA_NET_DEFAULTS, ...fields }, ["width", "inputDim", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"]);
 }
 
 /** The data and frozen weights of one (config, seed): features h and base pre-activations W₀h precomputed. */

@@ -1,8 +1,28 @@
 // One training loop for both sweep models (the LoRA network and the attention head): mini-batches drawn
 // from a fixed training set with a seeded generator (so every cell of a grid sees the same batches and
 // differs only in its learning rates), held-out loss recorded every few steps, divergence detected.
-import { Optimizer, OptimizerName, ParamGroup } from "./optim";
+import { DynamicsError, oneOf, positiveFinite, positiveInteger } from "./errors";
+import { Optimizer, OptimizerName, OPTIMIZERS, ParamGroup } from "./optim";
 import { Rng } from "../random/index";
+
+/** The fields both sweep models share. */
+export interface SweepModelConfig {
+  width: number;
+  rank: number;
+  teacherStrength: number;
+  optimizer: OptimizerName;
+  seed: number;
+}
+
+/** Checks a sweep model's config: the named fields are positive integers, plus the shared fields' rules. */
+export function checkSweepConfig<C extends SweepModelConfig>(c: C, integers: readonly (keyof C & string)[]): C {
+  for (const key of integers) positiveInteger(c[key] as unknown as number, key);
+  if (c.rank > c.width) throw new DynamicsError(`rank must be ≤ width (${c.width}), got ${c.rank}`);
+  positiveFinite(c.teacherStrength, "teacherStrength");
+  oneOf(c.optimizer, OPTIMIZERS, "optimizer");
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(c.seed)}`);
+  return c;
+}
 
 /** A model with its data: parameters grouped by learning rate, a batch loss that fills the gradients. */
 export interface Trainable {
