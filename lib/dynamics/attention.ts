@@ -6,29 +6,16 @@
 // 1/d (μP-style). The target is the same head with rank-r* changes of all three base matrices.
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
 import { oneOf } from "./errors";
-import { OptimizerName } from "./optim";
 import { Rng } from "../random/index";
-import { checkSweepConfig, train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, SweepModelConfig, train, Trainable, TrainCurve } from "./train";
 
 export const LOGIT_SCALES = ["1/sqrt(d)", "1/d"] as const;
 export type LogitScale = (typeof LOGIT_SCALES)[number];
 
-export interface AttentionConfig {
-  /** The model width d. */
-  width: number;
+/** width is the model width d; the teacher moves X·W_q, X·W_k, X·W_v. */
+export interface AttentionConfig extends SweepModelConfig {
   tokens: number;
-  rank: number;
-  teacherRank: number;
-  /** Scale of the teacher's changes (1: each coordinate of X·ΔW* is about N(0, 1)). */
-  teacherStrength: number;
   logitScale: LogitScale;
-  trainSize: number;
-  evalSize: number;
-  batch: number;
-  steps: number;
-  evalEvery: number;
-  optimizer: OptimizerName;
-  seed: number;
 }
 
 export const ATTENTION_DEFAULTS: Omit<AttentionConfig, "width"> = {

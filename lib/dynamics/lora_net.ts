@@ -7,25 +7,12 @@
 // the efficient feature learning of the theorem. (A scalar read-out w_outᵀf with w_out ~ N(0, 1/n) would
 // instead reward o(1) feature changes aligned with w_out, a different scaling regime.)
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
-import { OptimizerName } from "./optim";
 import { Rng } from "../random/index";
-import { checkSweepConfig, train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, SweepModelConfig, train, Trainable, TrainCurve } from "./train";
 
-export interface LoraNetConfig {
-  width: number;
+/** The teacher's change is B*A* (teacherStrength 1: each coordinate of B*A*h is about N(0, 1)). */
+export interface LoraNetConfig extends SweepModelConfig {
   inputDim: number;
-  rank: number;
-  teacherRank: number;
-  /** Scale of the teacher's change B*A* (1: each coordinate of B*A*h is about N(0, 1)). */
-  teacherStrength: number;
-  trainSize: number;
-  evalSize: number;
-  batch: number;
-  steps: number;
-  evalEvery: number;
-  optimizer: OptimizerName;
-  /** Draws the data, the frozen weights, A₀, the teacher and the batches. */
-  seed: number;
 }
 
 export const LORA_NET_DEFAULTS: Omit<LoraNetConfig, "width"> = {

@@ -5,13 +5,21 @@ import { DynamicsError, oneOf, positiveFinite, positiveInteger } from "./errors"
 import { Optimizer, OptimizerName, OPTIMIZERS, ParamGroup } from "./optim";
 import { Rng } from "../random/index";
 
-/** The fields both sweep models share. */
+/** The fields both sweep models share: a student of rank `rank` learns a teacher's rank-`teacherRank` change. */
 export interface SweepModelConfig {
   width: number;
   rank: number;
-  teacherStrength: number;
+  teacherRank: number;
+  trainSize: number;
+  evalSize: number;
+  batch: number;
+  steps: number;
+  evalEvery: number;
   optimizer: OptimizerName;
+  /** Draws the data, the frozen weights, the initial factors, the teacher and the batches. */
   seed: number;
+  /** Scale of the teacher's change (1: each output coordinate it moves is about N(0, 1)). */
+  teacherStrength: number;
 }
 
 /** Checks a sweep model's config: the named fields are positive integers, plus the shared fields' rules. */
