@@ -7,3 +7,4 @@ export type { BlasStatus } from "./blas";
 export { installWasmAliasing, uninstallWasmAliasing } from "./wasm-aliasing";
 export { FUSED_ADDON_PATH, FusedError, fusedKernelsActive, fusedSettings, fusedStatus, installFusedKernels, uninstallFusedKernels } from "./fused";
 export type { FusedStatus } from "./fused";
+export { installWasmSegmentSum } from "./wasm-segment-sum";

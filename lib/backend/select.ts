@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { blasSettings, installBlasKernels } from "./blas";
 import { fusedSettings, installFusedKernels } from "./fused";
 import { installWasmAliasing } from "./wasm-aliasing";
+import { installWasmSegmentSum } from "./wasm-segment-sum";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -96,6 +97,7 @@ async function activate(candidate: BackendCandidate): Promise<string> {
   await tf.ready();
   if (tfBackend === "wasm") {
     installWasmAliasing();
+    installWasmSegmentSum();
     // wasm's matMul is single-threaded under Node; the OpenBLAS kernel takes over when it was built.
     installBlasKernels();
     // GELU, LayerNorm, softmax's gradient and gathers in one native pass each, when the addon was built.

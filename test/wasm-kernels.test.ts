@@ -1,6 +1,6 @@
-// lib/backend/wasm-aliasing: clone() and same-dtype casts share data on wasm instead of copying it, and
-// nothing observable changes: values survive disposing the original, variables rebind on assign, gradients
-// agree with the copying kernels.
+// The project's JS kernels for tfjs-wasm. wasm-aliasing: clone() and same-dtype casts share data instead of
+// copying it, and nothing observable changes (values survive disposing the original, variables rebind on
+// assign, gradients agree with the copying kernels). wasm-segment-sum: gather's gradient, by hand and vs cpu.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
@@ -46,5 +46,25 @@ describe("wasm aliasing", () => {
     installWasmAliasing();
     assert.deepEqual(aliased, copied);
     x.dispose();
+  });
+});
+
+describe("wasm UnsortedSegmentSum (gather's gradient)", () => {
+  test("an embedding table's gradient on wasm equals the cpu backend's, repeated ids summed", async () => {
+    const table = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 0, 1]];
+    const ids = [2, 0, 2, 3, 2];
+    const weights = [[1, -1, 2], [0.5, 0.5, 0.5], [3, 0, -2], [1, 1, 1], [-1, 2, 0]];
+    const gradOn = async (backend: string) => {
+      await tf.setBackend(backend);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(ids, "int32")), tf.tensor2d(weights))))(tf.tensor2d(table));
+      return g.arraySync();
+    };
+    const cpu = await gradOn("cpu");
+    const wasm = await gradOn("wasm");
+    assert.deepEqual(wasm, cpu);
+    // by hand: row 2 collects weights 0, 2 and 4; row 1 none
+    assert.deepEqual(wasm, [[0.5, 0.5, 0.5], [0, 0, 0], [3, 1, 0], [1, 1, 1]]);
+    const direct = tf.unsortedSegmentSum(tf.tensor2d([[1, 1], [2, 2], [3, 3]]), tf.tensor1d([1, -1, 1], "int32"), 3);
+    assert.deepEqual(direct.arraySync(), [[0, 0], [4, 4], [0, 0]]);
   });
 });
