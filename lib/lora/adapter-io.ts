@@ -1,6 +1,9 @@
 // Adapter-only checkpoints in peft's layout: adapter_config.json + adapter_model.safetensors holding the
 // trained tensors only (adapter factors, DoRA magnitudes, the head, fully fine-tuned matrices) under
-// "base_model.model.<name>". A LoRA adapter of roberta-base is a few MB where the model is 500.
+// "base_model.model.<name>". A LoRA adapter of roberta-base is a few MB where the model is 500. Key names as
+// peft 0.21 saves them (read from its save_and_load.py and tuners/lora/model.py): modules_to_save tensors
+// under the module's own name (base_model.model.classifier.dense.weight), DoRA magnitudes as
+// "…lora_magnitude_vector" without ".weight".
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
