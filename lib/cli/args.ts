@@ -21,3 +21,25 @@ export function positiveNumber(value: string, option: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/**
+ * An integer option (≥ min when given), or a UsageError naming the option and the value. Without `min` any
+ * integer passes and the domain check that follows names the field.
+ */
+export function integerOption(value: string, option: string, min?: number): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || (min !== undefined && n < min)) {
+    const rule = min === undefined ? "an integer" : min === 1 ? "a positive integer" : `an integer ≥ ${min}`;
+    throw new UsageError(`${option} must be ${rule}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Runs `compute`, turning any error it throws into a UsageError (exit 2): the bad value is the user's to fix. */
+export function asUsageError<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}

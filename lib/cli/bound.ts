@@ -2,7 +2,7 @@
 // grouped-query attention included), a LoRA rank, a bit width, a subGaussian constant and a training-set size.
 import { boundFormula, modelBound, parseForm, parseLayers, parseVariant } from "../bounds/index";
 import { preset } from "../models/presets";
-import { UsageError, parseCommandArgs, positiveNumber } from "./args";
+import { asUsageError, integerOption, parseCommandArgs, positiveNumber, UsageError } from "./args";
 
 export const usage =
   "qkv bound --samples N [--model roberta-base|llama-3.1-8b|...] [--targets q,v] [--rank 8] [--bits 32] " +
@@ -53,17 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Every bad value here is the user's to fix: a usage error (exit 2), with the message that names the option. */
-function asUsageError<T>(compute: () => T): T {
-  try {
-    return compute();
-  } catch (err) {
-    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
-  }
-}
-
+/** "must be a positive number" for 0 or -1, "must be a positive integer" for 2.5. */
 function positiveInteger(value: string, option: string): number {
-  const n = positiveNumber(value, option);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
+  positiveNumber(value, option);
+  return integerOption(value, option, 1);
 }

@@ -1,7 +1,7 @@
 // `qkv params`: trainable-parameter counts as peft reports them, for any preset and adapter.
 import { adapterConfig, COUNT_CONVENTIONS, CountConvention, countParameters, METHODS } from "../lora/index";
 import { preset, PRESET_NAMES } from "../models/index";
-import { parseCommandArgs, UsageError } from "./args";
+import { integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
   "qkv params --model M --method lora|dora|full --targets q,k,v [--rank R] [--alpha A] [--labels L] " +
@@ -28,9 +28,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--convention must be one of ${COUNT_CONVENTIONS.join(", ")}, got ${JSON.stringify(values.convention)}`);
   }
   const model = preset(values.model);
-  const r = integer(values.rank!, "--rank");
+  const r = integerOption(values.rank!, "--rank");
   const adapter = adapterConfig({ method: values.method as never, r, loraAlpha: values.alpha === undefined ? r : Number(values.alpha), targetModules: values.targets! }, model);
-  const counts = countParameters(model, adapter, { labels: integer(values.labels!, "--labels"), convention: values.convention as CountConvention });
+  const counts = countParameters(model, adapter, { labels: integerOption(values.labels!, "--labels"), convention: values.convention as CountConvention });
   if (values.json) console.log(JSON.stringify(counts));
   else {
     const m = (n: number) => `${n.toLocaleString("en-US")} (${(n / 1e6).toFixed(2)} M)`;
@@ -38,10 +38,4 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`  adapter    ${m(counts.adapter)}\n  head       ${m(counts.head)}\n  trainable  ${m(counts.trainable)}\n  total      ${m(counts.total)}`);
   }
   return 0;
-}
-
-function integer(value: string, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new UsageError(`${option} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
 }

@@ -12,7 +12,7 @@ import {
   resolveNotebooks,
 } from "../notebook/index";
 import { chromiumProblem, figuresDir } from "../plot/index";
-import { UsageError, parseCommandArgs, positiveNumber } from "./args";
+import { asUsageError, parseCommandArgs, positiveNumber } from "./args";
 
 interface SummaryRow {
   name: string;
@@ -29,9 +29,9 @@ export async function run(argv: string[]): Promise<number> {
     { profile: { type: "string" }, "cell-timeout": { type: "string" } },
     usage,
   );
-  const profile: Profile = values.profile !== undefined ? parseOption(() => parseProfile(values.profile!, "--profile")) : currentProfile();
+  const profile: Profile = values.profile !== undefined ? asUsageError(() => parseProfile(values.profile!, "--profile")) : currentProfile();
   const cellTimeout = positiveNumber(values["cell-timeout"] ?? process.env.QKV_CELL_TIMEOUT ?? "1800", "--cell-timeout");
-  const notebooks = parseOption(() => resolveNotebooks(positionals));
+  const notebooks = asUsageError(() => resolveNotebooks(positionals));
 
   // Everything a notebook needs, checked once up front so a missing tool fails in a second, not mid-run.
   const problems = executionProblems();
@@ -70,14 +70,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   printSummary(rows);
   return 0;
-}
-
-function parseOption<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 function snapshot(dir: string): Map<string, number> {

@@ -1,7 +1,7 @@
 // `qkv toy`: the Theorem 2 toy at several widths. Prints the median |δⁱ_t| over seeds per width and the
 // log-log slope of each against the width (the measured exponent: 0 means Θ(1), efficient learning).
 import { DynamicsError, parseRate, simulateToy, summarizeToy, TOY_OPTIMIZERS, ToyOptimizer, ToySummary } from "../dynamics/index";
-import { parseCommandArgs, UsageError } from "./args";
+import { integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
   "qkv toy --widths 64,256,1024,4096,16384 --eta-a 0.5/n --eta-b 0.5 [--t 2] [--seeds 400] [--optimizer gd|sign] " +
@@ -57,13 +57,4 @@ export async function run(argv: string[]): Promise<number> {
   const widthsOf = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   for (const r of [header, ...rows]) console.log(r.map((cell, c) => cell.padStart(widthsOf[c])).join("  "));
   return 0;
-}
-
-/** An integer option ≥ min, or a UsageError naming the option and the value. */
-function integerOption(value: string, option: string, min: number): number {
-  const n = Number(value);
-  if (value === "" || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${option} must be ${min === 1 ? "a positive integer" : `an integer ≥ ${min}`}, got ${JSON.stringify(value)}`);
-  }
-  return n;
 }
