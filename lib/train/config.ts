@@ -6,7 +6,7 @@ import * as path from "path";
 import { AdapterFields, adapterConfig } from "../lora/config";
 import { Grouping, LearningRates, validateLearningRates } from "../lora/groups";
 import { PRESET_NAMES } from "../models/presets";
-import { loadTokenizer } from "../tokenizers/index";
+import type { Tokenizer } from "../tokenizers/index";
 import type { Example } from "./loop";
 import { SCHEDULES, ScheduleName } from "./schedule";
 
@@ -109,11 +109,11 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
 
 /**
  * Examples from a JSON-lines file: each line {"ids": [...], "label": y} (already tokenized) or
- * {"text": "...", "text_pair"?: "...", "label": y} (tokenized with `tokenizerDir`). Errors give file:line.
+ * {"text": "...", "text_pair"?: "...", "label": y} (tokenized with `tokenizer`). Errors give file:line.
  */
-export function readExamples(file: string, options: { tokenizerDir?: string; maxLength: number; labels: number }): Example[] {
+export function readExamples(file: string, options: { tokenizer?: Tokenizer; maxLength: number; labels: number }): Example[] {
   if (!fs.existsSync(file)) throw new RunConfigError(`${file}: no such file`);
-  const tokenizer = options.tokenizerDir ? loadTokenizer(options.tokenizerDir) : undefined;
+  const tokenizer = options.tokenizer;
   const examples: Example[] = [];
   fs.readFileSync(file, "utf8").split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
