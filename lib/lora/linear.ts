@@ -42,20 +42,29 @@ export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: Adapte
   if (parts.loraA && parts.loraB) {
     if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
     const input = options.seed !== undefined && options.dropout > 0 ? tf.dropout(x, options.dropout, undefined, options.seed) : x;
-    const update = tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true);
-    y = tf.add(y, tf.mul(update, options.scaling));
+    const lowRank = tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true);
+    y = tf.add(y, tf.mul(lowRank, options.scaling));
     if (parts.magnitude) y = tf.mul(y, doraScale(parts, options));
   }
   return (parts.bias ? tf.add(y, parts.bias) : y) as tf.Tensor2D;
 }
 
+/** s·B A, the adapter's change to the [out, in] weight. */
+function update(loraA: tf.Tensor2D, loraB: tf.Tensor2D, scaling: number): tf.Tensor2D {
+  return tf.mul(tf.matMul(loraB, loraA), scaling);
+}
+
+/** m / (row norms of an adapted [out, in] weight), optionally without a gradient through the norms. */
+function rowScale(adapted: tf.Tensor2D, magnitude: tf.Tensor1D, detachNorm: boolean): tf.Tensor1D {
+  let norm = tf.norm(adapted, "euclidean", 1) as tf.Tensor1D;
+  if (detachNorm) norm = stopGradient(norm) as tf.Tensor1D;
+  return tf.div(magnitude, norm);
+}
+
 /** DoRA's per-output factor m / ‖W0 + s·B A‖ (row norms of the [out, in] adapted weight). */
 export function doraScale(parts: LinearParts, options: Pick<AdapterOptions, "scaling" | "detachNorm">): tf.Tensor1D {
   if (!parts.loraA || !parts.loraB || !parts.magnitude) throw new Error("doraScale: not a DoRA layer");
-  const adapted = tf.add(parts.weight, tf.mul(tf.matMul(parts.loraB, parts.loraA), options.scaling));
-  let norm = tf.norm(adapted, "euclidean", 1) as tf.Tensor1D;
-  if (options.detachNorm) norm = stopGradient(norm) as tf.Tensor1D;
-  return tf.div(parts.magnitude, norm);
+  return rowScale(tf.add(parts.weight, update(parts.loraA, parts.loraB, options.scaling)), parts.magnitude, options.detachNorm);
 }
 
 /** A weight with its adapter folded in; `rowScale` is DoRA's m/‖W0 + s·B A‖ at merge time. */
@@ -71,10 +80,10 @@ export interface MergedWeight {
 export function mergeWeight(parts: LinearParts, scaling: number): MergedWeight {
   return tf.tidy(() => {
     if (!parts.loraA || !parts.loraB) throw new Error("mergeWeight: the layer has no adapter");
-    const adapted = tf.add(parts.weight, tf.mul(tf.matMul(parts.loraB, parts.loraA), scaling)) as tf.Tensor2D;
+    const adapted = tf.add(parts.weight, update(parts.loraA, parts.loraB, scaling)) as tf.Tensor2D;
     if (!parts.magnitude) return { weight: adapted };
-    const rowScale = doraScale(parts, { scaling, detachNorm: true });
-    return { weight: tf.mul(adapted, tf.expandDims(rowScale, 1)) as tf.Tensor2D, rowScale };
+    const scale = rowScale(adapted, parts.magnitude, true);
+    return { weight: tf.mul(adapted, tf.expandDims(scale, 1)) as tf.Tensor2D, rowScale: scale };
   });
 }
 
@@ -83,6 +92,6 @@ export function unmergeWeight(merged: MergedWeight, parts: Pick<LinearParts, "lo
   return tf.tidy(() => {
     if (!parts.loraA || !parts.loraB) throw new Error("unmergeWeight: the layer has no adapter");
     const adapted = merged.rowScale ? tf.div(merged.weight, tf.expandDims(merged.rowScale, 1)) : merged.weight;
-    return tf.sub(adapted, tf.mul(tf.matMul(parts.loraB, parts.loraA), scaling)) as tf.Tensor2D;
+    return tf.sub(adapted, update(parts.loraA, parts.loraB, scaling)) as tf.Tensor2D;
   });
 }
