@@ -17,6 +17,10 @@ export const PRESETS = {
   "encoder-tiny": encoder({ ...ROBERTA, vocabSize: 64, hiddenSize: 16, numLayers: 2, numHeads: 2, intermediateSize: 32, maxPositions: 34 }),
   "encoder-small": encoder({ ...ROBERTA, vocabSize: 8192, hiddenSize: 256, numLayers: 4, numHeads: 4, intermediateSize: 1024, maxPositions: 130 }),
   "decoder-tiny": decoder({ ...LLAMA_3_1, vocabSize: 64, maxPositions: 32, hiddenSize: 16, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 32 }),
+  // The shapes `qkv pretrain` trains (vocabSize is replaced by the learned vocabulary's size): ~1 M parameters,
+  // a 10-20 minute pretraining run on two CPU cores, a checkpoint of a few MB.
+  "encoder-mini": encoder({ ...ROBERTA, vocabSize: 8192, hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 512, maxPositions: 130 }),
+  "decoder-mini": decoder({ ...LLAMA_3_1, vocabSize: 8192, maxPositions: 128, hiddenSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, intermediateSize: 344, ropeTheta: 10000, tieEmbeddings: true, padTokenId: 1 }),
   "decoder-small": decoder({ ...LLAMA_3_1, vocabSize: 8192, maxPositions: 256, hiddenSize: 256, numLayers: 4, numHeads: 8, numKvHeads: 2, intermediateSize: 688 }),
 };
 

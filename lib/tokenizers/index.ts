@@ -5,6 +5,7 @@
 //   tok.encode(text, pair?, { maxLength, truncation, padding, addSpecialTokens })
 //                       → { ids, typeIds, attentionMask }; [CLS] a [SEP] b [SEP] or <s> a </s></s> b </s>
 //   tok.encodeBatch([text | [text, pair], …], options)   padding "longest" pads to the longest row
+//   buildWordPieceVocab(texts, { maxSize })  a vocab.txt learned from a corpus (the project's own pretrained models)
 //   tok.tokenize(text)  ids without the surrounding specials; tok.idsToTokens(ids) for reading them
 //
 // Special tokens written in the text ("[MASK]", "<mask>") are recognised as Hugging Face does. Unpaired
@@ -16,4 +17,6 @@ export { loadTokenizer, readMerges, readVocabJson, readVocabTxt } from "./load";
 export { MAX_TOKEN_ID, Tokenizer, TokenizerError } from "./tokenizer";
 export type { EncodeOptions, Encoding, SpecialTokens, TextInput, Truncation } from "./tokenizer";
 export { BERT_SPECIALS, WordPieceTokenizer } from "./wordpiece";
+export { buildWordPieceVocab, PRETRAIN_SPECIALS } from "./vocab";
+export type { VocabOptions } from "./vocab";
 export type { WordPieceOptions } from "./wordpiece";

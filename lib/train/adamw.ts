@@ -59,6 +59,30 @@ export class AdamW {
     });
   }
 
+  /** The step count and moments (torch's exp_avg / exp_avg_sq), to save beside a checkpoint and resume from. */
+  state(): { step: number; moments: Map<string, tf.Tensor> } {
+    const moments = new Map<string, tf.Tensor>();
+    for (const [name, { m, v }] of this.moments) {
+      moments.set(`${name}.exp_avg`, m);
+      moments.set(`${name}.exp_avg_sq`, v);
+    }
+    return { step: this.step, moments };
+  }
+
+  /** Resumes from `state()`'s output (the tensors are copied; the caller keeps ownership). */
+  restore(step: number, moments: ReadonlyMap<string, tf.Tensor>): void {
+    if (!Number.isInteger(step) || step < 0) throw new RangeError(`step must be a non-negative integer, got ${step}`);
+    for (const [name, { m, v }] of this.moments) {
+      for (const [slot, variable] of [["exp_avg", m], ["exp_avg_sq", v]] as const) {
+        const saved = moments.get(`${name}.${slot}`);
+        if (!saved) throw new Error(`optimizer state lacks ${name}.${slot}`);
+        if (saved.shape.join() !== variable.shape.join()) throw new Error(`optimizer state ${name}.${slot} has shape [${saved.shape}], expected [${variable.shape}]`);
+        variable.assign(saved);
+      }
+    }
+    this.step = step;
+  }
+
   dispose(): void {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
     this.moments.clear();

@@ -110,6 +110,12 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
 
 /** Loss and metrics on a data set, without dropout. */
 export function evaluate(model: Model, data: Example[], batchSize = 64): { loss: number; metrics: Partial<Record<MetricName, number>> } {
+  const { loss, outputs } = predict(model, data, batchSize);
+  return { loss, metrics: scoreAll(outputs, data.map((e) => e.label), model.labels === 1) };
+}
+
+/** The model's outputs on a data set without dropout (class ids, or scores for regression) and the mean loss. */
+export function predict(model: Model, data: Example[], batchSize = 64): { loss: number; outputs: number[] } {
   const outputs: number[] = [];
   let lossSum = 0;
   for (let i = 0; i < data.length; i += batchSize) {
@@ -125,7 +131,7 @@ export function evaluate(model: Model, data: Example[], batchSize = 64): { loss:
     lossSum += loss * chunk.length;
     outputs.push(...out);
   }
-  return { loss: lossSum / data.length, metrics: scoreAll(outputs, data.map((e) => e.label), model.labels === 1) };
+  return { loss: lossSum / data.length, outputs };
 }
 
 /** Endless batches of example indices: a fresh seeded permutation each epoch. */

@@ -28,6 +28,8 @@ export interface TorchCase {
   trainable: string[];
   direction?: Record<string, number[]>;
   eps?: number;
+  /** Pretraining's language-model loss at these flat positions instead of the classification loss. */
+  lm?: { positions: number[]; targets: number[] };
 }
 
 /** Runs every case through the reference in one Python process (importing torch takes a second). */
@@ -39,7 +41,7 @@ export function torchReference(cases: TorchCase[]): TorchResult[] {
   return JSON.parse(r.stdout) as TorchResult[];
 }
 
-function toJson({ model, rows, targets, trainable, direction, eps }: TorchCase): unknown {
+function toJson({ model, rows, targets, trainable, direction, eps, lm }: TorchCase): unknown {
   const T = Math.max(...rows.map((r) => r.length));
   const pad = model.config.padTokenId;
   const tensors: Record<string, { shape: number[]; data: number[] }> = {};
@@ -54,6 +56,7 @@ function toJson({ model, rows, targets, trainable, direction, eps }: TorchCase):
     attention_mask: rows.map((r) => [...r.map(() => 1), ...Array(T - r.length).fill(0)]),
     targets,
     ...(direction ? { direction, eps } : {}),
+    ...(lm ? { lm } : {}),
   };
 }
 

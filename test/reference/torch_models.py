@@ -5,6 +5,8 @@ LoRA/DoRA layers, in float64. Reads a JSON list of cases on stdin, each {"config
 "data"}}, "trainable": [names], "input_ids", "attention_mask", "targets"} and optionally "direction"
 ({name: flat list}) with "eps": then it also returns the central finite difference of the loss along that
 direction, (L(θ + εu) − L(θ − εu)) / 2ε, in float64. Writes a list of {"loss", "logits", "grads", "fd"}.
+With "lm": {"positions": flat b·T + t indices, "targets": token ids} the loss is the language-model loss of
+pretraining instead (transformers' RobertaLMHead, or Llama's lm_head / tied embeddings) at those positions.
 """
 import json
 import math
@@ -78,6 +80,10 @@ def forward(case, p):
             a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
             f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
             x = ln(f + a, f"{L}.output.LayerNorm")
+        if "lm" in case:
+            h = x.reshape(B * T, -1)[torch.as_tensor(case["lm"]["positions"])]
+            h = ln(torch.nn.functional.gelu(linear(h, "lm_head.dense")), "lm_head.layer_norm")
+            return lm_loss(case, h @ p["roberta.embeddings.word_embeddings.weight"].T + p["lm_head.bias"])
         logits = linear(torch.tanh(linear(x[:, 0], "classifier.dense")), "classifier.out_proj")
     else:
         rms = lambda x, n: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + cfg["rmsNormEps"]) * p[n + ".weight"]
@@ -110,6 +116,9 @@ def forward(case, p):
             g = rms(x, f"{L}.post_attention_layernorm")
             x = x + linear(torch.nn.functional.silu(linear(g, f"{L}.mlp.gate_proj")) * linear(g, f"{L}.mlp.up_proj"), f"{L}.mlp.down_proj")
         x = rms(x, "model.norm")
+        if "lm" in case:
+            h = x.reshape(B * T, -1)[torch.as_tensor(case["lm"]["positions"])]
+            return lm_loss(case, h @ p["model.embed_tokens.weight" if cfg["tieEmbeddings"] else "lm_head.weight"].T)
         last = mask.long().sum(1) - 1
         logits = linear(x[torch.arange(B), last], "score")
 
@@ -119,6 +128,10 @@ def forward(case, p):
     else:
         loss = torch.nn.functional.cross_entropy(logits, targets)
     return loss, logits
+
+
+def lm_loss(case, logits):
+    return torch.nn.functional.cross_entropy(logits, torch.as_tensor(case["lm"]["targets"])), logits
 
 
 if __name__ == "__main__":
