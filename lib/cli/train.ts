@@ -1,7 +1,7 @@
 // `qkv train --config FILE`: one fine-tuning run; prints progress and a summary, writes the history and
 // evaluations as JSON (--out, atomically) and the trained adapter (--save-adapter DIR).
-import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../files/index";
 import { selectBackend } from "../backend/index";
 import { attachAdapter, saveAdapter } from "../lora/index";
 import { createModel, disposeModel, loadModel, preset, trainableVariables } from "../models/index";
@@ -40,11 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const e of result.evals) if (!values.quiet) console.log(`  eval at ${e.step}: loss ${e.loss.toFixed(4)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v!.toFixed(4)}`).join(" ")}`);
   console.log(result.diverged ? `diverged at step ${result.steps} (loss not finite)` : `done: ${result.steps} steps in ${result.seconds.toFixed(1)} s`);
   if (values.out) {
-    const out = path.resolve(values.out);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ config, adapter, backend: backend.name, trainableParams: trainable, ...result }, null, 1) + "\n");
-    fs.renameSync(tmp, out);
+    writeFileAtomic(path.resolve(values.out), JSON.stringify({ config, adapter, backend: backend.name, trainableParams: trainable, ...result }, null, 1) + "\n");
   }
   if (values["save-adapter"]) saveAdapter(model, values["save-adapter"]);
   disposeModel(model);

@@ -6,6 +6,7 @@
 // "…lora_magnitude_vector" without ".weight".
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../files/index";
 import * as tf from "@tensorflow/tfjs";
 import { Model, trainableVariables } from "../models/model";
 import { isHeadTensor } from "../models/names";
@@ -48,9 +49,7 @@ export function saveAdapter(model: Model, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const tensors = new Map([...trainableVariables(model)].map(([name, v]) => [PREFIX + name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
   writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), tensors, { format: "pt" });
-  const tmp = path.join(dir, `.${ADAPTER_CONFIG}.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(peftConfig(model.adapter, model), null, 2) + "\n");
-  fs.renameSync(tmp, path.join(dir, ADAPTER_CONFIG));
+  writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(peftConfig(model.adapter, model), null, 2) + "\n");
 }
 
 /**

@@ -3,6 +3,7 @@
 // checkpoints are written the same way, so transformers can read them back.
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../files/index";
 import * as tf from "@tensorflow/tfjs";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
 import { ConfigError, DecoderConfig, EncoderConfig, ModelConfig, validateConfig } from "./config";
@@ -188,8 +189,6 @@ export function saveModel(model: Model, dir: string, metadata: Record<string, st
   fs.mkdirSync(dir, { recursive: true });
   const tensors = new Map([...model.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
   writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt", ...metadata });
-  const tmp = path.join(dir, `.config.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(configToHf(model.config, model.labels), null, 2) + "\n");
-  fs.renameSync(tmp, path.join(dir, "config.json"));
+  writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(configToHf(model.config, model.labels), null, 2) + "\n");
 }
 

@@ -3,6 +3,7 @@
 // which runs tslab from the repository root so notebooks can import "./lib/index".
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../files/index";
 import { REPO_ROOT } from "../paths";
 
 export const KERNEL_NAME = "qkv-tslab";
@@ -29,10 +30,7 @@ function kernelSpecText(): string {
 export function installKernelSpec(): "written" | "unchanged" {
   const text = kernelSpecText();
   if (fs.existsSync(KERNEL_JSON) && fs.readFileSync(KERNEL_JSON, "utf8") === text) return "unchanged";
-  fs.mkdirSync(path.dirname(KERNEL_JSON), { recursive: true });
-  const tmp = `${KERNEL_JSON}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, KERNEL_JSON);
+  writeFileAtomic(KERNEL_JSON, text);
   return "written";
 }
 

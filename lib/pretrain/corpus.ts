@@ -8,7 +8,8 @@ import { MissingDataError } from "../data/errors";
 import { GLUE_TASK_NAMES, loadGlueTask } from "../data/glue";
 import { Rng } from "../random/index";
 import { buildWordPieceVocab, PRETRAIN_SPECIALS, WordPieceTokenizer } from "../tokenizers/index";
-import { PretrainCorpus, PretrainError, sha256 } from "./run";
+import { sha256 } from "../files/index";
+import { PretrainCorpus, PretrainError } from "./run";
 
 export interface CorpusOptions {
   description: string;

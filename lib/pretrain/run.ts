@@ -6,11 +6,11 @@
 // every `checkpointEvery` steps the weights, the optimizer moments and the loss history are written
 // atomically to <out>/.resume/. A run stopped at any point (crash, Ctrl-C) and started again with the same
 // spec continues from the last saved step and ends with the same checkpoint bytes as an uninterrupted run.
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { blasStatus } from "../backend/blas";
+import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
 import { ParameterGroup } from "../lora/groups";
 import {
@@ -262,9 +262,7 @@ function saveResumeState(dir: string, state: ResumeState, model: Model, optimize
   // The weights first, then the JSON that names their step: a crash between the two leaves the previous
   // JSON, whose step no longer matches the weights' metadata, and the stale pair is refused on load.
   writeSafetensors(path.join(dir, "state.safetensors"), tensors, { step: String(step) });
-  const tmp = path.join(dir, `.state.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(state));
-  fs.renameSync(tmp, path.join(dir, "state.json"));
+  writeFileAtomic(path.join(dir, "state.json"), JSON.stringify(state));
 }
 
 function loadResumeState(dir: string, specHash: string, model: Model, optimizer: AdamW): ResumeState | undefined {
@@ -314,11 +312,11 @@ function writeCheckpoint(out: string, model: Model, spec: PretrainSpec, corpus: 
     modelSha256: sha256(bytes),
     modelBytes: bytes.length,
   };
-  writeAtomically(path.join(out, "config.json"), JSON.stringify(hf, null, 2) + "\n");
-  writeAtomically(path.join(out, "vocab.txt"), corpus.vocab.join("\n") + "\n");
-  writeAtomically(path.join(out, "tokenizer_config.json"), JSON.stringify(tokenizerConfig(), null, 2) + "\n");
-  writeAtomically(path.join(out, "card.json"), JSON.stringify(card, null, 2) + "\n");
-  writeAtomically(path.join(out, "README.md"), cardMarkdown(card));
+  writeFileAtomic(path.join(out, "config.json"), JSON.stringify(hf, null, 2) + "\n");
+  writeFileAtomic(path.join(out, "vocab.txt"), corpus.vocab.join("\n") + "\n");
+  writeFileAtomic(path.join(out, "tokenizer_config.json"), JSON.stringify(tokenizerConfig(), null, 2) + "\n");
+  writeFileAtomic(path.join(out, "card.json"), JSON.stringify(card, null, 2) + "\n");
+  writeFileAtomic(path.join(out, "README.md"), cardMarkdown(card));
   return card;
 }
 
@@ -373,12 +371,3 @@ export function cardMarkdown(card: ModelCard): string {
   ].join("\n");
 }
 
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
-export function sha256(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
