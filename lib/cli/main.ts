@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   params: { summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them", load: () => require("./params") },
   train: { summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train") },
   pretrain: { summary: "masked-LM (encoder) or causal-LM (decoder) pretraining on the built-in corpus or GLUE text; a checkpoint with a model card", load: () => require("./pretrain") },
+  tasks: { summary: "write the built-in synthetic task suite (GLUE TSV, corpora, suite.json) and its baselines", load: () => require("./tasks") },
   toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },
   glue: { summary: "what a GLUE directory (GLUE_DIR) holds for the paper's 8 tasks: found, substitute or missing, rows, metric", load: () => require("./glue") },
   kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },

@@ -1,0 +1,12 @@
+// The built-in synthetic task suite: SST-2-, MNLI-, QNLI- and QQP-like tasks generated from a seed, written
+// as GLUE TSV with an unlabelled corpus per task and a manifest (suite.json).
+//   writeSuite(dir, { seed, difficulty, sizes, tasks })  → SuiteManifest (files, sha256, row counts, baselines)
+//   generateTask(name, suiteOptions({...}))              → splits and corpus in memory
+//   knobs(difficulty)                                     → what one difficulty number sets
+export { HeldOut } from "./corpus";
+export { BUILTIN_TASKS, DEFAULT_SUITE, exampleKey, generateTask, splitOf, suiteOptions, taskBaselines, writeSuite } from "./suite";
+export type { FileEntry, GeneratedSplit, GeneratedTask, SuiteManifest, SuiteOptions, SuiteSizes, TaskManifest } from "./suite";
+export { TASK_NAMES } from "./task";
+export type { BuiltinTask, Column, SplitSpec, TaskName } from "./task";
+export { ancestors, buildWorld, isA, knobs, SuiteError } from "./world";
+export type { Knobs, Person, World } from "./world";
