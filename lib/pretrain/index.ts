@@ -3,7 +3,9 @@
 //   objectives.ts  masked-LM (15 %, 80/10/10) and causal-LM batches
 //   corpus.ts      text → vocabulary + tokenized corpus; the built-in suite's and GLUE's training text
 //   run.ts         the resumable, reproducible run and its checkpoint + model card
+//   recipe.ts      the settings `qkv pretrain` uses per (model, corpus), and where checkpoints go
 export * from "./heads";
 export * from "./objectives";
 export * from "./corpus";
 export * from "./run";
+export * from "./recipe";

@@ -1,0 +1,83 @@
+// What `qkv pretrain` and the testbed notebook run: for a (model, corpus) pair, the text, the learned
+// vocabulary, the model shape and the optimisation settings, sized for a run of 10-20 minutes on two CPU
+// cores. The built-in corpus is a closed vocabulary of about a thousand words; GLUE text needs a larger
+// vocabulary (rare words are spelled out in characters).
+import * as fs from "fs";
+import * as path from "path";
+import { writeSuite } from "../data/builtin/index";
+import { glueDir } from "../data/glue";
+import { ModelConfig, preset } from "../models/index";
+import { REPO_ROOT } from "../paths";
+import { builtinSentences, glueSentences, tokenizeCorpus } from "./corpus";
+import { PretrainCorpus, PretrainSpec } from "./run";
+
+export type PretrainModel = "encoder" | "decoder";
+export type PretrainCorpusName = "builtin" | "glue";
+
+export interface RecipeOptions {
+  model: PretrainModel;
+  corpus: PretrainCorpusName;
+  /** The built-in suite's folder (default data/tasks; the default suite is written there when absent). */
+  tasksDir?: string;
+  /** The GLUE folder (default $GLUE_DIR). */
+  glueDir?: string;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  vocabSize?: number;
+  maxLength?: number;
+  evalEvery?: number;
+  seed?: number;
+  /** Called with a line worth telling the user (a suite being written). */
+  log?: (line: string) => void;
+}
+
+export const RECIPE_DEFAULTS: Record<PretrainCorpusName, { steps: number; vocabSize: number; maxLength: number }> = {
+  builtin: { steps: 2400, vocabSize: 2048, maxLength: 64 },
+  glue: { steps: 1500, vocabSize: 8192, maxLength: 64 },
+};
+
+/** Where a (model, corpus) checkpoint lives by default: data/checkpoints/MODEL-CORPUS. */
+export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName): string {
+  return path.join(REPO_ROOT, "data", "checkpoints", `${model}-${corpus}`);
+}
+
+export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; corpus: PretrainCorpus } {
+  const defaults = RECIPE_DEFAULTS[options.corpus];
+  const steps = options.steps ?? defaults.steps;
+  const maxLength = options.maxLength ?? defaults.maxLength;
+  const seed = options.seed ?? 0;
+  let sentences: string[];
+  let description: string;
+  if (options.corpus === "builtin") {
+    const dir = path.resolve(options.tasksDir ?? path.join(REPO_ROOT, "data", "tasks"));
+    if (!fs.existsSync(path.join(dir, "suite.json"))) {
+      // The suite is regenerated rather than committed (seconds, byte-identical for a seed).
+      options.log?.(`no built-in suite in ${dir}: writing the default one (\`qkv tasks\`)`);
+      writeSuite(dir);
+    }
+    sentences = builtinSentences(dir);
+    description = `the built-in task suite's corpus files in ${path.relative(REPO_ROOT, dir) || dir}`;
+  } else {
+    const dir = options.glueDir ?? glueDir();
+    const glue = glueSentences(dir);
+    sentences = glue.sentences;
+    description = `the training splits of GLUE in ${dir} (${glue.notes.join("; ")})`;
+  }
+  const corpus = tokenizeCorpus(sentences, { description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed });
+  const shape = preset(options.model === "encoder" ? "encoder-mini" : "decoder-mini");
+  // The encoder's positions start after the pad id (RoBERTa), so it needs maxLength + padTokenId + 1 of them.
+  const maxPositions = options.model === "encoder" ? maxLength + shape.padTokenId + 1 : maxLength;
+  const config = { ...shape, vocabSize: corpus.vocab.length, maxPositions } as ModelConfig;
+  const spec: PretrainSpec = {
+    config, steps, seed,
+    batchSize: options.batchSize ?? 64,
+    lr: options.lr ?? 1e-3,
+    warmupSteps: options.warmupSteps ?? Math.round(steps * 0.06),
+    weightDecay: options.weightDecay ?? 0.01,
+    evalEvery: options.evalEvery ?? Math.max(1, Math.min(100, Math.round(steps / 20))),
+  };
+  return { spec, corpus };
+}

@@ -1,0 +1,75 @@
+// Fine-tuning runs keyed by their configuration: the cache (same config → read back, any change → a new run,
+// nothing half-written), and fineTune end to end on a small built-in task with a checkpoint pretrained here.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { before, describe, test } from "node:test";
+import { selectBackend } from "../lib/backend/index";
+import { writeSuite } from "../lib/data/builtin/index";
+import { cached, canonicalJson, checkpointRef, compareInitializations, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
+import { pretrain, pretrainRecipe } from "../lib/pretrain/index";
+
+before(async () => {
+  await selectBackend();
+});
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "qkv-experiments-"));
+
+describe("cache", () => {
+  test("keys ignore key order and change with any value", () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: 2 } }), '{"a":{"c":2,"d":[1,{"e":3,"f":2}]},"b":1}');
+    assert.equal(runKey({ a: 1, b: 2 }), runKey({ b: 2, a: 1 }));
+    assert.notEqual(runKey({ a: 1, b: 2 }), runKey({ a: 1, b: 3 }));
+    assert.match(runKey({}), /^[0-9a-f]{16}$/);
+  });
+  test("a result is computed once, read back after, and a failed computation writes nothing", () => {
+    const dir = tmp();
+    let calls = 0;
+    const compute = (c: { x: number }) => ({ y: 2 * c.x, call: ++calls });
+    const first = cached(dir, { x: 3 }, compute);
+    const second = cached(dir, { x: 3 }, compute);
+    assert.deepEqual([first.fromCache, second.fromCache, second.result.y, calls], [false, true, 6, 1]);
+    assert.throws(() => cached(dir, { x: 4 }, () => {
+      throw new Error("crashed");
+    }), /crashed/);
+    assert.deepEqual(fs.readdirSync(dir), [`${first.key}.json`]);
+  });
+  test("a corrupt result file is named, not silently recomputed", () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, `${runKey({ x: 1 })}.json`), "{ truncated");
+    assert.throws(() => cached(dir, { x: 1 }, () => 0), (e: Error) => e.message.includes(runKey({ x: 1 })) && /not valid JSON/.test(e.message));
+  });
+});
+
+describe("fineTune on a built-in task", () => {
+  test("before ≈ chance, training moves the score, pretrained and random runs differ, the comparison is cached", () => {
+    const tasks = tmp();
+    writeSuite(tasks, { tasks: ["SST-2"], sizes: { train: 200, dev: 100, test: 50, corpus: 2000 } });
+    const checkpoint = path.join(tmp(), "encoder");
+    const recipe = pretrainRecipe({ model: "encoder", corpus: "builtin", tasksDir: tasks, steps: 30 });
+    pretrain(recipe.spec, recipe.corpus, checkpoint, { checkpointEvery: 0 });
+    const config: FineTuneConfig = {
+      data: { dir: tasks, task: "SST-2" }, checkpoint: checkpointRef(checkpoint), init: "pretrained", adapter: TESTBED_ADAPTER,
+      rates: { etaQK: 1e-3, ratio: 1, grouping: "paper" }, steps: 20, batchSize: 16, maxLength: 32, schedule: "linear", seed: 0,
+    };
+    const run = fineTune(config);
+    assert.equal(run.trainExamples, 200);
+    assert.equal(run.steps, 20);
+    assert.ok(Math.abs(run.before.value - 0.5) < 0.15, `before fine-tuning: ${run.before.value}`);
+    assert.ok(run.loss.length > 0 && run.loss.every((p) => Number.isFinite(p.loss)));
+    // LoRA r = 8 on W_q, W_v of 4 layers of d = 128, plus the head (dense 128×128 + out_proj 128×2, with biases).
+    assert.equal(run.trainable, 4 * 2 * 8 * (128 + 128) + (128 * 128 + 128) + (128 * 2 + 2));
+    const random = fineTune({ ...config, init: "random" });
+    assert.notDeepEqual(random.loss, run.loss);
+    const results = tmp();
+    const options = { tasks: [{ dir: tasks, task: "SST-2" as const }], checkpoint: checkpoint, seeds: [0, 1], steps: 5, lr: 1e-3, resultsDir: results };
+    let fresh = 0;
+    const first = compareInitializations({ ...options, onRun: (_d, _t, _l, fromCache) => (fresh += fromCache ? 0 : 1) });
+    const again = compareInitializations({ ...options, onRun: (_d, _t, _l, fromCache) => assert.ok(fromCache) });
+    assert.equal(fresh, 4);
+    assert.deepEqual(again.summary, first.summary);
+    const s = first.summary[0];
+    assert.equal(s.helps, s.margin > s.spread);
+  });
+});
