@@ -7,8 +7,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
-import { cached, canonicalJson, checkpointRef, compareInitializations, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
-import { pretrain, pretrainRecipe } from "../lib/pretrain/index";
+import { cached, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
+import { configToHf, preset } from "../lib/models/index";
+import { checkpointDir, pretrain, pretrainRecipe } from "../lib/pretrain/index";
 
 before(async () => {
   await selectBackend();
@@ -71,5 +72,17 @@ describe("fineTune on a built-in task", () => {
     assert.deepEqual(again.summary, first.summary);
     const s = first.summary[0];
     assert.equal(s.helps, s.margin > s.spread);
+  });
+});
+
+describe("experimentCheckpoint", () => {
+  test("MODEL_DIR replaces the mini model of its own architecture only; a folder without config.json is named", () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(configToHf(preset("roberta-base"), 2)));
+    assert.equal(experimentCheckpoint("encoder", {}), checkpointDir("encoder", "builtin"));
+    assert.equal(experimentCheckpoint("encoder", { MODEL_DIR: dir }), dir);
+    assert.equal(experimentCheckpoint("decoder", { MODEL_DIR: dir }), checkpointDir("decoder", "builtin"));
+    const empty = tmp();
+    assert.throws(() => experimentCheckpoint("encoder", { MODEL_DIR: empty }), (e: Error) => e.message.includes(`MODEL_DIR=${empty}: no config.json`));
   });
 });
