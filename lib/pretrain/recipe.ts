@@ -77,7 +77,7 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
     lr: options.lr ?? 1e-3,
     warmupSteps: options.warmupSteps ?? Math.round(steps * 0.06),
     weightDecay: options.weightDecay ?? 0.01,
-    evalEvery: options.evalEvery ?? Math.max(1, Math.min(100, Math.round(steps / 20))),
+    evalEvery: options.evalEvery ?? Math.min(100, steps),
   };
   return { spec, corpus };
 }
