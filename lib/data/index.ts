@@ -11,3 +11,4 @@ export * from "./glue";
 export * from "./encode";
 export * from "./baselines";
 export * from "./builtin/index";
+export * from "./survey";
