@@ -2,6 +2,7 @@
 // the float64 PyTorch reference, and whole runs (same seed → same bytes; stopped and resumed → the same
 // bytes as uninterrupted; the checkpoint loads for fine-tuning).
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -174,5 +175,21 @@ describe("pretrain runs", () => {
   test("bad specs are named", () => {
     assert.throws(() => pretrain({ ...spec("encoder"), steps: 0 }, corpus, tmp()), /steps must be a positive integer, got 0/);
     assert.throws(() => pretrain({ ...spec("encoder"), config: { ...preset("encoder-tiny"), vocabSize: 70 } }, corpus, tmp()), /vocabSize 70 ≠ the vocabulary's 64 tokens/);
+  });
+});
+
+describe("qkv pretrain (command line)", () => {
+  const qkv = (...args: string[]) => spawnSync(path.join(__dirname, "..", "bin", "qkv"), ["pretrain", ...args], { encoding: "utf8" });
+  test("bad options exit 2 and name the option and value", () => {
+    for (const [args, message] of [
+      [["--model", "gpt", "--corpus", "builtin"], /--model must be encoder or decoder, got "gpt"/],
+      [["--model", "encoder", "--corpus", "wiki"], /--corpus must be builtin or glue, got "wiki"/],
+      [["--model", "encoder", "--corpus", "builtin", "--weight-decay=-1"], /--weight-decay must be a number ≥ 0, got "-1"/],
+      [["--model", "encoder", "--corpus", "glue", "--glue-dir", path.join(os.tmpdir(), "no-such-glue-dir")], /no-such-glue-dir/],
+    ] as const) {
+      const r = qkv(...args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
   });
 });

@@ -27,11 +27,18 @@ export async function run(argv: string[]): Promise<number> {
   const int = (option: string, min: number) => (given[option] === undefined ? undefined : integerOption(given[option] as string, `--${option}`, min));
   const num = (option: string) => (given[option] === undefined ? undefined : positiveNumber(given[option] as string, `--${option}`));
   const out = path.resolve(v.out ?? checkpointDir(v.model, v.corpus));
+  const nonNegative = (option: string) => {
+    const raw = given[option] as string | undefined;
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(value) || value < 0) throw new UsageError(`--${option} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+    return value;
+  };
   let recipe: ReturnType<typeof pretrainRecipe>;
   try {
     recipe = pretrainRecipe({
       model: v.model, corpus: v.corpus, tasksDir: v["tasks-dir"], glueDir: v["glue-dir"],
-      steps: int("steps", 1), batchSize: int("batch", 1), lr: num("lr"), warmupSteps: int("warmup", 0), weightDecay: num("weight-decay"),
+      steps: int("steps", 1), batchSize: int("batch", 1), lr: num("lr"), warmupSteps: int("warmup", 0), weightDecay: nonNegative("weight-decay"),
       vocabSize: int("vocab-size", 16), maxLength: int("max-length", 3), evalEvery: int("eval-every", 1), seed: int("seed", 0),
       log: (line) => console.error(line),
     });
