@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
-import { loadModel, ModelConfig, preset, trainableVariables } from "../lib/models/index";
+import { attachAdapter } from "../lib/lora/index";
+import { createModel, loadModel, ModelConfig, preset, trainableVariables } from "../lib/models/index";
 import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/objectives";
 import { sha256 } from "../lib/files/index";
 import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel } from "../lib/pretrain/run";
@@ -193,3 +194,25 @@ describe("qkv pretrain (command line)", () => {
     }
   });
 });
+
+describe("seed 0 is a seed", () => {
+  test("tfjs treats seed 0 as unseeded; models, adapters and pretraining models from seed 0 are identical run to run", () => {
+    const sums = (m: { tensors: Map<string, tf.Tensor> }) => [...m.tensors.values()].map((t) => values(t).reduce((a, b) => a + b, 0));
+    const make = () => {
+      const m = pretrainingModel(preset("encoder-tiny"), 0);
+      return sums(m);
+    };
+    assert.deepEqual(make(), make());
+    const adapted = () => {
+      const m = loadFree();
+      return sums(m);
+    };
+    assert.deepEqual(adapted(), adapted());
+  });
+});
+
+function loadFree() {
+  const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 0 });
+  attachAdapter(model, { method: "lora", r: 2, targetModules: ["query"] }, 0);
+  return model;
+}

@@ -10,6 +10,7 @@ import { EncoderConfig } from "../models/config";
 import { createModel, disposeModel, Model, trainableVariables } from "../models/model";
 import { disposeBatch, makeBatch } from "../models/forward";
 import { modelLogits } from "../models/logits";
+import { tfSeed } from "../random/index";
 import { evaluate, Example, train } from "../train/loop";
 import { GapRun } from "./gaps";
 
@@ -39,7 +40,7 @@ function pretrainedStandIn(seed: number): Model {
 }
 
 function randomSequences(n: number, seed: number): number[][] {
-  const random = tf.randomUniform([n, 12], 3, GAP_MODEL.vocabSize, "int32", seed).arraySync() as number[][];
+  const random = tf.randomUniform([n, 12], 3, GAP_MODEL.vocabSize, "int32", tfSeed(seed)).arraySync() as number[][];
   return random.map((row, i) => [0, ...row.slice(0, 6 + (i % 7)), 2]);
 }
 
@@ -49,7 +50,7 @@ function teacherTask(seed: number, rank: number, total: number): Example[] {
   attachAdapter(teacher, { r: rank, loraAlpha: rank, targetModules: ["query", "key", "value"] }, seed + 1);
   let i = 0;
   for (const [name, v] of trainableVariables(teacher)) {
-    if (name.endsWith("lora_B.weight")) v.assign(tf.randomNormal(v.shape, 0, 1 / Math.sqrt(rank), "float32", seed + 100 + i++));
+    if (name.endsWith("lora_B.weight")) v.assign(tf.randomNormal(v.shape, 0, 1 / Math.sqrt(rank), "float32", tfSeed(seed + 100 + i++)));
   }
   const rows = randomSequences(total, seed + 7);
   const batch = makeBatch(rows, GAP_MODEL.padTokenId);

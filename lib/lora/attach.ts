@@ -2,6 +2,7 @@
 // or the target weights themselves made trainable (full fine-tuning). The head is always trained, as peft's
 // modules_to_save does for sequence classification. Also merging adapters into the weights and back.
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random/index";
 import { Model } from "../models/model";
 import { attentionLinearName, isHeadTensor } from "../models/names";
 import { AdapterConfig, adapterConfig, AdapterFields, scaling } from "./config";
@@ -28,7 +29,7 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
       }
       const [dOut, dIn] = weight.shape;
       const bound = 1 / Math.sqrt(dIn);
-      const a = tf.randomUniform([config.r, dIn], -bound, bound, "float32", seed * 7919 + index++);
+      const a = tf.randomUniform([config.r, dIn], -bound, bound, "float32", tfSeed(seed * 7919 + index++));
       model.tensors.set(`${name}.lora_A.weight`, tf.variable(a, true));
       a.dispose();
       model.tensors.set(`${name}.lora_B.weight`, tf.variable(tf.zeros([dOut, config.r]), true));

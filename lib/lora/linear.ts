@@ -7,6 +7,7 @@
 //
 // DoRA written this way never materialises the adapted weight for the product; only its row norms.
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random/index";
 
 /** A linear layer's tensors; adapter factors present when it is adapted. */
 export interface LinearParts {
@@ -41,7 +42,7 @@ export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: Adapte
   let y = tf.matMul(x, parts.weight, false, true);
   if (parts.loraA && parts.loraB) {
     if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
-    const input = options.seed !== undefined && options.dropout > 0 ? tf.dropout(x, options.dropout, undefined, options.seed) : x;
+    const input = options.seed !== undefined && options.dropout > 0 ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed)) : x;
     const lowRank = tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true);
     y = tf.add(y, tf.mul(lowRank, options.scaling));
     if (parts.magnitude) y = tf.mul(y, doraScale(parts, options));

@@ -1,5 +1,6 @@
 // The building blocks both architectures share, each the textbook formula in a few tfjs ops.
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random/index";
 import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from "../backend/fused";
 import { AdapterOptions, applyLinear, LinearParts } from "../lora/linear";
 import { ForwardOptions } from "./forward";
@@ -25,7 +26,7 @@ export function linear(model: Model, name: string, x: tf.Tensor2D, options: Forw
 }
 
 export function dropout<T extends tf.Tensor>(x: T, rate: number, options: ForwardOptions): T {
-  return options.seeds && rate > 0 ? (tf.dropout(x, rate, undefined, options.seeds.next()) as T) : x;
+  return options.seeds && rate > 0 ? (tf.dropout(x, rate, undefined, tfSeed(options.seeds.next())) as T) : x;
 }
 
 /**

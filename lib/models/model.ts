@@ -2,6 +2,7 @@
 // whatever is trained (adapter factors, the head, fully fine-tuned matrices) is a tf.Variable. Everything
 // else — saving, loading, learning-rate groups, counting — works on the names.
 import * as tf from "@tensorflow/tfjs";
+import { tfSeed } from "../random/index";
 import type { AdapterConfig } from "../lora/config";
 import { ConfigError, ModelConfig, validateConfig } from "./config";
 import { tensorShapes } from "./names";
@@ -48,10 +49,13 @@ function initialTensor(name: string, shape: number[], seed: number, config: Mode
   if (name.endsWith(".bias")) return tf.zeros(shape);
   const isEmbedding = /embeddings|embed_tokens/.test(name);
   const std = init === "fan-in" && !isEmbedding ? 1 / Math.sqrt(shape[1]) : INIT_STD;
-  const weight = tf.randomNormal(shape, 0, std, "float32", seed);
+  const weight = tf.randomNormal(shape, 0, std, "float32", tfSeed(seed));
   if (/word_embeddings|embed_tokens/.test(name) && config.padTokenId < shape[0]) {
-    const keep = tf.oneHot(config.padTokenId, shape[0], 0, 1).reshape([shape[0], 1]);
-    return tf.mul(weight, keep);
+    // The mask is built on the host: tfjs-wasm's OneHot of a scalar index reads past its input (measured: the
+    // same seed gave different embeddings from run to run).
+    const keep = new Float32Array(shape[0]).fill(1);
+    keep[config.padTokenId] = 0;
+    return tf.mul(weight, tf.tensor2d(keep, [shape[0], 1]));
   }
   return weight;
 }

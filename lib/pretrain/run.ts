@@ -16,7 +16,7 @@ import { ParameterGroup } from "../lora/groups";
 import {
   configToHf, createModel, decoderHidden, disposeBatch, encoderHidden, isHeadTensor, Model, ModelConfig, SeedSequence, trainableVariables,
 } from "../models/index";
-import { Rng } from "../random/index";
+import { Rng, tfSeed } from "../random/index";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
 import { PRETRAIN_SPECIALS } from "../tokenizers/index";
 import { AdamW, scheduleFactor, taskLoss } from "../train/index";
@@ -178,7 +178,7 @@ export function pretrainingModel(config: ModelConfig, seed: number): Model {
     const init = tf.tidy(() => {
       if (name.endsWith("bias")) return tf.zeros(shape);
       if (name.includes("layer_norm")) return tf.ones(shape);
-      return tf.randomNormal(shape, 0, 0.02, "float32", seed * 100003 + 50000 + index++);
+      return tf.randomNormal(shape, 0, 0.02, "float32", tfSeed(seed * 100003 + 50000 + index++));
     });
     model.tensors.set(name, init);
   }

@@ -79,3 +79,12 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * A seed for tfjs's random ops (randomNormal, randomUniform, dropout). tfjs treats a seed of 0 as "no seed"
+ * and draws from Math.random, so seed 0 — the default everywhere — would silently not reproduce. Our seeds
+ * are never negative, so 0 maps to −1 without colliding with any other.
+ */
+export function tfSeed(seed: number): number {
+  return seed === 0 ? -1 : seed;
+}
