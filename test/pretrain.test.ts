@@ -10,7 +10,8 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/index";
-import { createModel, loadModel, ModelConfig, preset, trainableVariables } from "../lib/models/index";
+import { createModel, disposeBatch, loadModel, makeBatch, ModelConfig, preset, trainableVariables } from "../lib/models/index";
+import { clozeAccuracy, loadMaskedLm } from "../lib/pretrain/cloze";
 import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/objectives";
 import { sha256 } from "../lib/files/index";
 import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel } from "../lib/pretrain/run";
@@ -166,6 +167,46 @@ describe("pretrain runs", () => {
       for (const t of loaded.model.tensors.values()) t.dispose();
     });
   }
+
+  test("cloze: the probability of the answer is exp(−masked-LM loss) of the same sentence; malformed items are named", () => {
+    const dir = tmp();
+    pretrain(spec("encoder"), corpus, dir, { checkpointEvery: 0 });
+    const result = clozeAccuracy(dir, [{ text: "w10 w11 [MASK] w13", answer: "w12" }, { text: "w30 [MASK] w32 w33", answer: "w31" }]);
+    assert.equal(result.items.length, 2);
+    assert.ok(result.accuracy >= 0 && result.accuracy <= 1);
+    const model = loadMaskedLm(dir);
+    const id = (w: string) => vocab.indexOf(w);
+    const row = [0, id("w10"), id("w11"), 4, id("w13"), 2];
+    const lm = { batch: makeBatch([row], 1), positions: Int32Array.from([3]), targets: Int32Array.from([id("w12")]) };
+    const p = Math.exp(-lmLoss(model, lm).dataSync()[0]);
+    assert.ok(Math.abs(result.items[0].probability - p) < 1e-5, `${result.items[0].probability} vs ${p}`);
+    assert.ok(vocab.includes(result.items[0].predicted));
+    assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK] [MASK]", answer: "w2" }]), /exactly one \[MASK\]/);
+    assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK]", answer: "w2 w3" }]), /"w2 w3" is not one token/);
+    disposeBatch(lm.batch);
+    for (const t of model.tensors.values()) t.dispose();
+  });
+
+  test("masked-LM pretraining learns to copy a word from a fixed position (cloze 1 in 50 by chance)", () => {
+    // "[CLS] a b c d e f a [SEP]": the last word repeats the first. The cloze probe of the checkpoint asks for it.
+    const words = Array.from({ length: 50 }, (_, i) => `w${i}`);
+    const copyVocab = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]", ...words];
+    const random = new Rng(1);
+    const row = () => {
+      const xs = Array.from({ length: 6 }, () => 5 + random.int(50));
+      return [0, ...xs, xs[0], 2];
+    };
+    const copyCorpus: PretrainCorpus = { description: "copy", sha256: "c0py", vocab: copyVocab, train: Array.from({ length: 5000 }, row), validation: Array.from({ length: 40 }, row) };
+    const dir = tmp();
+    const config = { ...preset("encoder-tiny"), vocabSize: copyVocab.length } as ModelConfig;
+    pretrain({ config, steps: 800, batchSize: 64, lr: 3e-3, warmupSteps: 48, weightDecay: 0.01, seed: 0, evalEvery: 800 }, copyCorpus, dir, { checkpointEvery: 0 });
+    const items = Array.from({ length: 100 }, () => {
+      const r = row();
+      return { text: `${r.slice(1, 7).map((i) => copyVocab[i]).join(" ")} [MASK]`, answer: copyVocab[r[1]] };
+    });
+    const { accuracy } = clozeAccuracy(dir, items);
+    assert.ok(accuracy > 0.8, `copy cloze accuracy ${accuracy}`);
+  });
 
   test("a resume folder from another spec is refused with a message that names it", () => {
     const dir = tmp();

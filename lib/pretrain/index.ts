@@ -4,8 +4,10 @@
 //   corpus.ts      text → vocabulary + tokenized corpus; the built-in suite's and GLUE's training text
 //   run.ts         the resumable, reproducible run and its checkpoint + model card
 //   recipe.ts      the settings `qkv pretrain` uses per (model, corpus), and where checkpoints go
+//   cloze.ts       what a masked-LM checkpoint learned: copy and sentiment-polarity cloze accuracy
 export * from "./heads";
 export * from "./objectives";
 export * from "./corpus";
 export * from "./run";
 export * from "./recipe";
+export * from "./cloze";

@@ -1,0 +1,97 @@
+// What masked-LM pretraining taught an encoder, as cloze accuracy: the share of "[MASK]" sentences whose
+// answer the model ranks first. Two probes on the built-in corpus's own templates tell apart the two things
+// a fine-tune can build on:
+//   copy      "a dull script is a bad [MASK] ." → script: content routed from one position to another (attention);
+//   polarity  "a dull script is a [MASK] script ." → bad: what each sentiment word means (lexical semantics).
+// Chance is 1/40 for copy (the film nouns) and 1/2 for polarity. A model that is still on MLM's early plateau
+// (near-uniform attention, unigram and position statistics) scores chance on both while its loss looks good.
+import * as fs from "fs";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { FILM_NOUNS, NEGATIVE_ADJECTIVES, POSITIVE_ADJECTIVES } from "../data/builtin/lexicon";
+import { encoderHidden, loadModel, makeBatch, Model, disposeModel, disposeBatch } from "../models/index";
+import { Rng } from "../random/index";
+import { loadSafetensors } from "../safetensors/index";
+import { loadTokenizer, Tokenizer } from "../tokenizers/index";
+import { lmHeadShapes, lmLogits } from "./heads";
+
+export interface ClozeItem {
+  /** A sentence with one "[MASK]" word. */
+  text: string;
+  answer: string;
+}
+
+export interface ClozeResult {
+  accuracy: number;
+  /** Mean probability the model gives the answer. */
+  meanAnswerProbability: number;
+  items: { text: string; answer: string; predicted: string; probability: number }[];
+}
+
+/** The built-in probes: `n` copy and `n` polarity items from the SST-2 corpus's gloss template, seeded. */
+export function builtinClozeItems(n: number, seed = 0): { copy: ClozeItem[]; polarity: ClozeItem[] } {
+  const rng = new Rng(seed, 0xc102e);
+  const copy: ClozeItem[] = [];
+  const polarity: ClozeItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const positive = rng.int(2) === 1;
+    const adjectives = positive ? POSITIVE_ADJECTIVES : NEGATIVE_ADJECTIVES;
+    const adjective = adjectives[rng.int(adjectives.length)];
+    const noun = FILM_NOUNS[rng.int(FILM_NOUNS.length)];
+    const judgement = positive ? "good" : "bad";
+    copy.push({ text: `a ${adjective} ${noun} is a ${judgement} [MASK] .`, answer: noun });
+    polarity.push({ text: `a ${adjective} ${noun} is a [MASK] ${noun} .`, answer: judgement });
+  }
+  return { copy, polarity };
+}
+
+/** Cloze accuracy of the masked-LM checkpoint in `dir` (its lm_head included) on `items`. */
+export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeResult {
+  const tokenizer = loadTokenizer(dir);
+  const model = loadMaskedLm(dir);
+  try {
+    const results = items.map((item) => predictMask(model, tokenizer, item));
+    return {
+      accuracy: results.filter((r) => r.predicted === r.answer).length / Math.max(1, results.length),
+      meanAnswerProbability: results.reduce((s, r) => s + r.probability, 0) / Math.max(1, results.length),
+      items: results,
+    };
+  } finally {
+    disposeModel(model);
+  }
+}
+
+/** The encoder with the lm_head tensors that loadModel sets aside for fine-tuning. */
+export function loadMaskedLm(dir: string): Model {
+  const model = loadModel(dir, { labels: 2 }).model;
+  if (model.config.architecture !== "encoder") throw new Error(`${dir}: cloze probes need a masked-LM encoder, not a ${model.config.architecture}`);
+  const names = [...lmHeadShapes(model.config).keys()];
+  const file = path.join(dir, "model.safetensors");
+  if (!fs.existsSync(file)) throw new Error(`${dir}: no model.safetensors`);
+  const { tensors } = loadSafetensors(file, { names });
+  for (const name of names) {
+    const t = tensors.get(name)!;
+    model.tensors.set(name, tf.tensor(t.data as Float32Array, t.shape, "float32"));
+  }
+  return model;
+}
+
+function predictMask(model: Model, tokenizer: Tokenizer, item: ClozeItem): ClozeResult["items"][number] {
+  const maskId = tokenizer.tokenToId("[MASK]");
+  if (maskId === undefined) throw new Error("the tokenizer has no [MASK] token");
+  const [before, after, ...rest] = item.text.split("[MASK]");
+  if (after === undefined || rest.length > 0) throw new Error(`cloze item ${JSON.stringify(item.text)} must contain exactly one [MASK]`);
+  const answerIds = tokenizer.tokenize(item.answer);
+  if (answerIds.length !== 1) throw new Error(`cloze answer ${JSON.stringify(item.answer)} is not one token of this vocabulary`);
+  const left = tokenizer.tokenize(before.trim());
+  const ids = [tokenizer.clsId, ...left, maskId, ...tokenizer.tokenize(after.trim()), tokenizer.sepId];
+  const batch = makeBatch([ids], model.config.padTokenId);
+  const probabilities = tf.tidy(() => {
+    const hidden = tf.slice(encoderHidden(model, batch, {}), [left.length + 1, 0], [1, -1]) as tf.Tensor2D;
+    return tf.softmax(lmLogits(model, hidden, {})).dataSync();
+  });
+  disposeBatch(batch);
+  let best = 0;
+  for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
+  return { text: item.text, answer: item.answer, predicted: tokenizer.idsToTokens([best])[0], probability: probabilities[answerIds[0]] };
+}
