@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/index";
 import { createModel, disposeBatch, loadModel, makeBatch, ModelConfig, preset, trainableVariables } from "../lib/models/index";
-import { clozeAccuracy, loadMaskedLm } from "../lib/pretrain/cloze";
+import { clozeAccuracy, loadLanguageModel } from "../lib/pretrain/cloze";
 import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/objectives";
 import { sha256 } from "../lib/files/index";
 import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel } from "../lib/pretrain/run";
@@ -168,24 +168,28 @@ describe("pretrain runs", () => {
     });
   }
 
-  test("cloze: the probability of the answer is exp(−masked-LM loss) of the same sentence; malformed items are named", () => {
-    const dir = tmp();
-    pretrain(spec("encoder"), corpus, dir, { checkpointEvery: 0 });
-    const result = clozeAccuracy(dir, [{ text: "w10 w11 [MASK] w13", answer: "w12" }, { text: "w30 [MASK] w32 w33", answer: "w31" }]);
-    assert.equal(result.items.length, 2);
-    assert.ok(result.accuracy >= 0 && result.accuracy <= 1);
-    const model = loadMaskedLm(dir);
-    const id = (w: string) => vocab.indexOf(w);
-    const row = [0, id("w10"), id("w11"), 4, id("w13"), 2];
-    const lm = { batch: makeBatch([row], 1), positions: Int32Array.from([3]), targets: Int32Array.from([id("w12")]) };
-    const p = Math.exp(-lmLoss(model, lm).dataSync()[0]);
-    assert.ok(Math.abs(result.items[0].probability - p) < 1e-5, `${result.items[0].probability} vs ${p}`);
-    assert.ok(vocab.includes(result.items[0].predicted));
-    assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK] [MASK]", answer: "w2" }]), /exactly one \[MASK\]/);
-    assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK]", answer: "w2 w3" }]), /"w2 w3" is not one token/);
-    disposeBatch(lm.batch);
-    for (const t of model.tensors.values()) t.dispose();
-  });
+  for (const architecture of ["encoder", "decoder"] as const) {
+    test(`cloze (${architecture}): the answer's probability is exp(−LM loss) of the same input; malformed items are named`, () => {
+      const dir = tmp();
+      pretrain(spec(architecture), corpus, dir, { checkpointEvery: 0 });
+      const result = clozeAccuracy(dir, [{ text: "w10 w11 [MASK] w13", answer: "w12" }, { text: "w30 [MASK] w32 w33", answer: "w31" }]);
+      assert.equal(result.items.length, 2);
+      assert.ok(result.accuracy >= 0 && result.accuracy <= 1);
+      const model = loadLanguageModel(dir);
+      const id = (w: string) => vocab.indexOf(w);
+      // The encoder sees the whole sentence with [MASK] (id 4) in place; the decoder sees the words before it.
+      const row = architecture === "encoder" ? [0, id("w10"), id("w11"), 4, id("w13"), 2] : [0, id("w10"), id("w11")];
+      const at = architecture === "encoder" ? 3 : 2;
+      const lm = { batch: makeBatch([row], 1), positions: Int32Array.from([at]), targets: Int32Array.from([id("w12")]) };
+      const p = Math.exp(-lmLoss(model, lm).dataSync()[0]);
+      assert.ok(Math.abs(result.items[0].probability - p) < 1e-5, `${result.items[0].probability} vs ${p}`);
+      assert.ok(vocab.includes(result.items[0].predicted));
+      assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK] [MASK]", answer: "w2" }]), /exactly one \[MASK\]/);
+      assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK]", answer: "w2 w3" }]), /"w2 w3" is not one token/);
+      disposeBatch(lm.batch);
+      for (const t of model.tensors.values()) t.dispose();
+    });
+  }
 
   test("masked-LM pretraining learns to copy a word from a fixed position (cloze 1 in 50 by chance)", () => {
     // "[CLS] a b c d e f a [SEP]": the last word repeats the first. The cloze probe of the checkpoint asks for it.

@@ -1,15 +1,16 @@
-// What masked-LM pretraining taught an encoder, as cloze accuracy: the share of "[MASK]" sentences whose
-// answer the model ranks first. Two probes on the built-in corpus's own templates tell apart the two things
+// What pretraining taught a model, as cloze accuracy: the share of "[MASK]" sentences whose answer the model
+// ranks first. A masked-LM encoder reads the whole sentence; a causal-LM decoder reads the words before the
+// mask and predicts the next one. Two probes on the built-in corpus's own templates tell apart the two things
 // a fine-tune can build on:
 //   copy      "a dull script is a bad [MASK] ." → script: content routed from one position to another (attention);
 //   polarity  "a dull script is a [MASK] script ." → bad: what each sentiment word means (lexical semantics).
-// Chance is 1/40 for copy (the film nouns) and 1/2 for polarity. A model that is still on MLM's early plateau
+// Chance is 1/40 for copy (the film nouns) and 1/2 for polarity. A model that is still on the early plateau
 // (near-uniform attention, unigram and position statistics) scores chance on both while its loss looks good.
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { FILM_NOUNS, NEGATIVE_ADJECTIVES, POSITIVE_ADJECTIVES } from "../data/builtin/lexicon";
-import { encoderHidden, loadModel, makeBatch, Model, disposeModel, disposeBatch } from "../models/index";
+import { decoderHidden, disposeBatch, disposeModel, encoderHidden, loadModel, makeBatch, Model } from "../models/index";
 import { Rng } from "../random/index";
 import { loadSafetensors } from "../safetensors/index";
 import { loadTokenizer, Tokenizer } from "../tokenizers/index";
@@ -45,10 +46,10 @@ export function builtinClozeItems(n: number, seed = 0): { copy: ClozeItem[]; pol
   return { copy, polarity };
 }
 
-/** Cloze accuracy of the masked-LM checkpoint in `dir` (its lm_head included) on `items`. */
+/** Cloze accuracy of the pretrained checkpoint in `dir` (its LM head included) on `items`. */
 export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeResult {
   const tokenizer = loadTokenizer(dir);
-  const model = loadMaskedLm(dir);
+  const model = loadLanguageModel(dir);
   try {
     const results = items.map((item) => predictMask(model, tokenizer, item));
     return {
@@ -61,10 +62,9 @@ export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeRe
   }
 }
 
-/** The encoder with the lm_head tensors that loadModel sets aside for fine-tuning. */
-export function loadMaskedLm(dir: string): Model {
+/** The model with the LM-head tensors that loadModel sets aside for fine-tuning (none for a tied decoder). */
+export function loadLanguageModel(dir: string): Model {
   const model = loadModel(dir, { labels: 2 }).model;
-  if (model.config.architecture !== "encoder") throw new Error(`${dir}: cloze probes need a masked-LM encoder, not a ${model.config.architecture}`);
   const names = [...lmHeadShapes(model.config).keys()];
   const file = path.join(dir, "model.safetensors");
   if (!fs.existsSync(file)) throw new Error(`${dir}: no model.safetensors`);
@@ -77,17 +77,21 @@ export function loadMaskedLm(dir: string): Model {
 }
 
 function predictMask(model: Model, tokenizer: Tokenizer, item: ClozeItem): ClozeResult["items"][number] {
-  const maskId = tokenizer.tokenToId("[MASK]");
-  if (maskId === undefined) throw new Error("the tokenizer has no [MASK] token");
+  const maskId = tokenizer.tokenToId("[MASK]") ?? -1;
+  if (model.config.architecture === "encoder" && maskId < 0) throw new Error("the tokenizer has no [MASK] token");
   const [before, after, ...rest] = item.text.split("[MASK]");
   if (after === undefined || rest.length > 0) throw new Error(`cloze item ${JSON.stringify(item.text)} must contain exactly one [MASK]`);
   const answerIds = tokenizer.tokenize(item.answer);
   if (answerIds.length !== 1) throw new Error(`cloze answer ${JSON.stringify(item.answer)} is not one token of this vocabulary`);
   const left = tokenizer.tokenize(before.trim());
-  const ids = [tokenizer.clsId, ...left, maskId, ...tokenizer.tokenize(after.trim()), tokenizer.sepId];
+  const encoder = model.config.architecture === "encoder";
+  // The encoder predicts at the [MASK] position; the decoder predicts the next token after the last word before it
+  // (its pretraining rows start with the [CLS] id as the beginning of a sentence).
+  const ids = encoder ? [tokenizer.clsId, ...left, maskId, ...tokenizer.tokenize(after.trim()), tokenizer.sepId] : [tokenizer.clsId, ...left];
+  const at = encoder ? left.length + 1 : left.length;
   const batch = makeBatch([ids], model.config.padTokenId);
   const probabilities = tf.tidy(() => {
-    const hidden = tf.slice(encoderHidden(model, batch, {}), [left.length + 1, 0], [1, -1]) as tf.Tensor2D;
+    const hidden = tf.slice(encoder ? encoderHidden(model, batch, {}) : decoderHidden(model, batch, {}), [at, 0], [1, -1]) as tf.Tensor2D;
     return tf.softmax(lmLogits(model, hidden, {})).dataSync();
   });
   disposeBatch(batch);
