@@ -5,7 +5,7 @@ export * from "./presets";
 export * from "./names";
 export * from "./model";
 export * from "./forward";
-export { modelLogits } from "./logits";
+export { modelHidden, modelLogits } from "./logits";
 export { encoderHidden, encoderLogits } from "./encoder";
 export { decoderHidden, decoderLogits } from "./decoder";
 export { CheckpointError, configFromHf, configToHf, loadModel, saveModel } from "./checkpoint";

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { FILM_NOUNS, NEGATIVE_ADJECTIVES, POSITIVE_ADJECTIVES } from "../data/builtin/lexicon";
-import { decoderHidden, disposeBatch, disposeModel, encoderHidden, loadModel, makeBatch, Model } from "../models/index";
+import { disposeBatch, disposeModel, loadModel, makeBatch, Model, modelHidden } from "../models/index";
 import { Rng } from "../random/index";
 import { loadSafetensors } from "../safetensors/index";
 import { loadTokenizer, Tokenizer } from "../tokenizers/index";
@@ -91,7 +91,7 @@ function predictMask(model: Model, tokenizer: Tokenizer, item: ClozeItem): Cloze
   const at = encoder ? left.length + 1 : left.length;
   const batch = makeBatch([ids], model.config.padTokenId);
   const probabilities = tf.tidy(() => {
-    const hidden = tf.slice(encoder ? encoderHidden(model, batch, {}) : decoderHidden(model, batch, {}), [at, 0], [1, -1]) as tf.Tensor2D;
+    const hidden = tf.slice(modelHidden(model, batch), [at, 0], [1, -1]) as tf.Tensor2D;
     return tf.softmax(lmLogits(model, hidden, {})).dataSync();
   });
   disposeBatch(batch);

@@ -14,7 +14,7 @@ import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
 import { ParameterGroup } from "../lora/groups";
 import {
-  configToHf, createModel, decoderHidden, disposeBatch, encoderHidden, isHeadTensor, Model, ModelConfig, SeedSequence, trainableVariables,
+  configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, SeedSequence, trainableVariables,
 } from "../models/index";
 import { Rng, tfSeed } from "../random/index";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
@@ -193,7 +193,7 @@ export function pretrainingModel(config: ModelConfig, seed: number): Model {
 export function lmLoss(model: Model, lm: LmBatch, seeds?: SeedSequence): tf.Scalar {
   return tf.tidy(() => {
     const options = { seeds };
-    const hidden = model.config.architecture === "encoder" ? encoderHidden(model, lm.batch, options) : decoderHidden(model, lm.batch, options);
+    const hidden = modelHidden(model, lm.batch, options);
     const picked = tf.gather(hidden, tf.tensor1d(lm.positions, "int32")) as tf.Tensor2D;
     return taskLoss(lmLogits(model, picked, options), tf.tensor1d(lm.targets, "int32"));
   });
