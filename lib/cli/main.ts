@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   bound: { summary: "Theorem 1's generalization bound for a model, target matrices, rank, bits and training-set size", load: () => require("./bound") },
   params: { summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them", load: () => require("./params") },
   train: { summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train") },
+  grid: { summary: "a fine-tuning sweep (named or from a JSON file) on parallel workers: resumable, shardable (SLURM), results.csv", load: () => require("./grid") },
   pretrain: { summary: "masked-LM (encoder) or causal-LM (decoder) pretraining on the built-in corpus or GLUE text; a checkpoint with a model card", load: () => require("./pretrain") },
   tasks: { summary: "write the built-in synthetic task suite (GLUE TSV, corpora, suite.json) and its baselines", load: () => require("./tasks") },
   toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },

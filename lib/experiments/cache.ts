@@ -24,21 +24,31 @@ export interface CachedRun<C, R> {
   result: R;
 }
 
-/** The cached result for `config` in `dir`, or computes, stores and returns it. */
-export function cached<C, R>(dir: string, config: C, compute: (config: C) => R): CachedRun<C, R> & { fromCache: boolean } {
+/** The stored run for `config` in `dir`, or undefined when there is none; a corrupt file is an error naming it. */
+export function readCached<C, R>(dir: string, config: C): CachedRun<C, R> | undefined {
   const key = runKey(config);
   const file = path.join(dir, `${key}.json`);
-  if (fs.existsSync(file)) {
-    let stored: CachedRun<C, R>;
-    try {
-      stored = JSON.parse(fs.readFileSync(file, "utf8")) as CachedRun<C, R>;
-    } catch (err) {
-      throw new Error(`${file}: not valid JSON (${(err as Error).message}); delete it to recompute that run`);
-    }
-    if (canonicalJson(stored.config) !== canonicalJson(config)) throw new Error(`${file}: holds another configuration under key ${key}; delete it to recompute`);
-    return { ...stored, fromCache: true };
+  if (!fs.existsSync(file)) return undefined;
+  let stored: CachedRun<C, R>;
+  try {
+    stored = JSON.parse(fs.readFileSync(file, "utf8")) as CachedRun<C, R>;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); delete it to recompute that run`);
   }
-  const result = compute(config);
-  writeFileAtomic(file, JSON.stringify({ key, config, result }, null, 1) + "\n");
-  return { key, config, result, fromCache: false };
+  if (canonicalJson(stored.config) !== canonicalJson(config)) throw new Error(`${file}: holds another configuration under key ${key}; delete it to recompute`);
+  return stored;
+}
+
+/** Stores `result` for `config` in `dir` as `<key>.json`, atomically. */
+export function writeCached<C, R>(dir: string, config: C, result: R): CachedRun<C, R> {
+  const key = runKey(config);
+  writeFileAtomic(path.join(dir, `${key}.json`), JSON.stringify({ key, config, result }, null, 1) + "\n");
+  return { key, config, result };
+}
+
+/** The cached result for `config` in `dir`, or computes, stores and returns it. */
+export function cached<C, R>(dir: string, config: C, compute: (config: C) => R): CachedRun<C, R> & { fromCache: boolean } {
+  const stored = readCached<C, R>(dir, config);
+  if (stored) return { ...stored, fromCache: true };
+  return { ...writeCached(dir, config, compute(config)), fromCache: false };
 }

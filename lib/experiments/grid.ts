@@ -1,0 +1,469 @@
+// Declarative fine-tuning sweeps. A GridSpec names the fields every run shares (`base`, FineTuneConfig's
+// fields) and the axes whose cartesian product gives the runs; runGrid computes the runs that are not stored
+// yet in child processes (./worker), one file per run keyed by its configuration (./cache), and writes the
+// grid's table (results.csv / results.json, no wall-clock times, so a resumed grid gives the same bytes as an
+// uninterrupted one). Interrupt it at will: finished runs are kept, a run in progress leaves nothing, and a
+// rerun computes only what is missing. `shard` splits a grid over SLURM array tasks (slurmScript).
+//
+// Axes and the field each one sets (an axis overrides base):
+//   task → data ({dir, task, maxTrain?, maxEval?}; relative dirs are taken from the repository root)
+//   checkpoint → checkpoint (a folder, or a {dir, sha256} reference; a folder is hashed, see checkpointRef)
+//   init → init        adapter → adapter (AdapterFields: method, r, loraAlpha, targetModules, …)
+//   targets → adapter.targetModules ("q,v" or ["query", "value"])   rank → adapter.r (loraAlpha stays as given)
+//   etaQK → rates.etaQK        ratio → rates.ratio (λ)        seed → seed
+//   etaV → rates.ratio = etaV / etaQK (rounded to 12 significant digits, so 3e-4 / 1e-4 is 3); not with a ratio axis
+// Runs are in the order of the axes as declared (the key order of `axes`), the last axis varying fastest.
+import { ChildProcess, fork } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { GLUE_TASK_NAMES, GlueTaskName } from "../data/glue";
+import { writeFileAtomic } from "../files/index";
+import { adapterConfig, AdapterFields, LearningRates, parseTargets, targetLabel, validateLearningRates } from "../lora/index";
+import { REPO_ROOT } from "../paths";
+import { progress } from "../plot/progress";
+import { SCHEDULES, ScheduleName } from "../train/schedule";
+import { CachedRun, readCached, runKey } from "./cache";
+import { checkpointRef, configPath, FineTuneConfig, FineTuneResult } from "./finetune";
+
+export interface GridTask {
+  dir: string;
+  task: GlueTaskName;
+  maxTrain?: number;
+  maxEval?: number;
+}
+
+/** A checkpoint folder, or the reference checkpointRef makes of one. */
+export type GridCheckpoint = string | FineTuneConfig["checkpoint"];
+
+/** The fields every run shares; those an axis sets may be left out here. */
+export interface GridBase {
+  data?: GridTask;
+  checkpoint?: GridCheckpoint;
+  init?: FineTuneConfig["init"];
+  adapter?: AdapterFields;
+  /** grouping defaults to "paper". */
+  rates?: Partial<LearningRates>;
+  steps: number;
+  batchSize: number;
+  maxLength: number;
+  schedule: ScheduleName;
+  seed?: number;
+}
+
+export interface GridAxes {
+  task?: GridTask[];
+  checkpoint?: GridCheckpoint[];
+  init?: FineTuneConfig["init"][];
+  adapter?: AdapterFields[];
+  targets?: (string | string[])[];
+  rank?: number[];
+  etaQK?: number[];
+  ratio?: number[];
+  etaV?: number[];
+  seed?: number[];
+}
+
+export interface GridSpec {
+  /** Names the results folder (data/results/NAME): letters, digits, '.', '_', '-'. */
+  name: string;
+  base: GridBase;
+  axes: GridAxes;
+}
+
+type AxisName = keyof GridAxes;
+const AXIS_NAMES: AxisName[] = ["task", "checkpoint", "init", "adapter", "targets", "rank", "etaQK", "ratio", "etaV", "seed"];
+
+/** Every run of the grid, in the documented order; the spec is checked first (errors name the grid and field). */
+export function expandGrid(spec: GridSpec): FineTuneConfig[] {
+  const where = `grid ${JSON.stringify(spec.name)}`;
+  if (typeof spec.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) {
+    throw new Error(`${where}: name must be letters, digits, '.', '_' or '-' (it names the results folder)`);
+  }
+  if (typeof spec.base !== "object" || spec.base === null) throw new Error(`${where}: base must be an object of FineTuneConfig fields`);
+  if (typeof spec.axes !== "object" || spec.axes === null) throw new Error(`${where}: axes must be an object of value lists`);
+  const axes = Object.entries(spec.axes) as [AxisName, unknown[]][];
+  for (const [name, values] of axes) {
+    if (!AXIS_NAMES.includes(name)) throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; the axes are ${AXIS_NAMES.join(", ")}`);
+    if (!Array.isArray(values) || values.length === 0) throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
+  }
+  if (spec.axes.etaV && (spec.axes.ratio || spec.base.rates?.ratio !== undefined)) {
+    throw new Error(`${where}: an etaV axis sets λ = etaV / etaQK, so give neither a ratio axis nor base.rates.ratio`);
+  }
+  for (const field of ["steps", "batchSize", "maxLength"] as const) {
+    if (!Number.isInteger(spec.base[field]) || spec.base[field] < 1) throw new Error(`${where}: base.${field} must be a positive integer, got ${JSON.stringify(spec.base[field])}`);
+  }
+  if (!SCHEDULES.includes(spec.base.schedule)) throw new Error(`${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`);
+  const checkpoints = new Map<string, FineTuneConfig["checkpoint"]>();
+  const total = axes.reduce((n, [, values]) => n * values.length, 1);
+  const configs: FineTuneConfig[] = [];
+  const seen = new Map<string, number>();
+  for (let index = 0; index < total; index++) {
+    // Mixed radix, last axis fastest.
+    const choice: GridAxisValues = {};
+    let rest = index;
+    for (let a = axes.length - 1; a >= 0; a--) {
+      const [name, values] = axes[a];
+      (choice as Record<string, unknown>)[name] = values[rest % values.length];
+      rest = Math.floor(rest / values.length);
+    }
+    let config: FineTuneConfig;
+    try {
+      config = gridConfig(spec.base, choice, checkpoints);
+    } catch (err) {
+      throw new Error(`${where}, run ${index}: ${(err as Error).message}`);
+    }
+    const key = runKey(config);
+    if (seen.has(key)) throw new Error(`${where}: runs ${seen.get(key)} and ${index} have the same configuration (key ${key}); remove the repeated axis value`);
+    seen.set(key, index);
+    configs.push(config);
+  }
+  return configs;
+}
+
+type GridAxisValues = { [A in AxisName]?: NonNullable<GridAxes[A]>[number] };
+
+/** One run's configuration from the base and one value per axis (errors are prefixed with the grid and run by the caller). */
+function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<string, FineTuneConfig["checkpoint"]>): FineTuneConfig {
+  const required = <T>(value: T | undefined, field: string, axis: string): T => {
+    if (value === undefined || value === null) throw new Error(`no ${field}; set base.${field} or give an axis ${axis}`);
+    return value;
+  };
+  const task = required(choice.task ?? base.data, "data", "task");
+  if (!(GLUE_TASK_NAMES as readonly string[]).includes(task.task)) {
+    throw new Error(`task ${JSON.stringify(task.task)} is not one of ${GLUE_TASK_NAMES.join(", ")}`);
+  }
+  if (typeof task.dir !== "string" || task.dir === "") throw new Error(`task ${task.task} needs a dir, got ${JSON.stringify(task.dir)}`);
+  const data: FineTuneConfig["data"] = { ...task, dir: configPath(path.resolve(REPO_ROOT, task.dir)) };
+  const checkpoint = required(choice.checkpoint ?? base.checkpoint, "checkpoint", "checkpoint");
+  let ref = typeof checkpoint === "string" ? checkpoints.get(checkpoint) : checkpoint;
+  if (ref === undefined) {
+    ref = checkpointRef(path.resolve(REPO_ROOT, checkpoint as string));
+    checkpoints.set(checkpoint as string, ref);
+  }
+  const fields: AdapterFields = { ...required(choice.adapter ?? base.adapter, "adapter", "adapter") };
+  if (choice.targets !== undefined) fields.targetModules = parseTargets(choice.targets, "targets");
+  if (choice.rank !== undefined) fields.r = choice.rank;
+  const adapter = { ...adapterConfig(fields) };
+  const etaQK = required(choice.etaQK ?? base.rates?.etaQK, "rates.etaQK", "etaQK");
+  const ratio = choice.etaV !== undefined ? Number((choice.etaV / etaQK).toPrecision(12)) : required(choice.ratio ?? base.rates?.ratio, "rates.ratio", "ratio or etaV");
+  const rates: LearningRates = { ...base.rates, etaQK, ratio, grouping: base.rates?.grouping ?? "paper" };
+  validateLearningRates(rates);
+  const seed = required(choice.seed ?? base.seed, "seed", "seed");
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  const init = required(choice.init ?? base.init, "init", "init");
+  // fineTune takes anything but "pretrained" as a fresh initialisation: a misspelling must not pass.
+  if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
+  return {
+    data, checkpoint: ref, init, adapter, rates,
+    steps: base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed,
+  };
+}
+
+/** One line naming a run: "SST-2 pretrained lora QV r8 ηQK 0.001 λ 4 seed 0". */
+export function runLabel(config: FineTuneConfig): string {
+  const a = adapterConfig(config.adapter);
+  const rank = a.method === "full" ? "" : ` r${a.r}`;
+  return `${config.data.task} ${config.init} ${a.method} ${targetLabel(a.targetModules)}${rank} ηQK ${config.rates.etaQK} λ ${config.rates.ratio} seed ${config.seed}`;
+}
+
+/** One row of results.csv, and with config and result (less its wall-clock seconds) one of results.json. */
+export interface GridRow {
+  key: string;
+  task: GlueTaskName;
+  maxTrain: number | null;
+  checkpoint: string;
+  init: FineTuneConfig["init"];
+  method: string;
+  /** As the paper writes them: QV, QKV, … */
+  targets: string;
+  /** null for full fine-tuning. */
+  r: number | null;
+  etaQK: number;
+  ratio: number;
+  etaV: number;
+  seed: number;
+  status: "ok" | "diverged";
+  metric: string;
+  before: number;
+  after: number;
+  /** Final training loss (mean over the last twentieth of the run); null when not finite. */
+  loss: number | null;
+  steps: number;
+  trainable: number;
+  config: FineTuneConfig;
+  result: Omit<FineTuneResult, "seconds">;
+}
+
+const CSV_COLUMNS = [
+  "key", "task", "maxTrain", "checkpoint", "init", "method", "targets", "r", "etaQK", "ratio", "etaV", "seed",
+  "status", "metric", "before", "after", "loss", "steps", "trainable",
+] as const;
+
+export interface GridFailure {
+  index: number;
+  key: string;
+  label: string;
+  error: string;
+}
+
+export interface GridProgress {
+  /** Runs of this shard finished (computed, cached or failed) and their number. */
+  done: number;
+  total: number;
+  cached: number;
+  computed: number;
+  failed: number;
+  label: string;
+  status: "ok" | "diverged" | "failed";
+  /** Wall-clock seconds of the run just finished, and the time left (mean run time of this session / workers). */
+  seconds: number;
+  etaSeconds: number;
+}
+
+export interface GridOptions {
+  /** Default data/results/<spec.name>. */
+  resultsDir?: string;
+  /** Child processes computing runs (default 1; at most the number of runs to compute). */
+  workers?: number;
+  /** Compute only the runs whose expansion index % count === index. */
+  shard?: { index: number; count: number };
+  onProgress?: (p: GridProgress) => void;
+  /** Show a progress bar (default true). */
+  showProgress?: boolean;
+}
+
+export interface GridResult {
+  name: string;
+  resultsDir: string;
+  /** Runs in the whole grid (every shard). */
+  total: number;
+  /** Runs of this shard computed now, found stored, and failed (not stored; a rerun retries them). */
+  computed: number;
+  cached: number;
+  failed: GridFailure[];
+  /** Runs of the grid with no stored result (other shards' not yet run, failed ones). */
+  missing: number;
+  /** The stored runs, in expansion order (what results.csv / results.json hold). */
+  rows: GridRow[];
+}
+
+/** runGrid stopped by SIGINT or SIGTERM (finished runs are stored; a rerun resumes). */
+export class GridInterrupted extends Error {
+  override name = "GridInterrupted";
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/** What runGrid sends a worker, and what the worker answers. */
+export type WorkerRequest = { type: "run"; key: string; config: FineTuneConfig; dir: string };
+export type WorkerReply =
+  | { type: "ready" }
+  | { type: "fatal"; error: string }
+  | { type: "done"; key: string; diverged: boolean; seconds: number }
+  | { type: "failed"; key: string; error: string };
+
+export function gridResultsDir(spec: GridSpec): string {
+  return path.join(REPO_ROOT, "data", "results", spec.name);
+}
+
+/** Computes the grid's missing runs (of this shard) in worker processes, then writes the results files. */
+export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promise<GridResult> {
+  const configs = expandGrid(spec);
+  const resultsDir = path.resolve(options.resultsDir ?? gridResultsDir(spec));
+  const runsDir = path.join(resultsDir, "runs");
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${JSON.stringify(workers)}`);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw new Error(`shard must be integers with 0 ≤ index < count, got ${JSON.stringify(shard)}`);
+  }
+  const mine = configs.map((config, index) => ({ index, config, key: runKey(config) })).filter((j) => j.index % shard.count === shard.index);
+  const jobs = mine.filter((j) => readCached(runsDir, j.config) === undefined);
+  const cached = mine.length - jobs.length;
+  const failed: GridFailure[] = [];
+  let computed = 0;
+  const started = Math.min(workers, jobs.length);
+  if (jobs.length > 0) {
+    const bar = options.showProgress === false ? undefined : progress(jobs.length, `grid ${spec.name}`);
+    let busySeconds = 0;
+    await runJobs(jobs, started, runsDir, (job, reply) => {
+      const label = runLabel(job.config);
+      if (reply.type === "failed") failed.push({ index: job.index, key: job.key, label, error: reply.error });
+      else {
+        computed++;
+        busySeconds += reply.seconds;
+      }
+      const done = cached + computed + failed.length;
+      const etaSeconds = computed === 0 ? NaN : (busySeconds / computed / started) * (mine.length - done);
+      bar?.tick(1, `${done}/${mine.length} runs with ${cached} cached${failed.length > 0 ? `, ${failed.length} failed` : ""}`);
+      options.onProgress?.({
+        done, total: mine.length, cached, computed, failed: failed.length, label,
+        status: reply.type === "failed" ? "failed" : reply.diverged ? "diverged" : "ok", seconds: reply.type === "failed" ? NaN : reply.seconds, etaSeconds,
+      });
+    });
+    bar?.done();
+  }
+  const rows = collectGrid(spec, resultsDir, configs);
+  return { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, rows };
+}
+
+/**
+ * Writes results.csv, results.json and timings.csv in `resultsDir` from the stored runs of the whole grid
+ * (what a run of every shard leaves), without computing anything; returns the rows.
+ */
+export function collectGrid(spec: GridSpec, resultsDir = gridResultsDir(spec), configs = expandGrid(spec)): GridRow[] {
+  const runsDir = path.join(resultsDir, "runs");
+  const stored = configs.map((c) => readCached<FineTuneConfig, FineTuneResult>(runsDir, c)).filter((r): r is CachedRun<FineTuneConfig, FineTuneResult> => r !== undefined);
+  const rows = stored.map(gridRow);
+  const csv = [CSV_COLUMNS.join(","), ...rows.map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(","))];
+  writeFileAtomic(path.join(resultsDir, "results.csv"), csv.join("\n") + "\n");
+  writeFileAtomic(path.join(resultsDir, "results.json"), JSON.stringify({ grid: spec.name, runs: configs.length, missing: configs.length - rows.length, rows }, null, 1) + "\n");
+  // Wall-clock times apart: they differ between two computations of the same run.
+  const timings = ["key,seconds", ...stored.map((r) => `${r.key},${r.result.seconds}`)];
+  writeFileAtomic(path.join(resultsDir, "timings.csv"), timings.join("\n") + "\n");
+  return rows;
+}
+
+function gridRow(run: CachedRun<FineTuneConfig, FineTuneResult>): GridRow {
+  const { config, result } = run;
+  const adapter = adapterConfig(config.adapter);
+  const { seconds: _seconds, ...timeless } = result;
+  const last = result.loss[result.loss.length - 1];
+  return {
+    key: run.key, task: config.data.task, maxTrain: config.data.maxTrain ?? null, checkpoint: config.checkpoint.dir, init: config.init,
+    method: adapter.method, targets: targetLabel(adapter.targetModules), r: adapter.method === "full" ? null : adapter.r,
+    etaQK: config.rates.etaQK, ratio: config.rates.ratio, etaV: Number((config.rates.etaQK * config.rates.ratio).toPrecision(12)), seed: config.seed,
+    status: result.diverged ? "diverged" : "ok", metric: result.after.metric, before: result.before.value, after: result.after.value,
+    // A diverged run's NaN loss was stored by JSON as null.
+    loss: last !== undefined && Number.isFinite(last.loss) ? last.loss : null, steps: result.steps, trainable: result.trainable,
+    config, result: timeless,
+  };
+}
+
+function csvCell(value: string | number | null): string {
+  const text = value === null ? "" : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+type Job = { index: number; key: string; config: FineTuneConfig };
+type RunReply = Extract<WorkerReply, { type: "done" | "failed" }>;
+
+const TSX_LOADER = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cjs", "index.cjs");
+const WORKER = path.join(__dirname, "worker.ts");
+
+/**
+ * Runs `jobs` on `count` forked workers, each taking the next job when it is free. Resolves when all are done;
+ * rejects with GridInterrupted on SIGINT / SIGTERM (of this process or of a worker: Ctrl-C and a Jupyter
+ * interrupt signal the whole process group), killing the workers. A worker that dies otherwise fails its run
+ * and is replaced.
+ */
+function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job, reply: RunReply) => void): Promise<void> {
+  if (!fs.existsSync(TSX_LOADER)) throw new Error(`${TSX_LOADER} is missing: run \`npm run setup\` in ${REPO_ROOT} first`);
+  // Two workers each running OpenBLAS on every core would thrash; an explicit QKV_BLAS_THREADS is kept.
+  const env = count > 1 ? { ...process.env, QKV_BLAS_THREADS: process.env.QKV_BLAS_THREADS ?? "1" } : process.env;
+  const queue = jobs.slice();
+  const children = new Set<ChildProcess>();
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      for (const child of children) child.kill("SIGTERM");
+      if (err) reject(err);
+      else resolve();
+    };
+    const onSignal = (signal: NodeJS.Signals): void => finish(new GridInterrupted(signal));
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    const start = (): void => {
+      const child = fork(WORKER, [], { execArgv: ["--require", TSX_LOADER], env });
+      children.add(child);
+      let job: Job | undefined;
+      let ready = false;
+      const next = (): void => {
+        job = queue.shift();
+        if (job !== undefined) {
+          const request: WorkerRequest = { type: "run", key: job.key, config: job.config, dir: runsDir };
+          child.send(request);
+        } else {
+          children.delete(child);
+          child.disconnect();
+          if (children.size === 0) finish();
+        }
+      };
+      child.on("message", (reply: WorkerReply) => {
+        if (reply.type === "ready") {
+          ready = true;
+          next();
+        } else if (reply.type === "fatal") finish(new Error(`grid worker could not start: ${reply.error}`));
+        else {
+          onReply(job!, reply);
+          next();
+        }
+      });
+      child.on("error", (err) => finish(new Error(`grid worker: ${err.message}`)));
+      child.on("exit", (code, signal) => {
+        if (settled || !children.has(child)) return;
+        children.delete(child);
+        if (signal === "SIGINT" || signal === "SIGTERM") return finish(new GridInterrupted(signal));
+        const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ", out of memory?" : ""}` : `exit code ${code}`;
+        if (!ready) return finish(new Error(`grid worker exited before it was ready (${why})`));
+        if (job !== undefined) onReply(job, { type: "failed", key: job.key, error: `the worker process died (${why})` });
+        if (queue.length > 0) start();
+        else if (children.size === 0) finish();
+      });
+    };
+    for (let i = 0; i < count; i++) start();
+  });
+}
+
+export interface SlurmOptions {
+  /** More arguments for every shard's `qkv grid` (e.g. ["--profile", "full"]). */
+  args?: string[];
+  /** Default qkv-<grid name>. */
+  jobName?: string;
+  /** Default 2. */
+  cpusPerTask?: number;
+  /** SLURM's --time (e.g. "04:00:00"); left to the cluster's default when absent. */
+  time?: string;
+  /** Where the tasks' logs go (default <repository>/.qkv/slurm; SLURM does not create it). */
+  logDir?: string;
+}
+
+/**
+ * A SLURM job-array script running `qkv grid GRID` as `shards` array tasks, one shard each (GRID: a named
+ * grid, or the absolute path of a grid JSON file). Every task writes results.csv from what is stored when it
+ * ends; the comment says how to write the complete one once all have finished.
+ */
+export function slurmScript(grid: string, shards: number, options: SlurmOptions = {}): string {
+  if (!Number.isInteger(shards) || shards < 1) throw new Error(`slurmScript: shards must be a positive integer, got ${JSON.stringify(shards)}`);
+  const logDir = options.logDir ?? path.join(REPO_ROOT, ".qkv", "slurm");
+  const args = [grid, ...(options.args ?? [])].map(shellQuote).join(" ");
+  const jobName = options.jobName ?? `qkv-${path.basename(grid, ".json")}`;
+  return [
+    "#!/bin/bash",
+    `# \`qkv grid ${grid}\` as a SLURM job array of ${shards} shards, one per array task.`,
+    `# Submit with: mkdir -p ${shellQuote(logDir)} && sbatch THIS_FILE`,
+    `# When every task has finished, write the complete results.csv with: bin/qkv grid ${args} --collect`,
+    "# (or rerun it without --shard: every run is stored, so it computes nothing and only rewrites the results files).",
+    `#SBATCH --job-name=${jobName}`,
+    `#SBATCH --array=0-${shards - 1}`,
+    `#SBATCH --cpus-per-task=${options.cpusPerTask ?? 2}`,
+    ...(options.time ? [`#SBATCH --time=${options.time}`] : []),
+    `#SBATCH --output=${path.join(logDir, "%x-%A_%a.out")}`,
+    "set -euo pipefail",
+    `cd ${shellQuote(REPO_ROOT)}`,
+    "# OpenBLAS would start a thread per core of the node, not of the allocation.",
+    'export QKV_BLAS_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
+    `exec bin/qkv grid ${args} --shard "$SLURM_ARRAY_TASK_ID/${shards}" --workers 1`,
+    "",
+  ].join("\n");
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

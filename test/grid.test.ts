@@ -1,0 +1,229 @@
+// The grid runner: expansion (order, keys, λ from η_V), worker processes (2 give the bytes 1 gives), resume
+// after the CLI is SIGKILLed mid-grid (its worker exits too), shards, runs that throw or diverge, --shard
+// parsing and the SLURM script. A 1-layer encoder of width 32, pretrained for two steps here, keeps each
+// fine-tuning run to a fraction of a second.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { before, describe, test } from "node:test";
+import { parseShard } from "../lib/cli/grid";
+import { selectBackend } from "../lib/backend/index";
+import { writeSuite } from "../lib/data/builtin/index";
+import { expandGrid, GridSpec, runGrid, runKey, slurmScript } from "../lib/experiments/index";
+import { REPO_ROOT } from "../lib/paths";
+import { pretrain, pretrainRecipe } from "../lib/pretrain/index";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "qkv-grid-"));
+const read = (file: string) => fs.readFileSync(file, "utf8");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const QKV = path.join(REPO_ROOT, "bin", "qkv");
+
+let tasks = "";
+let checkpoint = "";
+
+before(async () => {
+  await selectBackend();
+  const root = tmp();
+  tasks = path.join(root, "tasks");
+  writeSuite(tasks, { tasks: ["SST-2"], sizes: { train: 60, dev: 40, test: 10, corpus: 300 } });
+  const recipe = pretrainRecipe({ model: "encoder", corpus: "builtin", tasksDir: tasks, steps: 2, batchSize: 8, vocabSize: 256, maxLength: 16 });
+  recipe.spec.config = { ...recipe.spec.config, hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 64 };
+  checkpoint = path.join(root, "encoder");
+  pretrain(recipe.spec, recipe.corpus, checkpoint, { checkpointEvery: 0 });
+});
+
+/** 2 η_QK × 2 λ × 2 seeds = 8 runs of 12 steps. */
+const tinyGrid = (): GridSpec => ({
+  name: "tiny",
+  base: {
+    data: { dir: tasks, task: "SST-2", maxTrain: 40, maxEval: 20 }, checkpoint, init: "pretrained",
+    adapter: { method: "lora", r: 2, loraAlpha: 2, targetModules: ["query", "value"] }, rates: { grouping: "paper" },
+    steps: 12, batchSize: 8, maxLength: 16, schedule: "linear", seed: 0,
+  },
+  axes: { etaQK: [1e-3, 3e-3], ratio: [1, 4], seed: [0, 1] },
+});
+
+/** results.csv of the tiny grid computed once, uninterrupted, by one worker: what every other way must reproduce. */
+let reference: Promise<string> | undefined;
+const referenceCsv = () => (reference ??= runGrid(tinyGrid(), { resultsDir: tmp(), showProgress: false }).then((r) => read(path.join(r.resultsDir, "results.csv"))));
+
+const runFiles = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+
+describe("expandGrid", () => {
+  test("count is the product of the axes, the last declared axis varies fastest, keys differ", () => {
+    const spec = { ...tinyGrid(), axes: { seed: [0, 1, 2], etaQK: [1e-3, 2e-3], targets: ["q,v", ["key"]], ratio: [1] } };
+    const configs = expandGrid(spec);
+    assert.equal(configs.length, 12);
+    const point = (i: number) => [configs[i].seed, configs[i].rates.etaQK, configs[i].adapter.targetModules];
+    assert.deepEqual([point(0), point(1), point(2), point(11)], [[0, 1e-3, ["query", "value"]], [0, 1e-3, ["key"]], [0, 2e-3, ["query", "value"]], [2, 2e-3, ["key"]]]);
+    assert.equal(new Set(configs.map(runKey)).size, 12);
+    // Declared the other way round, seed varies fastest.
+    const reordered = expandGrid({ ...spec, axes: { ratio: [1], targets: spec.axes.targets, etaQK: spec.axes.etaQK, seed: spec.axes.seed } });
+    assert.deepEqual(reordered.slice(0, 3).map((c) => c.seed), [0, 1, 2]);
+    // Task dirs are stored as configPath gives them; the checkpoint as its reference (folder + hash).
+    assert.equal(configs[0].data.dir, tasks);
+    assert.match(configs[0].checkpoint.sha256, /^[0-9a-f]{64}$/);
+  });
+
+  test("etaV sets λ = etaV / etaQK; adapter, rank and targets axes merge into the adapter", () => {
+    const spec = { ...tinyGrid(), axes: { etaQK: [1e-4, 2e-4], etaV: [3e-4, 8e-4] } };
+    assert.deepEqual(expandGrid(spec).map((c) => c.rates.ratio), [3, 8, 1.5, 4]);
+    const adapters = expandGrid({ ...tinyGrid(), axes: { adapter: [{ method: "lora", loraAlpha: 8 }, { method: "dora", loraAlpha: 8 }], rank: [4, 8], targets: ["q,k,v"], etaQK: [1e-3], ratio: [1] } });
+    assert.deepEqual(adapters.map((c) => [c.adapter.method, c.adapter.r, c.adapter.loraAlpha]), [["lora", 4, 8], ["lora", 8, 8], ["dora", 4, 8], ["dora", 8, 8]]);
+    assert.ok(adapters.every((c) => JSON.stringify(c.adapter.targetModules) === '["query","key","value"]'));
+  });
+
+  test("a bad spec is named: unknown axis, etaV beside ratio, repeated values, missing field, unknown task", () => {
+    const base = tinyGrid();
+    assert.throws(() => expandGrid({ ...base, axes: { lr: [1] } as never }), /unknown axis "lr"/);
+    assert.throws(() => expandGrid({ ...base, axes: { etaQK: [1e-3], etaV: [1e-3], ratio: [1] } }), /etaV axis/);
+    assert.throws(() => expandGrid({ ...base, axes: { etaQK: [1e-3], ratio: [1], targets: ["q,v", "value,query"] } }), /runs 0 and 1 have the same configuration/);
+    assert.throws(() => expandGrid({ ...base, axes: { ratio: [1] } }), /run 0: no rates\.etaQK; set base\.rates\.etaQK or give an axis etaQK/);
+    assert.throws(() => expandGrid({ ...base, axes: { etaQK: [1e-3], ratio: [1], task: [{ dir: tasks, task: "SST2" as never }] } }), /task "SST2" is not one of/);
+    assert.throws(() => expandGrid({ ...base, axes: { etaQK: [], ratio: [1] } }), /axis etaQK must be a non-empty list/);
+    assert.throws(() => expandGrid({ ...base, axes: { etaQK: [1e-3], ratio: [1], init: ["pretrainde" as never] } }), /run 0: init must be pretrained or random, got "pretrainde"/);
+  });
+});
+
+describe("runGrid", () => {
+  test("one worker and two workers write the same results.csv; a second call computes nothing", async () => {
+    const expected = await referenceCsv();
+    const dir = tmp();
+    const seen: number[] = [];
+    const two = await runGrid(tinyGrid(), { resultsDir: dir, workers: 2, showProgress: false, onProgress: (p) => seen.push(p.done) });
+    assert.deepEqual([two.computed, two.cached, two.failed, two.missing, two.total], [8, 0, [], 0, 8]);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(read(path.join(dir, "results.csv")), expected);
+    assert.deepEqual(two.rows.map((r) => r.key), expandGrid(tinyGrid()).map(runKey));
+    const lines = expected.trim().split("\n");
+    assert.equal(lines[0], "key,task,maxTrain,checkpoint,init,method,targets,r,etaQK,ratio,etaV,seed,status,metric,before,after,loss,steps,trainable");
+    assert.equal(lines.length, 9);
+    assert.match(lines[4], /^[0-9a-f]{16},SST-2,40,.*,pretrained,lora,QV,2,0\.001,4,0\.004,1,ok,accuracy,[0-9.]+,[0-9.]+,[0-9.]+,12,\d+$/);
+    assert.equal(read(path.join(dir, "timings.csv")).trim().split("\n").length, 9);
+    const again = await runGrid(tinyGrid(), { resultsDir: dir, workers: 2, showProgress: false });
+    assert.deepEqual([again.computed, again.cached], [0, 8]);
+    assert.equal(read(path.join(dir, "results.csv")), expected);
+  });
+
+  test("the CLI SIGKILLed mid-grid: its worker exits, a rerun computes only what is missing, the results are the same bytes", async () => {
+    const dir = tmp();
+    const file = path.join(dir, "tiny.json");
+    fs.writeFileSync(file, JSON.stringify(tinyGrid()));
+    const results = path.join(dir, "results");
+    const runs = path.join(results, "runs");
+    const cli = spawn(QKV, ["grid", file, "--workers", "1", "--results", results], { stdio: "ignore" });
+    while (runFiles(runs).filter((f) => f.endsWith(".json")).length === 0) {
+      assert.equal(cli.exitCode, null, "the grid ended before a run was stored");
+      await sleep(5);
+    }
+    const workers = workersOf(cli.pid!);
+    assert.equal(workers.length, 1);
+    cli.kill("SIGKILL");
+    // The orphaned worker stores the run it was computing, then exits on the disconnect.
+    for (let waited = 0; !workers.every(exited); waited += 20) {
+      assert.ok(waited < 20_000, `worker ${workers} still alive 20 s after its parent was killed`);
+      await sleep(20);
+    }
+    const stored = runFiles(runs).length;
+    assert.ok(stored >= 1 && stored < 8, `${stored} of 8 runs stored when killed`);
+    const rerun = spawnSync(QKV, ["grid", file, "--workers", "1", "--results", results], { encoding: "utf8" });
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.match(rerun.stdout, new RegExp(`8 runs \\(${8 - stored} computed, ${stored} cached, 0 failed\\)`));
+    assert.equal(read(path.join(results, "results.csv")), await referenceCsv());
+    assert.deepEqual(runFiles(runs).sort(), expandGrid(tinyGrid()).map((c) => `${runKey(c)}.json`).sort());
+    assert.deepEqual(fs.readdirSync(results).sort(), ["results.csv", "results.json", "runs", "timings.csv"]);
+  });
+
+  test("shards 0/2 and 1/2 into one folder, then a plain run that computes nothing, give the unsharded results.csv", async () => {
+    const dir = tmp();
+    const first = await runGrid(tinyGrid(), { resultsDir: dir, shard: { index: 0, count: 2 }, showProgress: false });
+    assert.deepEqual([first.computed, first.missing], [4, 4]);
+    assert.deepEqual(first.rows.map((r) => r.key), expandGrid(tinyGrid()).filter((_c, i) => i % 2 === 0).map(runKey));
+    const second = await runGrid(tinyGrid(), { resultsDir: dir, shard: { index: 1, count: 2 }, showProgress: false });
+    assert.deepEqual([second.computed, second.cached, second.missing], [4, 0, 0]);
+    const plain = await runGrid(tinyGrid(), { resultsDir: dir, showProgress: false });
+    assert.deepEqual([plain.computed, plain.cached], [0, 8]);
+    assert.equal(read(path.join(dir, "results.csv")), await referenceCsv());
+    await assert.rejects(runGrid(tinyGrid(), { resultsDir: dir, shard: { index: 2, count: 2 } }), /0 ≤ index < count/);
+  });
+
+  test("a run that throws is reported, not stored, and retried by the next call; a diverged run is stored as diverged", async () => {
+    const spec: GridSpec = {
+      ...tinyGrid(), name: "failing",
+      axes: { task: [{ dir: tasks, task: "SST-2", maxTrain: 40, maxEval: 20 }, { dir: "/nonexistent/qkv-tasks", task: "SST-2" }], etaQK: [1e-3, 1e38], ratio: [1] },
+    };
+    // η = 1e38 overflows float32 in the second step (a smaller one only makes the loss huge: LayerNorm bounds the rest).
+    const dir = tmp();
+    const result = await runGrid(spec, { resultsDir: dir, workers: 2, showProgress: false });
+    assert.deepEqual(result.failed.map((f) => f.index), [2, 3]);
+    for (const f of result.failed) assert.match(f.error, /\/nonexistent\/qkv-tasks: no such directory/);
+    assert.deepEqual([result.computed, result.missing], [2, 2]);
+    assert.deepEqual(result.rows.map((r) => r.status), ["ok", "diverged"]);
+    assert.equal(result.rows[1].loss, null);
+    assert.equal(runFiles(path.join(dir, "runs")).length, 2);
+    // Through the CLI: the failed runs are tried again, listed, and the exit code is 1.
+    const specFile = path.join(dir, "failing.json");
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const cli = spawnSync(QKV, ["grid", specFile, "--workers", "2", "--results", dir], { encoding: "utf8" });
+    assert.equal(cli.status, 1, cli.stderr);
+    assert.match(cli.stdout, /4 runs \(0 computed, 2 cached, 2 failed, 2 missing\)/);
+    assert.match(cli.stderr, new RegExp(`failed: run 3 \\(${result.failed[1].key}\\) .*no such directory`));
+  });
+});
+
+describe("sharding and SLURM", () => {
+  test("--shard takes i/N with 0 ≤ i < N and names anything else", () => {
+    assert.deepEqual(parseShard("1/4"), { index: 1, count: 4 });
+    assert.deepEqual(parseShard("0/1"), { index: 0, count: 1 });
+    for (const bad of ["4/4", "-1/4", "1/0", "1.5/4", "a/b", "3", "1/4/2", ""]) {
+      assert.throws(() => parseShard(bad), (e: Error) => e.name === "UsageError" && e.message.includes(`got ${JSON.stringify(bad)}`), bad);
+    }
+  });
+
+  test("slurmScript: an array of N tasks, each running its shard with one worker, and how to collect", () => {
+    const script = slurmScript("example", 4, { args: ["--profile", "full"], time: "02:00:00" });
+    assert.ok(script.startsWith("#!/bin/bash\n"));
+    for (const line of ["#SBATCH --array=0-3", "#SBATCH --job-name=qkv-example", "#SBATCH --cpus-per-task=2", "#SBATCH --time=02:00:00", `cd ${REPO_ROOT}`]) {
+      assert.ok(script.split("\n").includes(line), `missing ${line}:\n${script}`);
+    }
+    assert.match(script, /^#SBATCH --output=.*%x-%A_%a\.out$/m);
+    assert.match(script, /^exec bin\/qkv grid example --profile full --shard "\$SLURM_ARRAY_TASK_ID\/4" --workers 1$/m);
+    assert.match(script, /^# .*bin\/qkv grid example --profile full --collect/m);
+    // Every #SBATCH line comes before the first command, or SLURM ignores it.
+    const lines = script.split("\n");
+    const firstCommand = lines.findIndex((l) => l !== "" && !l.startsWith("#"));
+    assert.ok(lines.slice(firstCommand).every((l) => !l.startsWith("#SBATCH")));
+    assert.match(slurmScript("/data/my grids/g.json", 2), /^exec bin\/qkv grid '\/data\/my grids\/g\.json' --shard "\$SLURM_ARRAY_TASK_ID\/2" --workers 1$/m);
+  });
+});
+
+/** State and parent of a process from /proc/PID/stat (after the command name, which may hold spaces), or undefined when gone. */
+function stat(pid: string | number): { state: string; parent: number } | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0], parent: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The grid workers whose parent is `pid` (Linux; tsx may have an esbuild child there too). */
+function workersOf(pid: number): number[] {
+  const isWorker = (d: string) => {
+    try {
+      return stat(d)?.parent === pid && fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("lib/experiments/worker.ts");
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && isWorker(d)).map(Number);
+}
+
+/** Gone, or a zombie nobody has reaped yet (a container's PID 1 may never reap). */
+function exited(pid: number): boolean {
+  const s = stat(pid);
+  return s === undefined || s.state === "Z";
+}
