@@ -6,10 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
+import { CATALOG } from "../lib/notebook/index";
+import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "../lib/paper/index";
 import {
-  bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, displayBundle, exportFigure,
-  figuresDir, findChromium, heatmap, HIGHLIGHT_COLOR, inKernel, lines, mathBundle, progress, renderPng, show,
+  bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, diagramBoxes, displayBundle, exportFigure,
+  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, lines, mathBundle, PALETTE, progress, renderPng, renderSvg, show,
 } from "../lib/plot/index";
+import type { DiagramBox, DiagramNode, DiagramOptions, Figure } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";
 import { countColor, decodePng } from "./helpers/png";
 
@@ -387,5 +390,189 @@ describe("static export", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.trim(), "exported");
     assert.ok(fs.existsSync(path.join(dir, "exit-check.svg")));
+  });
+});
+
+describe("flowDiagram (Figure 5's builder) and the guidance content", () => {
+  type Point = { x: number; y: number };
+  type Arrow = { name: string; x: number; y: number; ax: number; ay: number; axref: string; ayref: string; showarrow: boolean };
+  const arrowsOf = (fig: Figure) => (fig.layout.annotations as Arrow[]).filter((a) => a.showarrow);
+  const onBoundary = (b: DiagramBox, p: Point): boolean => {
+    const inX = p.x >= b.x0 && p.x <= b.x1;
+    const inY = p.y >= b.y0 && p.y <= b.y1;
+    return (inY && (close(p.x, b.x0) || close(p.x, b.x1))) || (inX && (close(p.y, b.y0) || close(p.y, b.y1)));
+  };
+  const overlap = (a: DiagramBox, b: DiagramBox): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+  /** Whether the segment p-q runs through the inside of box b, not just along or up to its edge (Liang-Barsky clipping). */
+  const crosses = (p: Point, q: Point, b: DiagramBox): boolean => {
+    let [t0, t1] = [0, 1];
+    const d = { x: q.x - p.x, y: q.y - p.y };
+    for (const [num, den] of [[p.x - b.x0, -d.x], [b.x1 - p.x, d.x], [p.y - b.y0, -d.y], [b.y1 - p.y, d.y]]) {
+      if (den === 0) {
+        if (num <= 0) return false;
+      } else if (den < 0) t0 = Math.max(t0, num / den);
+      else t1 = Math.min(t1, num / den);
+    }
+    return t1 - t0 > 1e-6;
+  };
+
+  /** Forward, backward, downward and upward edges; b's label is the longest, so column 0 is widest. */
+  const small = (): DiagramOptions => ({
+    nodes: [
+      { id: "a", label: "<b>A</b><br>short", column: 0, row: 0, kind: "x" },
+      { id: "b", label: "B with a much longer label than the rest", column: 0, row: 1, kind: "x", note: "note" },
+      { id: "c", label: "C", column: 0, row: 2, kind: "y" },
+      { id: "e", label: "E", column: 1, row: 1, kind: "y" },
+    ],
+    edges: [
+      { from: "a", to: "b", label: "down" }, { from: "c", to: "b" }, { from: "a", to: "e", label: "forward" }, { from: "e", to: "c" },
+    ],
+    columnTitles: ["first", "second"],
+  });
+
+  test("boxes sit on the grid, one size per column, without overlaps; axis units are pixels", () => {
+    const fig = flowDiagram(small());
+    const boxes = diagramBoxes(fig);
+    const [a, b, c, e] = ["a", "b", "c", "e"].map((id) => boxes.get(id)!);
+    assert.deepEqual([a.x0, a.x1], [b.x0, b.x1], "one width per column");
+    assert.deepEqual([a.x0, a.x1], [c.x0, c.x1]);
+    assert.ok(a.y1 < b.y0 && b.y1 < c.y0, "rows run top to bottom");
+    assert.ok(a.x1 < e.x0, "columns run left to right");
+    assert.ok(close((b.y0 + b.y1) / 2, (e.y0 + e.y1) / 2), "one row, one mid-height");
+    assert.ok(a.x1 - a.x0 > 1.5 * (e.x1 - e.x0), "the long label widens its column");
+    assert.equal(a.x0, 0);
+    const { layout } = fig;
+    const margin = layout.margin as { l: number; r: number; t: number; b: number };
+    const [xaxis, yaxis] = [layout.xaxis, layout.yaxis] as { range: number[] }[];
+    assert.equal(margin.l + xaxis.range[1] + margin.r, layout.width, "1 x unit = 1 px");
+    assert.equal(margin.t + yaxis.range[0] + margin.b, layout.height, "1 y unit = 1 px");
+    assert.deepEqual([xaxis.range[1], yaxis.range[1]], [e.x1, 0], "the plot area ends at the last column; y is reversed");
+    const [fill, line] = [fig.layout.shapes![0].fillcolor, (fig.layout.shapes![0].line as { color: string }).color];
+    assert.equal(fill, "rgba(31,119,180,0.1)");
+    assert.equal(line, PALETTE[0]);
+    assert.equal((fig.layout.shapes![3].line as { color: string }).color, PALETTE[1], "a second kind, the next colour");
+    for (const [i, p] of [...boxes.values()].entries()) {
+      for (const q of [...boxes.values()].slice(i + 1)) assert.ok(!overlap(p, q), `${p.id} and ${q.id} overlap`);
+    }
+  });
+
+  test("every arrow leaves its source box's edge and ends on its target box's edge, on the right sides", () => {
+    const fig = flowDiagram(small());
+    const boxes = diagramBoxes(fig);
+    const arrow = (name: string) => arrowsOf(fig).find((x) => x.name === name)!;
+    const [a, b, c, e] = ["a", "b", "c", "e"].map((id) => boxes.get(id)!);
+    const mid = (p: DiagramBox) => ({ x: (p.x0 + p.x1) / 2, y: (p.y0 + p.y1) / 2 });
+    // Down the column: bottom centre to top centre; up it: top centre to bottom centre.
+    assert.deepEqual(arrow("a → b"), { ...arrow("a → b"), ax: mid(a).x, ay: a.y1, x: mid(b).x, y: b.y0 });
+    assert.deepEqual(arrow("c → b"), { ...arrow("c → b"), ax: mid(c).x, ay: c.y0, x: mid(b).x, y: b.y1 });
+    // To a later column: right edge to left edge; to an earlier one: left edge to right edge.
+    assert.deepEqual(arrow("a → e"), { ...arrow("a → e"), ax: a.x1, ay: mid(a).y, x: e.x0, y: mid(e).y });
+    assert.deepEqual(arrow("e → c"), { ...arrow("e → c"), ax: e.x0, ay: mid(e).y, x: c.x1, y: mid(c).y });
+    for (const x of arrowsOf(fig)) assert.deepEqual([x.axref, x.ayref, x.showarrow], ["x", "y", true], x.name);
+    const labels = (fig.layout.annotations as { name: string; text: string }[]).filter((x) => x.name.endsWith("(label)"));
+    assert.deepEqual(labels.map((l) => [l.name, l.text]), [["a → b (label)", "down"], ["a → e (label)", "forward"]]);
+  });
+
+  test("bad input is an error that names the node or edge", () => {
+    const base = small();
+    const withNodes = (nodes: DiagramNode[]) => () => flowDiagram({ ...base, nodes });
+    assert.throws(withNodes([...base.nodes, { id: "b", label: "again", column: 3, row: 0 }]), /^Error: flowDiagram: node "b" is defined twice \(nodes\[4\]/);
+    assert.throws(withNodes([...base.nodes, { id: "z", label: "Z", column: 1, row: 1 }]), /flowDiagram: node "z" is in the same cell \(column 1, row 1\) as node "e"/);
+    assert.throws(withNodes([{ ...base.nodes[0], row: 0.5 }]), /flowDiagram: node "a": row must be an integer ≥ 0 \(got 0.5\)/);
+    assert.throws(withNodes([{ ...base.nodes[0], label: " " }]), /flowDiagram: node "a" needs a non-empty label/);
+    assert.throws(() => flowDiagram({ ...base, edges: [...base.edges, { from: "a", to: "nowhere" }] }), /flowDiagram: edges\[4\] \("a" → "nowhere"\) names an unknown node "nowhere"/);
+    assert.throws(() => flowDiagram({ ...base, edges: [{ from: "e", to: "e" }] }), /flowDiagram: edges\[0\] \("e" → "e"\) joins node "e" to itself/);
+    assert.throws(() => flowDiagram({ ...base, columnTitles: ["one"] }), /flowDiagram: columnTitles has 1 titles but the nodes use 2 columns/);
+  });
+
+  test("Figure 5's content names only notebooks in CATALOG, and its experiments cover Figures 1-4 and Tables 1-3", () => {
+    const names = new Set(CATALOG.map((e) => e.notebook));
+    for (const node of GUIDANCE_NODES) {
+      for (const nb of node.notebooks) assert.ok(names.has(nb), `node "${node.id}" names ${nb}, which is not in CATALOG`);
+    }
+    const covered = new Set(GUIDANCE_NODES.filter((n) => n.kind === "experiment").flatMap((n) => n.notebooks));
+    const experiments = CATALOG.filter((e) => /^(Figure [1-4]|Table [1-3]):/.test(e.reproduces)).map((e) => e.notebook);
+    assert.equal(experiments.length, 7);
+    assert.deepEqual([...covered].sort(), experiments.sort());
+    const theory = GUIDANCE_NODES.filter((n) => n.kind === "theory").flatMap((n) => n.notebooks).sort();
+    assert.deepEqual(theory, CATALOG.filter((e) => /^Theorem [12]:/.test(e.reproduces)).map((e) => e.notebook).sort());
+    // The boxes show the notebooks of what they reproduce (theorems, experiments), without ".ipynb".
+    const diagram = guidanceDiagram();
+    const notes = Object.fromEntries(diagram.nodes.map((n) => [n.id, n.note]));
+    assert.equal(notes.theorem1, "01_theorem1_generalization");
+    assert.equal(notes["figures1-3"], "03_figure1 · 05_figure3");
+    assert.equal(notes.strategy, undefined);
+    const renamed = { ...GUIDANCE_NODES[0], notebooks: ["01_renamed.ipynb"] };
+    assert.throws(() => guidanceNotebook(renamed, "01_renamed.ipynb"), /guidance: node "theorem1" names notebook "01_renamed.ipynb", which is not in CATALOG/);
+  });
+
+  test("in Figure 5 no box overlaps another and no arrow passes through a box (its own two included)", () => {
+    // The check itself: an edge that skips a column passes through the box between.
+    const skip = flowDiagram({
+      nodes: ["p", "m", "q"].map((id, column) => ({ id: id, label: id, column: column, row: 0 })), edges: [{ from: "p", to: "q" }],
+    });
+    const [skipArrow] = arrowsOf(skip);
+    assert.ok(crosses({ x: skipArrow.ax, y: skipArrow.ay }, { x: skipArrow.x, y: skipArrow.y }, diagramBoxes(skip).get("m")!));
+
+    const fig = flowDiagram(guidanceDiagram());
+    const boxes = [...diagramBoxes(fig).values()];
+    assert.equal(boxes.length, GUIDANCE_NODES.length);
+    assert.match(describeFigure(fig), new RegExp(`\\(diagram, ${GUIDANCE_NODES.length} boxes\\)$`));
+    for (const [i, p] of boxes.entries()) for (const q of boxes.slice(i + 1)) assert.ok(!overlap(p, q), `${p.id} and ${q.id} overlap`);
+    const arrows = arrowsOf(fig);
+    assert.equal(arrows.length, GUIDANCE_EDGES.length);
+    for (const edge of GUIDANCE_EDGES) {
+      const arrow = arrows.find((x) => x.name === `${edge.from} → ${edge.to}`)!;
+      const [tail, head] = [{ x: arrow.ax, y: arrow.ay }, { x: arrow.x, y: arrow.y }];
+      assert.ok(onBoundary(diagramBoxes(fig).get(edge.from)!, tail), `${arrow.name} starts on its source's edge`);
+      assert.ok(onBoundary(diagramBoxes(fig).get(edge.to)!, head), `${arrow.name} ends on its target's edge`);
+      for (const box of boxes) assert.ok(!crosses(tail, head, box), `${arrow.name} crosses box ${box.id}`);
+    }
+  });
+
+  test("rendered, every label and note fits inside its box; headings and edge labels stay clear of boxes and each other", async (t) => {
+    t.after(closeRenderer);
+    const fig = flowDiagram(guidanceDiagram());
+    const svg = await renderSvg(fig);
+    // Each annotation's drawn text, in page pixels of the figure (Plotly numbers them by data-index).
+    const drawn = await withPage((page) =>
+      page.evaluate((text) => {
+        const holder = document.createElement("div");
+        holder.innerHTML = text;
+        document.body.appendChild(holder);
+        const root = holder.querySelector("svg")!.getBoundingClientRect();
+        const out = Array.from(holder.querySelectorAll("g.annotation")).map((g) => {
+          const r = g.querySelector("text")!.getBoundingClientRect();
+          return { index: Number(g.getAttribute("data-index")), x0: r.left - root.left, x1: r.right - root.left, y0: r.top - root.top, y1: r.bottom - root.top };
+        });
+        holder.remove();
+        return out;
+      }, svg),
+    );
+    const annotations = fig.layout.annotations as { name: string; text: string }[];
+    assert.equal(drawn.length, annotations.length);
+    const margin = fig.layout.margin as { l: number; t: number };
+    const boxes = diagramBoxes(fig);
+    const inPixels = (b: DiagramBox): DiagramBox => ({ ...b, x0: b.x0 + margin.l, x1: b.x1 + margin.l, y0: b.y0 + margin.t, y1: b.y1 + margin.t });
+    let checked = 0;
+    const free: DiagramBox[] = [];
+    for (const d of drawn) {
+      const { name, text } = annotations[d.index];
+      if (text === "") continue; // an arrow
+      const owner = boxes.get(name.replace(/ \(note\)$/, ""));
+      if (owner) {
+        const box = inPixels(owner);
+        const room = Math.min(d.x0 - box.x0, box.x1 - d.x1, d.y0 - box.y0, box.y1 - d.y1);
+        assert.ok(room >= 4, `"${name}" is drawn ${room.toFixed(1)} px from its box's edge`);
+        checked++;
+      } else {
+        for (const b of boxes.values()) assert.ok(!overlap({ ...d, id: name }, inPixels(b)), `"${name}" overlaps box ${b.id}`);
+        free.push({ ...d, id: name });
+      }
+    }
+    // Column headings and edge labels stay clear of each other too.
+    for (const [i, p] of free.entries()) for (const q of free.slice(i + 1)) assert.ok(!overlap(p, q), `"${p.id}" overlaps "${q.id}"`);
+    assert.equal(free.length, GUIDANCE_COLUMNS.length + GUIDANCE_EDGES.filter((e) => e.label).length);
+    assert.equal(checked, GUIDANCE_NODES.length + GUIDANCE_NODES.filter((n) => n.kind === "theory" || n.kind === "experiment").length);
   });
 });

@@ -1,5 +1,5 @@
 // Numbers the paper prints, transcribed from ../shared/docs/PAPER.md, so notebooks can show them beside
-// ours. Only what the paper states; nothing here is computed.
+// ours, and the content of its Figure 5 diagram (guidance.ts). Only what the paper states; nothing here is computed.
 
 /**
  * Figure 2 (Llama-3.1-8B, LoRA r = 16 on q_proj and v_proj, MNLI, 800 steps): test accuracy (%) over
@@ -26,3 +26,6 @@ export const FIGURE2_LLAMA_MNLI = {
     { row: 1, col: 1 },
   ],
 };
+
+export { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "./guidance";
+export type { GuidanceKind, GuidanceNode } from "./guidance";

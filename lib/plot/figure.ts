@@ -42,7 +42,7 @@ export const HEATMAP_COLORSCALE: [number, string][] = [
   [0, "#ffffd9"], [0.2, "#edf8b1"], [0.4, "#c7e9b4"], [0.6, "#7fcdbb"], [0.8, "#41b6c4"], [1, "#1d91c0"],
 ];
 
-const TEXT_COLOR = "#222222";
+export const TEXT_COLOR = "#222222";
 const GRID_COLOR = "#e6e6e6";
 /** Heatmap cells without a value are left empty by Plotly, so the plot background shows: grey = diverged. */
 const MISSING_COLOR = "#d0d0d0";
@@ -56,7 +56,9 @@ export function figureSize(fig: Figure): { width: number; height: number } {
 export function describeFigure(fig: Figure): string {
   const rawTitle = typeof fig.layout.title === "string" ? fig.layout.title : fig.layout.title?.text;
   const title = rawTitle ? rawTitle.replace(/<[^>]*>/g, "").trim() : "";
-  return `Figure${title ? `: ${title}` : ""} (${describeTraces(fig.data)})`;
+  // A diagram (lib/plot/diagram.ts) is drawn with shapes and annotations, without traces.
+  const boxes = fig.data.length === 0 ? (fig.layout.shapes ?? []).filter((s) => s.type === "rect").length : 0;
+  return `Figure${title ? `: ${title}` : ""} (${boxes > 0 ? `diagram, ${boxes} boxes` : describeTraces(fig.data)})`;
 }
 
 function describeTraces(data: Trace[]): string {
@@ -386,7 +388,8 @@ function logAxis(values: number[], useValues: boolean): Record<string, unknown> 
   return { type: "log", tickvals: ticks, ticktext: ticks.map(compactNumber) };
 }
 
-function withAlpha(hex: string, alpha: number): string {
+/** "#rrggbb" with an opacity, as Plotly's rgba(). */
+export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${alpha})`;
 }

@@ -16,3 +16,5 @@ export { progress } from "./progress";
 export type { Progress, ProgressOptions } from "./progress";
 export { CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPdf, renderPng, renderSvg, svgToPdf } from "./render";
 export type { PngOptions } from "./render";
+export { diagramBoxes, flowDiagram } from "./diagram";
+export type { DiagramBox, DiagramEdge, DiagramNode, DiagramOptions } from "./diagram";
