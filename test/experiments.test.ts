@@ -44,7 +44,7 @@ describe("cache", () => {
 });
 
 describe("fineTune on a built-in task", () => {
-  test("before ≈ chance, training moves the score, pretrained and random runs differ, the comparison is cached", () => {
+  test("before ≈ chance, training moves the score, pretrained and random runs differ, the comparison is cached", async () => {
     const tasks = tmp();
     writeSuite(tasks, { tasks: ["SST-2"], sizes: { train: 200, dev: 100, test: 50, corpus: 2000 } });
     const checkpoint = path.join(tmp(), "encoder");
@@ -65,10 +65,11 @@ describe("fineTune on a built-in task", () => {
     assert.notDeepEqual(random.loss, run.loss);
     const results = tmp();
     const options = { tasks: [{ dir: tasks, task: "SST-2" as const }], checkpoint: checkpoint, seeds: [0, 1], steps: 5, lr: 1e-3, resultsDir: results };
-    let fresh = 0;
-    const first = compareInitializations({ ...options, onRun: (_d, _t, _l, fromCache) => (fresh += fromCache ? 0 : 1) });
-    const again = compareInitializations({ ...options, onRun: (_d, _t, _l, fromCache) => assert.ok(fromCache) });
-    assert.equal(fresh, 4);
+    const first = await compareInitializations(options);
+    assert.equal(fs.readdirSync(path.join(results, "runs")).length, 4); // 2 inits × 2 seeds
+    const stamp = fs.statSync(path.join(results, "runs")).mtimeMs;
+    const again = await compareInitializations(options);
+    assert.equal(fs.statSync(path.join(results, "runs")).mtimeMs, stamp, "the second call computed nothing");
     assert.deepEqual(again.summary, first.summary);
     const s = first.summary[0];
     assert.equal(s.helps, s.margin > s.spread);

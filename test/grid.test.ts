@@ -11,7 +11,7 @@ import { before, describe, test } from "node:test";
 import { parseShard } from "../lib/cli/grid";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
-import { expandGrid, GridSpec, runGrid, runKey, slurmScript } from "../lib/experiments/index";
+import { expandGrid, GridSpec, measureCost, runGrid, runKey, slurmScript } from "../lib/experiments/index";
 import { REPO_ROOT } from "../lib/paths";
 import { pretrain, pretrainRecipe } from "../lib/pretrain/index";
 
@@ -227,3 +227,18 @@ function exited(pid: number): boolean {
   const s = stat(pid);
   return s === undefined || s.state === "Z";
 }
+
+describe("measureCost (Table 3)", () => {
+  test("the adapter file holds 4 bytes per trainable parameter plus headers; QV is smaller and smaller on disk than QKV", async () => {
+    const [qv, qkv] = ["query,value", "query,key,value"].map((targets) => expandGrid({ ...tinyGrid(), axes: { targets: [targets], etaQK: [1e-3], ratio: [1] } })[0]);
+    const costs = [await measureCost(qv, 2, 1), await measureCost(qkv, 2, 1)];
+    for (const c of costs) {
+      // safetensors: an 8-byte length, a JSON header of about 100 bytes per tensor, float32 data; plus adapter_config.json.
+      assert.ok(c.adapterBytes > 4 * c.trainable && c.adapterBytes < 4 * c.trainable + 4096, `${c.adapterBytes} bytes for ${c.trainable} parameters`);
+      assert.ok(c.stepMs > 0 && c.residentBytes > 4 * c.trainable && c.stepPeakBytes > 0);
+    }
+    // One layer of width 32, r = 2: W_k's adapter is 2·(32 + 32) parameters.
+    assert.equal(costs[1].trainable - costs[0].trainable, 2 * (32 + 32));
+    assert.ok(costs[0].adapterBytes < costs[1].adapterBytes);
+  });
+});

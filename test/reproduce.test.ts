@@ -15,11 +15,11 @@ const dir = tempDir("reproduce");
 const figures = path.join(dir, "figures");
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function qkv(args: string[], env: NodeJS.ProcessEnv = {}) {
+function qkv(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000) {
   const r = spawnSync(path.join(REPO_ROOT, "bin", "qkv"), args, {
     encoding: "utf8",
     env: { ...process.env, QKV_FIGURES_DIR: figures, ...env },
-    timeout: 300_000,
+    timeout,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
 }
@@ -126,5 +126,36 @@ describe("setup", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /installing/);
     assert.match(r.stdout, /kernel qkv-tslab: unchanged/);
+  });
+});
+
+// The CI run of every notebook (`qkv reproduce --profile smoke`): each runs end to end on tiny grids, each
+// figure notebook exports its figures, and its executed copy carries the plots.
+describe("qkv reproduce --profile smoke on every notebook", () => {
+  const all = path.join(dir, "all");
+  let run: ReturnType<typeof qkv>;
+  before(() => {
+    fs.mkdirSync(all, { recursive: true });
+    const names = fs.readdirSync(path.join(REPO_ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+    for (const name of names) fs.copyFileSync(path.join(REPO_ROOT, "notebooks", name), path.join(all, name));
+    run = qkv(["reproduce", ...names.map((n) => path.join(all, n)), "--profile", "smoke"], {}, 1_200_000);
+  });
+
+  test("every notebook succeeds", () => {
+    assert.equal(run.code, 0, run.all);
+    for (const name of fs.readdirSync(all).filter((f) => f.endsWith(".ipynb"))) assert.match(run.stdout, new RegExp(`✓ ${name.replace(".", "\\.")}`));
+  });
+
+  test("the figure notebooks export PNG, SVG and PDF and their executed copies hold the plots", () => {
+    const expected: Record<string, string[]> = {
+      "03_figure1.ipynb": ["figure1_sst2"], "04_figure2.ipynb": ["figure2_heatmap", "figure2_loss"],
+      "05_figure3.ipynb": ["figure3_sst2"], "06_figure4.ipynb": ["figure4_mnli"], "07_figure5.ipynb": ["figure5_guidance"],
+    };
+    for (const [notebook, figureNames] of Object.entries(expected)) {
+      for (const name of figureNames) for (const ext of ["png", "svg", "pdf"]) assert.ok(fs.existsSync(path.join(figures, `${name}.${ext}`)), `${notebook}: ${name}.${ext}`);
+      const nb = JSON.parse(fs.readFileSync(path.join(all, notebook), "utf8"));
+      const plots = nb.cells.flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? []).filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.plotly.v1+json"]);
+      assert.ok(plots.length >= figureNames.length, `${notebook}: ${plots.length} plots`);
+    }
   });
 });

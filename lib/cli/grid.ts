@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     const shards = integerOption(v.slurm, "--slurm", 1);
     // Every task must run the same grid: the profile and results folder go in explicitly.
     const args = [...(file ? [] : ["--profile", profile]), ...(v.results ? ["--results", resultsDir] : [])];
-    process.stdout.write(slurmScript(file ?? spec.name, shards, { args }));
+    process.stdout.write(slurmScript(file ?? positionals[0], shards, { args }));
     return 0;
   }
   const where = path.relative(process.cwd(), resultsDir) || ".";

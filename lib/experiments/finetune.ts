@@ -13,7 +13,7 @@ import { REPO_ROOT } from "../paths";
 import { sha256 } from "../files/index";
 import { checkpointDir } from "../pretrain/recipe";
 import { loadTokenizer } from "../tokenizers/index";
-import { Example, predict, ScheduleName, train } from "../train/index";
+import { Example, predict, ScheduleName, train, TrainOptions } from "../train/index";
 
 export interface FineTuneConfig {
   /** Task folder (relative to the repository when inside it), task, and how much of it to use. */
@@ -73,7 +73,17 @@ export function experimentCheckpoint(architecture: "encoder" | "decoder", env: N
   return config.architecture === architecture ? path.resolve(dir) : checkpointDir(architecture, "builtin");
 }
 
-export function fineTune(config: FineTuneConfig): FineTuneResult {
+/** What a run trains and scores, set up from its configuration: the model (adapter attached) and the encoded data. */
+export interface RunSetup {
+  model: Model;
+  data: TaskData;
+  trainSet: Example[];
+  evalSets: { name: string; examples: Example[] }[];
+  /** Trainable parameters (adapter and head). */
+  trainable: number;
+}
+
+export function setUpRun(config: FineTuneConfig): RunSetup {
   const checkpointDir = path.resolve(REPO_ROOT, config.checkpoint.dir);
   // The data seed is fixed: every run of a sweep sees the same split and sample (substitute splits of a dev
   // set included, so they never overlap the text `qkv pretrain --corpus glue` read); the run seed varies the rest.
@@ -84,9 +94,24 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
   const model = initialModel(checkpointDir, config, data);
   try {
     attachAdapter(model, config.adapter, config.seed);
-    const trainable = [...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0);
+  } catch (err) {
+    disposeModel(model);
+    throw err;
+  }
+  const trainable = [...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0);
+  return { model, data, trainSet, evalSets, trainable };
+}
+
+/** The training options of a run (the paper's: no warm-up). */
+export function trainOptions(config: FineTuneConfig): TrainOptions {
+  return { rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 }, seed: config.seed };
+}
+
+export function fineTune(config: FineTuneConfig): FineTuneResult {
+  const { model, data, trainSet, evalSets, trainable } = setUpRun(config);
+  try {
     const before = score(model, data, evalSets, config.batchSize);
-    const run = train(model, trainSet, { rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 }, seed: config.seed });
+    const run = train(model, trainSet, trainOptions(config));
     const window = Math.max(1, Math.floor(run.history.length / 20));
     const loss: FineTuneResult["loss"] = [];
     for (let end = window; end <= run.history.length; end += window) {

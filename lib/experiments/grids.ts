@@ -1,31 +1,194 @@
-// The named grids `qkv grid NAME` runs (a grid can also come from a JSON file). Each is a function of the
-// profile, which sets its sizes (steps, examples) the way notebooks do with byProfile.
-import { byProfile, Profile } from "../notebook/profile";
+// The paper's sweeps at mini scale, as named grids: `qkv grid NAME` and the figure and table notebooks run
+// the same definitions. Each is a function of the profile, which sets its sizes:
+//   smoke    a few runs of a few steps: every notebook end to end in CI;
+//   default  the paper's grid shapes on the built-in tasks, sized so `qkv reproduce` fits in an hour on 2 cores;
+//   full     the same grids with longer fine-tunes.
+// Learning rates are the paper's multiplied by MINI_LR_SCALE: our mini models are 100–1000× smaller than
+// RoBERTa-base and Llama-3.1-8B and fine-tune for a few hundred steps, so their useful rates are larger. The
+// multiplication keeps each grid's shape, its λ = 1 diagonal and the ratios between cells exactly as printed.
+import * as fs from "fs";
+import * as path from "path";
+import { GlueTaskName } from "../data/glue";
+import { AdapterFields, QKV_SUBSETS } from "../lora/index";
+import { Profile } from "../notebook/profile";
+import { REPO_ROOT } from "../paths";
+import { checkpointDir } from "../pretrain/recipe";
 import { experimentCheckpoint } from "./finetune";
-import { GridSpec } from "./grid";
+import { GridBase, GridSpec, GridTask } from "./grid";
 
-export const GRID_NAMES: string[] = ["example"];
+/** Our rate = the paper's × this: 5 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). */
+export const MINI_LR_SCALE = { encoder: 5, decoder: 10 } as const;
 
+/** The four built-in analogs, in the paper's Figure 1 order. */
+export const BUILTIN_TASKS: GlueTaskName[] = ["MNLI", "QQP", "QNLI", "SST-2"];
+
+/** The paper's Figure 1 grid (RoBERTa-base, authors' script). */
+export const FIGURE1_PAPER_GRID = { etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3] };
+/** The paper's Figure 2 grid (Llama-3.1-8B, MNLI), η_V from large to small as its rows. */
+export const FIGURE2_PAPER_GRID = { etaQK: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4], etaV: [4e-4, 2e-4, 1e-4, 5e-5, 1e-5, 5e-6, 1e-6] };
+/** Table 2's η_QK (RoBERTa-base). */
+export const TABLE2_PAPER_ETA_QK = 1e-4;
+/** Table 1 is [open] in PAPER.md: one rate per architecture, the middle of its Figure 1 / Figure 2 range, λ = 1. */
+export const TABLE1_PAPER_ETA = { encoder: 2e-4, decoder: 5e-5 } as const;
+
+export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv"];
+
+/** The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full off the default profile. */
 export function namedGrid(name: string, profile: Profile): GridSpec {
-  if (name === "example") return exampleGrid(profile);
+  const spec = gridOf(name, profile);
+  return profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` };
+}
+
+function gridOf(name: string, profile: Profile): GridSpec {
+  switch (name) {
+    case "figure1": return figure1(profile);
+    case "figure1-glue": return figure1Glue(profile);
+    case "figure2": return figure2(profile);
+    case "table1-encoder": return table1(profile, "encoder");
+    case "table1-decoder": return table1(profile, "decoder");
+    case "table2-qkv": return table2(profile, "qkv");
+    case "table2-qv": return table2(profile, "qv");
+  }
   throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
 }
 
-/** η_QK × λ (2 × 2) with LoRA on W_q, W_v (r = 8) on the built-in SST-2 analog: the runner end to end. */
-function exampleGrid(profile: Profile): GridSpec {
-  const size = byProfile({
-    smoke: { steps: 30, maxTrain: 256, maxEval: 200 },
-    default: { steps: 250, maxTrain: 2000, maxEval: 500 },
-    full: { steps: 500, maxTrain: 2000, maxEval: 500 },
-  }, profile);
+/** How long each fine-tune is, and on how many examples it is scored. */
+export interface RunSize {
+  steps: number;
+  batchSize: number;
+  maxTrain: number;
+  maxEval: number;
+}
+
+/**
+ * default: about 3 s per run with two workers on this machine's 2 cores (measured on Figure 2's grid), so the
+ * ≈ 715 runs of the figure and table grids take ≈ 37 minutes; 150 steps × 32 gave the same picture on Figure 2
+ * at twice the cost.
+ */
+export const RUN_SIZES: Record<Profile, RunSize> = {
+  smoke: { steps: 12, batchSize: 16, maxTrain: 256, maxEval: 100 },
+  default: { steps: 100, batchSize: 16, maxTrain: 4000, maxEval: 500 },
+  full: { steps: 600, batchSize: 32, maxTrain: 20000, maxEval: 2000 },
+};
+
+const scaled = (rates: number[], architecture: "encoder" | "decoder"): number[] => rates.map((r) => Number((r * MINI_LR_SCALE[architecture]).toPrecision(6)));
+
+/** The built-in suite's tasks (written by `qkv tasks`, or by the notebooks, into data/tasks). */
+function builtinTasks(names: GlueTaskName[], size: RunSize): GridTask[] {
+  return names.map((task) => ({ dir: "data/tasks", task, maxTrain: size.maxTrain, maxEval: size.maxEval }));
+}
+
+function base(size: RunSize, fields: Partial<GridBase>): GridBase {
+  return { init: "pretrained", rates: { grouping: "paper" }, steps: size.steps, batchSize: size.batchSize, maxLength: 64, schedule: "linear", ...fields };
+}
+
+const adapter = (method: "lora" | "dora", r: number, targets: string): AdapterFields => ({ method, r, loraAlpha: 8, loraDropout: 0, targetModules: targets });
+const lora = (r: number, targets: string): AdapterFields => adapter("lora", r, targets);
+
+/**
+ * Figure 1: accuracy over (η_QK, η_V) on the four task analogs, the paper's 6 × 6 grid (× 5), LoRA α = r = 8 on
+ * query, key and value, linear decay, 3 seeds. Smoke: 2 × 2 cells of one task, one seed.
+ */
+function figure1(profile: Profile): GridSpec {
+  const size = RUN_SIZES[profile];
+  const smoke = profile === "smoke";
   return {
-    name: "example",
-    base: {
-      data: { dir: "data/tasks", task: "SST-2", maxTrain: size.maxTrain, maxEval: size.maxEval },
-      checkpoint: experimentCheckpoint("encoder"), init: "pretrained",
-      adapter: { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: ["query", "value"] },
-      rates: { grouping: "paper" }, steps: size.steps, batchSize: 32, maxLength: 64, schedule: "linear",
+    name: "figure1",
+    base: base(size, { checkpoint: experimentCheckpoint("encoder"), adapter: lora(8, "q,k,v") }),
+    axes: {
+      task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
+      etaQK: scaled(smoke ? FIGURE1_PAPER_GRID.etaQK.slice(3, 5) : FIGURE1_PAPER_GRID.etaQK, "encoder"),
+      etaV: scaled(smoke ? FIGURE1_PAPER_GRID.etaV.slice(2, 4) : FIGURE1_PAPER_GRID.etaV, "encoder"),
+      seed: smoke ? [0] : [0, 1, 2],
     },
-    axes: { etaQK: [5e-4, 1e-3], ratio: [1, 4], seed: [0] },
+  };
+}
+
+/**
+ * Figure 1 on real GLUE text (GLUE_DIR set and the GLUE encoder pretrained with `qkv pretrain --corpus glue`):
+ * SST-2, and MNLI and QNLI on their dev-set substitutes (lib/data/glue notes). One seed: a heavier grid.
+ */
+function figure1Glue(profile: Profile): GridSpec {
+  const size = RUN_SIZES[profile];
+  const smoke = profile === "smoke";
+  const dir = process.env.GLUE_DIR;
+  if (dir === undefined || dir.trim() === "") throw new Error("figure1-glue needs GLUE_DIR (a folder of GLUE tasks; see the README)");
+  const checkpoint = checkpointDir("encoder", "glue");
+  if (!fs.existsSync(path.join(checkpoint, "model.safetensors"))) {
+    throw new Error(`figure1-glue needs the GLUE encoder in ${path.relative(REPO_ROOT, checkpoint)}: run \`bin/qkv pretrain --model encoder --corpus glue\` (about 17 min)`);
+  }
+  return {
+    name: "figure1-glue",
+    base: base(size, { checkpoint, adapter: lora(8, "q,k,v") }),
+    axes: {
+      task: (smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"] as GlueTaskName[]).map((task) => ({ dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval })),
+      etaQK: scaled(smoke ? FIGURE1_PAPER_GRID.etaQK.slice(3, 5) : FIGURE1_PAPER_GRID.etaQK, "encoder"),
+      etaV: scaled(smoke ? FIGURE1_PAPER_GRID.etaV.slice(2, 4) : FIGURE1_PAPER_GRID.etaV, "encoder"),
+      seed: [0],
+    },
+  };
+}
+
+/**
+ * Figure 2: the decoder on the MNLI analog, the paper's 7 × 5 grid (× 10), LoRA r = 16 (α = 8 as everywhere in the
+ * paper) on q_proj and v_proj, constant rate, one seed as the paper shows.
+ */
+function figure2(profile: Profile): GridSpec {
+  const size = RUN_SIZES[profile];
+  const smoke = profile === "smoke";
+  return {
+    name: "figure2",
+    base: base(size, { checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant", data: builtinTasks(["MNLI"], size)[0] }),
+    axes: {
+      etaV: scaled(smoke ? FIGURE2_PAPER_GRID.etaV.slice(1, 3) : FIGURE2_PAPER_GRID.etaV, "decoder"),
+      etaQK: scaled(smoke ? FIGURE2_PAPER_GRID.etaQK.slice(3, 5) : FIGURE2_PAPER_GRID.etaQK, "decoder"),
+      seed: [0],
+    },
+  };
+}
+
+/**
+ * Table 1: LoRA r = 8 on each of the 7 subsets of {W_q, W_k, W_v}, every task, λ = 1, 3 seeds; one grid per
+ * architecture, each at its own rate.
+ */
+function table1(profile: Profile, architecture: "encoder" | "decoder"): GridSpec {
+  const size = RUN_SIZES[profile];
+  const smoke = profile === "smoke";
+  return {
+    name: `table1-${architecture}`,
+    base: base(size, {
+      checkpoint: experimentCheckpoint(architecture), adapter: lora(8, "q,v"),
+      rates: { grouping: "paper", etaQK: scaled([TABLE1_PAPER_ETA[architecture]], architecture)[0], ratio: 1 },
+    }),
+    axes: {
+      task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
+      targets: smoke ? [["value"], ["query", "value"]] : QKV_SUBSETS,
+      seed: smoke ? [0] : [0, 1, 2],
+    },
+  };
+}
+
+/**
+ * Table 2: the strategy against the QKV baselines, encoder, η_QK = 1e-4 (× 5), seed 0 as the paper.
+ * "qkv": Full FT, LoRA and DoRA (r 8, 16) on query, key, value at λ = 1;
+ * "qv":  the same methods on query and value with λ ∈ {2, 4, 8}.
+ */
+function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
+  const size = RUN_SIZES[profile];
+  const smoke = profile === "smoke";
+  const targets = part === "qkv" ? "q,k,v" : "q,v";
+  const adapters: AdapterFields[] = [
+    { method: "full", targetModules: targets },
+    lora(8, targets), lora(16, targets),
+    adapter("dora", 8, targets), adapter("dora", 16, targets),
+  ];
+  return {
+    name: `table2-${part}`,
+    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder")[0] }, seed: 0 }),
+    axes: {
+      task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
+      adapter: smoke ? adapters.slice(0, 2) : adapters,
+      ratio: part === "qkv" ? [1] : smoke ? [4] : [2, 4, 8],
+    },
   };
 }

@@ -1,12 +1,12 @@
 // The testbed's sanity evidence (issue 6): does pretraining help? The same architecture is fine-tuned with
 // LoRA on W_q and W_v (r = 8) from the pretrained checkpoint and from a fresh random initialisation, over
 // several seeds, on each task; pretraining "helps" on a task when the mean gain exceeds the spread of either
-// side over the seeds. Runs are cached by configuration (./cache), so a rerun only reads them back.
+// side over the seeds. The runs go through the grid runner (./grid): stored by configuration, on worker processes.
 import * as path from "path";
 import { GlueTaskName } from "../data/glue";
 import { AdapterFields } from "../lora/index";
-import { cached } from "./cache";
-import { checkpointRef, configPath, FineTuneConfig, FineTuneResult, fineTune } from "./finetune";
+import { FineTuneConfig, FineTuneResult } from "./finetune";
+import { GridSpec, runGrid } from "./grid";
 
 export interface InitComparisonOptions {
   tasks: { dir: string; task: GlueTaskName; maxTrain?: number; maxEval?: number }[];
@@ -15,8 +15,10 @@ export interface InitComparisonOptions {
   steps: number;
   /** Peak η_QK (λ = 1, linear decay). */
   lr: number;
+  /** The grid's results folder (its runs/ and results.csv). */
   resultsDir: string;
-  onRun?: (done: number, total: number, label: string, fromCache: boolean) => void;
+  /** Worker processes (default 1). */
+  workers?: number;
 }
 
 export interface InitRun {
@@ -43,23 +45,19 @@ export interface InitSummary {
 /** The LoRA setting of the acceptance check: W_q and W_v, r = 8, α = 8 (the paper's Table 2 α). */
 export const TESTBED_ADAPTER: AdapterFields = { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: ["query", "value"] };
 
-export function compareInitializations(options: InitComparisonOptions): { runs: InitRun[]; summary: InitSummary[] } {
-  const checkpoint = checkpointRef(options.checkpoint);
-  const runs: InitRun[] = [];
-  const total = options.tasks.length * 2 * options.seeds.length;
-  for (const task of options.tasks) {
-    for (const init of ["pretrained", "random"] as const) {
-      for (const seed of options.seeds) {
-        const config: FineTuneConfig = {
-          data: { ...task, dir: configPath(task.dir) }, checkpoint, init, adapter: TESTBED_ADAPTER,
-          rates: { etaQK: options.lr, ratio: 1, grouping: "paper" }, steps: options.steps, batchSize: 32, maxLength: 64, schedule: "linear", seed,
-        };
-        const run = cached(path.join(options.resultsDir, "finetune"), config, fineTune);
-        runs.push({ task: task.task, init, seed, result: run.result });
-        options.onRun?.(runs.length, total, `${task.task} ${init} seed ${seed}`, run.fromCache);
-      }
-    }
-  }
+/** Runs (or reads back) tasks × {pretrained, random} × seeds on the grid runner, and summarises each task. */
+export async function compareInitializations(options: InitComparisonOptions): Promise<{ runs: InitRun[]; summary: InitSummary[] }> {
+  const spec: GridSpec = {
+    name: path.basename(options.resultsDir),
+    base: {
+      checkpoint: options.checkpoint, adapter: TESTBED_ADAPTER, rates: { etaQK: options.lr, ratio: 1, grouping: "paper" },
+      steps: options.steps, batchSize: 32, maxLength: 64, schedule: "linear",
+    },
+    axes: { task: options.tasks, init: ["pretrained", "random"], seed: options.seeds },
+  };
+  const grid = await runGrid(spec, { resultsDir: options.resultsDir, workers: options.workers });
+  if (grid.failed.length > 0) throw new Error(`${grid.failed.length} testbed runs failed, the first: ${grid.failed[0].label}: ${grid.failed[0].error}`);
+  const runs: InitRun[] = grid.rows.map((r) => ({ task: r.task, init: r.init, seed: r.seed, result: { ...r.result, seconds: NaN } }));
   return { runs, summary: options.tasks.map((t) => summarize(t.task, runs.filter((r) => r.task === t.task))) };
 }
 

@@ -2,9 +2,8 @@
 // vocabulary, the model shape and the optimisation settings, sized for a run of 10-20 minutes on two CPU
 // cores. The built-in corpus is a closed vocabulary of about a thousand words; GLUE text needs a larger
 // vocabulary (rare words are spelled out in characters).
-import * as fs from "fs";
 import * as path from "path";
-import { writeSuite } from "../data/builtin/index";
+import { ensureSuite } from "../data/builtin/index";
 import { glueDir } from "../data/glue";
 import { ModelConfig, preset } from "../models/index";
 import { REPO_ROOT } from "../paths";
@@ -53,11 +52,7 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
   let description: string;
   if (options.corpus === "builtin") {
     const dir = path.resolve(options.tasksDir ?? path.join(REPO_ROOT, "data", "tasks"));
-    if (!fs.existsSync(path.join(dir, "suite.json"))) {
-      // The suite is regenerated rather than committed (seconds, byte-identical for a seed).
-      options.log?.(`no built-in suite in ${dir}: writing the default one (\`qkv tasks\`)`);
-      writeSuite(dir);
-    }
+    ensureSuite(dir, options.log);
     sentences = builtinSentences(dir);
     description = `the built-in task suite's corpus files in ${path.relative(REPO_ROOT, dir) || dir}`;
   } else {

@@ -6,6 +6,7 @@
 // leaves the other files as they were. Splits are disjoint by construction, not by order: an example belongs
 // to the split that a hash of (seed, its text) assigns it (60% train, 20% dev, 20% test of the text space),
 // and each split keeps only its own, so no text is shared and no split depends on another's size.
+import * as fs from "fs";
 import * as path from "path";
 import { sha256, writeFileAtomic } from "../../files/index";
 import { Rng } from "../../random/index";
@@ -193,4 +194,19 @@ export function writeSuite(dir: string, partial: Parameters<typeof suiteOptions>
   }
   writeFileAtomic(path.join(dir, "suite.json"), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
+}
+
+/**
+ * The default suite in `dir`, written there when a file of it is missing (a fresh clone has only suite.json:
+ * the files are regenerated, byte-identical, rather than committed). Returns the manifest.
+ */
+export function ensureSuite(dir: string, log?: (line: string) => void): SuiteManifest {
+  const manifestFile = path.join(dir, "suite.json");
+  if (fs.existsSync(manifestFile)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as SuiteManifest;
+    const complete = Object.entries(manifest.tasks).every(([task, t]) => Object.keys(t.files).every((f) => fs.existsSync(path.join(dir, task, f))));
+    if (complete) return manifest;
+  }
+  log?.(`writing the default built-in suite into ${dir} (\`qkv tasks\`, a few seconds)`);
+  return writeSuite(dir);
 }

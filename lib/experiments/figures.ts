@@ -1,0 +1,60 @@
+// The paper's figures drawn from a grid's rows: the (η_QK, η_V) accuracy heatmap (Figures 1 and 2) and the
+// training-loss curves of chosen cells (Figures 2 right, 3 and 4). Plain Plotly JSON from lib/plot, so the
+// notebooks show and export them like any other figure.
+import { Figure, heatmap, LineSeries, lines } from "../plot/index";
+import { GridRow } from "./grid";
+import { RateCell, rateCells, rateHeatmap, RateHeatmap } from "./summary";
+
+/** Chance accuracy in % for a task's label count (MNLI: 3 labels). */
+export function chancePercent(task: string): number {
+  return task === "MNLI" ? 100 / 3 : 50;
+}
+
+export interface AccuracyHeatmap {
+  figure: Figure;
+  map: RateHeatmap;
+  cells: RateCell[];
+}
+
+/**
+ * One task's rows as the paper draws them: mean accuracy (%) over seeds, η_QK along x, η_V along y (large on
+ * top), the best cell in solid red, the λ = 1 diagonal dashed, cells below `clipBelow` coloured at it.
+ */
+export function accuracyHeatmap(rows: readonly GridRow[], title: string, clipBelow = chancePercent(rows[0]?.task ?? "")): AccuracyHeatmap {
+  const cells = rateCells(rows);
+  const map = rateHeatmap(cells);
+  const figure = heatmap({
+    title, z: map.mean.map((row) => row.map((v) => (v === null ? null : 100 * v))), x: map.etaQK, y: map.etaV,
+    xTitle: "η_QK (learning rate of W_q, W_k)", yTitle: "η_V (learning rate of W_v)", zTitle: "acc. %",
+    clipBelow, highlight: [{ row: map.best.row, col: map.best.col }], diagonal: map.diagonal, textFormat: ".1f",
+  });
+  return { figure, map, cells };
+}
+
+/** A cell of a rate grid to draw the loss of: its rows (one per seed) and the legend name. */
+export interface LossCurveCell {
+  name: string;
+  rows: readonly GridRow[];
+}
+
+/**
+ * Training loss against step, the mean over each cell's seeds with a min–max band. The loss is the mean over
+ * each twentieth of a run (FineTuneResult.loss); a diverged seed is left out of its cell's mean.
+ */
+export function lossCurves(cells: readonly LossCurveCell[], title: string): Figure {
+  const series: LineSeries[] = cells.map((cell) => {
+    const kept = cell.rows.filter((r) => r.status === "ok" && r.result.loss.length > 0);
+    if (kept.length === 0) return { name: `${cell.name} (diverged)`, x: [0], y: [NaN] };
+    const steps = kept[0].result.loss.map((p) => p.step);
+    const at = (i: number) => kept.map((r) => r.result.loss[i]?.loss ?? NaN);
+    const mean = steps.map((_, i) => at(i).reduce((a, b) => a + b, 0) / kept.length);
+    const band = kept.length > 1 ? { lower: steps.map((_, i) => Math.min(...at(i))), upper: steps.map((_, i) => Math.max(...at(i))) } : {};
+    return { name: `${cell.name}${kept.length > 1 ? `, ${kept.length} seeds` : ""}`, x: steps, y: mean, ...band };
+  });
+  return lines({ series, title, xTitle: "step", yTitle: "training loss" });
+}
+
+/** The rows of one (η_QK, η_V) cell. */
+export function cellRows(rows: readonly GridRow[], cell: Pick<RateCell, "etaQK" | "etaV">): GridRow[] {
+  return rows.filter((r) => r.etaQK === cell.etaQK && r.etaV === cell.etaV);
+}

@@ -1,0 +1,88 @@
+// The verdicts on the paper's two phenomena (PAPER.md §1), from the grids' rows, per task and overall. The
+// figure and table notebooks show the per-task evidence; 00_overview shows the overall line of each.
+//   phenomenon 1, unequal importance: W_v beats W_k (Table 1's V against K), and QV matches or beats QKV;
+//   phenomenon 2, customised rates: the best λ > 1 cell beats the best λ = 1 cell (Figures 1 and 2).
+import { GridRow } from "./grid";
+import { CellStats, cellStats, groupBy, LambdaVerdict, lambdaVerdict, rateCells, Verdict, verdictOf } from "./summary";
+
+export interface ImportanceEvidence {
+  task: string;
+  v: CellStats;
+  k: CellStats;
+  qv: CellStats;
+  qkv: CellStats;
+  /** V alone against K alone: the effect (mean difference) judged against the larger seed spread of the two. */
+  vOverK: Verdict;
+  /** QV within the seed spread of QKV, or above it. */
+  qvMatchesQkv: boolean;
+}
+
+const spread = (a: CellStats, b: CellStats) => Math.max(a.max - a.min, b.max - b.min);
+
+/** Phenomenon 1 per task, from a Table 1 grid's rows (subsets of {W_q, W_k, W_v} as targets); tasks lacking a subset are skipped. */
+export function importanceEvidence(rows: readonly GridRow[]): ImportanceEvidence[] {
+  const evidence: ImportanceEvidence[] = [];
+  for (const [task, taskRows] of groupBy(rows, (r) => r.task)) {
+    const cell = (targets: string) => {
+      const cellRows = taskRows.filter((r) => r.targets === targets);
+      return cellRows.length > 0 ? cellStats(cellRows) : undefined;
+    };
+    const [v, k, qv, qkv] = [cell("V"), cell("K"), cell("QV"), cell("QKV")];
+    if (!v || !k || !qv || !qkv) continue;
+    evidence.push({ task, v, k, qv, qkv, vOverK: verdictOf(v.mean - k.mean, spread(v, k)), qvMatchesQkv: qv.mean - qkv.mean >= -spread(qv, qkv) });
+  }
+  return evidence;
+}
+
+export interface PhenomenonVerdict {
+  verdict: Verdict | "no evidence";
+  /** One line with the counts it rests on. */
+  evidence: string;
+}
+
+/** Reproduced when every task agrees, partly when some do, not when none (or "no evidence" without tasks). */
+export function combine(agreeing: number, total: number): Verdict | "no evidence" {
+  if (total === 0) return "no evidence";
+  return agreeing === total ? "reproduced" : agreeing > 0 ? "partly" : "not";
+}
+
+/** Phenomenon 1 over one or more Table 1 grids (label → rows, e.g. encoder and decoder). */
+export function importanceVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
+  let agreeing = 0, total = 0;
+  const parts: string[] = [];
+  for (const [label, rows] of Object.entries(grids)) {
+    const evidence = importanceEvidence(rows);
+    const seeds = new Set(rows.map((r) => r.seed)).size;
+    const vk = evidence.filter((e) => e.vOverK === "reproduced").length;
+    const qv = evidence.filter((e) => e.qvMatchesQkv).length;
+    agreeing += evidence.filter((e) => e.vOverK === "reproduced" && e.qvMatchesQkv).length;
+    total += evidence.length;
+    parts.push(`${label}: W_v beats W_k beyond the spread of ${seeds} seed(s) on ${vk}/${evidence.length} tasks, QV matches or beats QKV on ${qv}/${evidence.length}`);
+  }
+  return { verdict: combine(agreeing, total), evidence: parts.join("; ") };
+}
+
+/** Phenomenon 2 per task of an (η_QK, η_V) grid. */
+export function lambdaEvidence(rows: readonly GridRow[]): (LambdaVerdict & { task: string })[] {
+  return [...groupBy(rows, (r) => r.task)].flatMap(([task, taskRows]) => {
+    const cells = rateCells(taskRows);
+    const hasBoth = cells.some((c) => c.ratio === 1) && cells.some((c) => c.ratio > 1);
+    return hasBoth ? [{ task, ...lambdaVerdict(cells) }] : [];
+  });
+}
+
+/** Phenomenon 2 over one or more rate grids (label → rows, e.g. Figure 1's encoder and Figure 2's decoder). */
+export function lambdaBenefitVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
+  let agreeing = 0, total = 0;
+  const parts: string[] = [];
+  for (const [label, rows] of Object.entries(grids)) {
+    const evidence = lambdaEvidence(rows);
+    const seeds = new Set(rows.map((r) => r.seed)).size;
+    const won = evidence.filter((e) => e.verdict === "reproduced").length;
+    agreeing += won;
+    total += evidence.length;
+    const gains = evidence.map((e) => `${e.task} ${e.gain >= 0 ? "+" : ""}${(100 * e.gain).toFixed(1)}±${(100 * e.spread).toFixed(1)}`).join(", ");
+    parts.push(`${label}: best λ > 1 beats best λ = 1 beyond the spread of ${seeds} seed(s) on ${won}/${evidence.length} tasks (${gains} points)`);
+  }
+  return { verdict: combine(agreeing, total), evidence: parts.join("; ") };
+}
