@@ -63,6 +63,8 @@ describe("verdicts", () => {
     assert.deepEqual([within.verdict, +within.gain.toFixed(6), +within.spread.toFixed(6)], ["partly", 0.01, 0.02]);
     assert.equal(lambdaVerdict(rateCells(grid(-0.03, 0.01))).verdict, "not");
     assert.equal(lambdaBenefitVerdict({ a: grid(0.05, 0.01), b: grid(-0.03, 0.01) }).verdict, "partly");
+    assert.equal(lambdaBenefitVerdict({ a: grid(0.01, 0.01), b: grid(0.01, 0.01) }).verdict, "partly"); // within the spread everywhere
+    assert.equal(lambdaBenefitVerdict({ a: grid(-0.03, 0.01) }).verdict, "not");
     assert.equal(lambdaBenefitVerdict({ a: grid(0.05, 0.01) }).verdict, "reproduced");
     assert.equal(lambdaBenefitVerdict({}).verdict, "no evidence");
   });
@@ -75,7 +77,9 @@ describe("verdicts", () => {
     assert.deepEqual([e.vOverK, e.qvMatchesQkv], ["reproduced", true]); // QV 0.5 points below QKV, spread 1 point
     const [worse] = importanceEvidence(subsets(0.8, 0.6, 0.8, 0.85));
     assert.equal(worse.qvMatchesQkv, false);
-    assert.equal(importanceVerdict({ encoder: subsets(0.6, 0.8, 0.85, 0.85) }).verdict, "not");
+    assert.equal(importanceVerdict({ encoder: subsets(0.6, 0.8, 0.85, 0.85) }).verdict, "partly"); // QV ≥ QKV holds, W_v ≫ W_k does not
+    assert.equal(importanceVerdict({ encoder: subsets(0.6, 0.8, 0.8, 0.85) }).verdict, "not");
+    assert.equal(importanceVerdict({ encoder: subsets(0.8, 0.6, 0.85, 0.855) }).verdict, "reproduced");
   });
 });
 

@@ -40,26 +40,32 @@ export interface PhenomenonVerdict {
   evidence: string;
 }
 
-/** Reproduced when every task agrees, partly when some do, not when none (or "no evidence" without tasks). */
-export function combine(agreeing: number, total: number): Verdict | "no evidence" {
-  if (total === 0) return "no evidence";
-  return agreeing === total ? "reproduced" : agreeing > 0 ? "partly" : "not";
+/** Reproduced when every task's verdict is, not when none is even partly, partly otherwise ("no evidence" without tasks). */
+export function combine(verdicts: readonly Verdict[]): Verdict | "no evidence" {
+  if (verdicts.length === 0) return "no evidence";
+  if (verdicts.every((v) => v === "reproduced")) return "reproduced";
+  return verdicts.every((v) => v === "not") ? "not" : "partly";
+}
+
+/** A task's phenomenon-1 verdict: both claims hold (reproduced), neither does (not), or one of them, or W_v's lead within the spread (partly). */
+export function importanceTaskVerdict(e: ImportanceEvidence): Verdict {
+  if (e.vOverK === "reproduced" && e.qvMatchesQkv) return "reproduced";
+  return e.vOverK === "not" && !e.qvMatchesQkv ? "not" : "partly";
 }
 
 /** Phenomenon 1 over one or more Table 1 grids (label → rows, e.g. encoder and decoder). */
 export function importanceVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
-  let agreeing = 0, total = 0;
+  const verdicts: Verdict[] = [];
   const parts: string[] = [];
   for (const [label, rows] of Object.entries(grids)) {
     const evidence = importanceEvidence(rows);
     const seeds = new Set(rows.map((r) => r.seed)).size;
     const vk = evidence.filter((e) => e.vOverK === "reproduced").length;
     const qv = evidence.filter((e) => e.qvMatchesQkv).length;
-    agreeing += evidence.filter((e) => e.vOverK === "reproduced" && e.qvMatchesQkv).length;
-    total += evidence.length;
+    verdicts.push(...evidence.map(importanceTaskVerdict));
     parts.push(`${label}: W_v beats W_k beyond the spread of ${seeds} seed(s) on ${vk}/${evidence.length} tasks, QV matches or beats QKV on ${qv}/${evidence.length}`);
   }
-  return { verdict: combine(agreeing, total), evidence: parts.join("; ") };
+  return { verdict: combine(verdicts), evidence: parts.join("; ") };
 }
 
 /** Phenomenon 2 per task of an (η_QK, η_V) grid. */
@@ -73,16 +79,15 @@ export function lambdaEvidence(rows: readonly GridRow[]): (LambdaVerdict & { tas
 
 /** Phenomenon 2 over one or more rate grids (label → rows, e.g. Figure 1's encoder and Figure 2's decoder). */
 export function lambdaBenefitVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
-  let agreeing = 0, total = 0;
+  const verdicts: Verdict[] = [];
   const parts: string[] = [];
   for (const [label, rows] of Object.entries(grids)) {
     const evidence = lambdaEvidence(rows);
     const seeds = new Set(rows.map((r) => r.seed)).size;
     const won = evidence.filter((e) => e.verdict === "reproduced").length;
-    agreeing += won;
-    total += evidence.length;
+    verdicts.push(...evidence.map((e) => e.verdict));
     const gains = evidence.map((e) => `${e.task} ${e.gain >= 0 ? "+" : ""}${(100 * e.gain).toFixed(1)}±${(100 * e.spread).toFixed(1)}`).join(", ");
     parts.push(`${label}: best λ > 1 beats best λ = 1 beyond the spread of ${seeds} seed(s) on ${won}/${evidence.length} tasks (${gains} points)`);
   }
-  return { verdict: combine(agreeing, total), evidence: parts.join("; ") };
+  return { verdict: combine(verdicts), evidence: parts.join("; ") };
 }
