@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
 import { cached, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
@@ -54,7 +55,10 @@ describe("fineTune on a built-in task", () => {
       data: { dir: tasks, task: "SST-2" }, checkpoint: checkpointRef(checkpoint), init: "pretrained", adapter: TESTBED_ADAPTER,
       rates: { etaQK: 1e-3, ratio: 1, grouping: "paper" }, steps: 20, batchSize: 16, maxLength: 32, schedule: "linear", seed: 0,
     };
+    const tensorsBefore = tf.memory().numTensors;
     const run = fineTune(config);
+    // Nothing left behind (adapter initialisers and AdamW's zero moments once leaked, run after run in a grid worker).
+    assert.equal(tf.memory().numTensors, tensorsBefore);
     assert.equal(run.trainExamples, 200);
     assert.equal(run.steps, 20);
     assert.ok(Math.abs(run.before.value - 0.5) < 0.15, `before fine-tuning: ${run.before.value}`);

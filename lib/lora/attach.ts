@@ -32,7 +32,9 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
       const a = tf.randomUniform([config.r, dIn], -bound, bound, "float32", tfSeed(seed * 7919 + index++));
       model.tensors.set(`${name}.lora_A.weight`, tf.variable(a, true));
       a.dispose();
-      model.tensors.set(`${name}.lora_B.weight`, tf.variable(tf.zeros([dOut, config.r]), true));
+      const b = tf.zeros([dOut, config.r]);
+      model.tensors.set(`${name}.lora_B.weight`, tf.variable(b, true));
+      b.dispose();
       if (config.method === "dora") {
         const norms = tf.tidy(() => tf.norm(weight, "euclidean", 1));
         model.tensors.set(`${name}.lora_magnitude_vector`, tf.variable(norms, true));

@@ -26,7 +26,10 @@ export class AdamW {
       for (const name of g.names) {
         const v = variables.get(name);
         if (!v) throw new Error(`parameter group "${g.label}" names ${JSON.stringify(name)}, which is not a trainable tensor`);
-        this.moments.set(name, { m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) });
+        // tf.variable copies its initial value: the zeros are disposed, not left to leak one run after another.
+        const zeros = tf.zerosLike(v);
+        this.moments.set(name, { m: tf.variable(zeros, false), v: tf.variable(zeros, false) });
+        zeros.dispose();
       }
     }
   }
