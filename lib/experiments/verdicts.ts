@@ -55,17 +55,11 @@ export function importanceTaskVerdict(e: ImportanceEvidence): Verdict {
 
 /** Phenomenon 1 over one or more Table 1 grids (label → rows, e.g. encoder and decoder). */
 export function importanceVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
-  const verdicts: Verdict[] = [];
-  const parts: string[] = [];
-  for (const [label, rows] of Object.entries(grids)) {
-    const evidence = importanceEvidence(rows);
-    const seeds = new Set(rows.map((r) => r.seed)).size;
+  return overGrids(grids, importanceEvidence, importanceTaskVerdict, (label, seeds, evidence) => {
     const vk = evidence.filter((e) => e.vOverK === "reproduced").length;
     const qv = evidence.filter((e) => e.qvMatchesQkv).length;
-    verdicts.push(...evidence.map(importanceTaskVerdict));
-    parts.push(`${label}: W_v beats W_k beyond the spread of ${seeds} seed(s) on ${vk}/${evidence.length} tasks, QV matches or beats QKV on ${qv}/${evidence.length}`);
-  }
-  return { verdict: combine(verdicts), evidence: parts.join("; ") };
+    return `${label}: W_v beats W_k beyond the spread of ${seeds} seed(s) on ${vk}/${evidence.length} tasks, QV matches or beats QKV on ${qv}/${evidence.length}`;
+  });
 }
 
 /** Phenomenon 2 per task of an (η_QK, η_V) grid. */
@@ -79,15 +73,24 @@ export function lambdaEvidence(rows: readonly GridRow[]): (LambdaVerdict & { tas
 
 /** Phenomenon 2 over one or more rate grids (label → rows, e.g. Figure 1's encoder and Figure 2's decoder). */
 export function lambdaBenefitVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
+  return overGrids(grids, lambdaEvidence, (e) => e.verdict, (label, seeds, evidence) => {
+    const won = evidence.filter((e) => e.verdict === "reproduced").length;
+    const gains = evidence.map((e) => `${e.task} ${e.gain >= 0 ? "+" : ""}${(100 * e.gain).toFixed(1)}±${(100 * e.spread).toFixed(1)}`).join(", ");
+    return `${label}: best λ > 1 beats best λ = 1 beyond the spread of ${seeds} seed(s) on ${won}/${evidence.length} tasks (${gains} points)`;
+  });
+}
+
+/** Per-task evidence of each grid, combined into one verdict, with one line of counts per grid. */
+function overGrids<E>(
+  grids: Record<string, readonly GridRow[]>, evidenceOf: (rows: readonly GridRow[]) => E[], verdictOf: (e: E) => Verdict,
+  describe: (label: string, seeds: number, evidence: E[]) => string,
+): PhenomenonVerdict {
   const verdicts: Verdict[] = [];
   const parts: string[] = [];
   for (const [label, rows] of Object.entries(grids)) {
-    const evidence = lambdaEvidence(rows);
-    const seeds = new Set(rows.map((r) => r.seed)).size;
-    const won = evidence.filter((e) => e.verdict === "reproduced").length;
-    verdicts.push(...evidence.map((e) => e.verdict));
-    const gains = evidence.map((e) => `${e.task} ${e.gain >= 0 ? "+" : ""}${(100 * e.gain).toFixed(1)}±${(100 * e.spread).toFixed(1)}`).join(", ");
-    parts.push(`${label}: best λ > 1 beats best λ = 1 beyond the spread of ${seeds} seed(s) on ${won}/${evidence.length} tasks (${gains} points)`);
+    const evidence = evidenceOf(rows);
+    verdicts.push(...evidence.map(verdictOf));
+    parts.push(describe(label, new Set(rows.map((r) => r.seed)).size, evidence));
   }
   return { verdict: combine(verdicts), evidence: parts.join("; ") };
 }
