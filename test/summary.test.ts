@@ -4,9 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  accuracyHeatmap, cellStats, expandGrid, FIGURE1_PAPER_GRID, FIGURE2_PAPER_GRID, GRID_NAMES, GridRow, importanceEvidence,
-  importanceVerdict, lambdaBenefitVerdict, lambdaVerdict, MINI_LR_SCALE, namedGrid, rateCells, rateHeatmap, stepsToLoss, verdictOf,
+  accuracyHeatmap, cellStats, expandGrid, GRID_NAMES, GridRow, importanceEvidence,
+  importanceVerdict, lambdaBenefitVerdict, lambdaVerdict, methodLabel, MINI_LR_SCALE, namedGrid, rateCells, rateHeatmap, stepsToLoss, verdictOf,
 } from "../lib/experiments/index";
+import { FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../lib/paper/index";
 
 /** A row with only the fields the summaries read. */
 function row(fields: Partial<GridRow> & { after: number }): GridRow {
@@ -83,6 +84,15 @@ describe("verdicts", () => {
   });
 });
 
+describe("method labels", () => {
+  test("named as Table 2's rows: rank unless full fine-tuning, λ on QV rows only", () => {
+    assert.equal(methodLabel({ method: "lora", targets: "QV", r: 8 }, 4), "LoRA (QV) r=8, λ=4");
+    assert.equal(methodLabel({ method: "dora", targets: "QKV", r: 16 }, 1), "DoRA (QKV) r=16");
+    assert.equal(methodLabel({ method: "full", targets: "QV", r: null }, 2), "Full FT (QV), λ=2");
+    assert.equal(methodLabel({ method: "lora", targets: "QV", r: 8 }), "LoRA (QV) r=8");
+  });
+});
+
 describe("steps to a target loss", () => {
   test("the first point at or below the target; null when never", () => {
     const curve = [{ step: 5, loss: 0.9 }, { step: 10, loss: NaN }, { step: 15, loss: 0.5 }, { step: 20, loss: 0.4 }];
@@ -102,12 +112,12 @@ describe("the named grids", () => {
       return { etaQK: [...new Set(runs.map((r) => r.rates.etaQK))], etaV: [...new Set(runs.map((r) => +(r.rates.etaQK * r.rates.ratio).toPrecision(6)))], runs };
     };
     const f1 = rates("figure1");
-    assert.deepEqual(f1.etaQK, FIGURE1_PAPER_GRID.etaQK.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
-    assert.deepEqual(f1.etaV.sort((a, b) => a - b), FIGURE1_PAPER_GRID.etaV.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
+    assert.deepEqual(f1.etaQK, FIGURE1_ROBERTA_GRID.etaQK.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
+    assert.deepEqual(f1.etaV.sort((a, b) => a - b), FIGURE1_ROBERTA_GRID.etaV.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
     assert.equal(f1.runs.length, 4 * 6 * 6 * 3);
     assert.equal(f1.runs.filter((r) => r.rates.ratio === 1).length, 4 * 4 * 3); // 4 diagonal cells, as the paper's grid
     const f2 = rates("figure2");
-    assert.deepEqual(f2.etaQK.sort((a, b) => a - b), FIGURE2_PAPER_GRID.etaQK.map((x) => +(x * MINI_LR_SCALE.decoder).toPrecision(6)));
+    assert.deepEqual(f2.etaQK.sort((a, b) => a - b), FIGURE2_LLAMA_MNLI.etaQK.map((x) => +(x * MINI_LR_SCALE.decoder).toPrecision(6)));
     assert.equal(f2.runs.length, 7 * 5);
     assert.equal(f2.runs.filter((r) => r.rates.ratio === 1).length, 5);
     assert.ok(f2.runs.every((r) => r.schedule === "constant" && r.adapter.r === 16));

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { median } from "../dynamics/slope";
 import { saveAdapter } from "../lora/index";
 import { disposeModel } from "../models/index";
 import { train } from "../train/index";
@@ -64,10 +65,4 @@ export async function measureCost(config: FineTuneConfig, steps = 10, warmup = 3
 export function stepsToLoss(curve: readonly { step: number; loss: number }[], target: number): number | null {
   const hit = curve.find((p) => Number.isFinite(p.loss) && p.loss <= target);
   return hit === undefined ? null : hit.step;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

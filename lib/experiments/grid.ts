@@ -166,6 +166,19 @@ export function runLabel(config: FineTuneConfig): string {
   return `${config.data.task} ${config.init} ${a.method} ${targetLabel(a.targetModules)}${rank} ηQK ${config.rates.etaQK} λ ${config.rates.ratio} seed ${config.seed}`;
 }
 
+/** The methods as the paper's tables name them. */
+export const METHOD_NAMES: Record<string, string> = { full: "Full FT", lora: "LoRA", dora: "DoRA" };
+
+/**
+ * A method as Table 2 names its rows, "LoRA (QV) r=8" (no rank for full fine-tuning), with ", λ=4" appended for
+ * a QV row when `lambda` is given (QKV rows are all at λ = 1).
+ */
+export function methodLabel(row: { method: string; targets: string; r: number | null }, lambda?: number | null): string {
+  const rank = row.r === null ? "" : ` r=${row.r}`;
+  const ratio = row.targets === "QV" && lambda !== undefined && lambda !== null ? `, λ=${lambda}` : "";
+  return `${METHOD_NAMES[row.method] ?? row.method} (${row.targets})${rank}${ratio}`;
+}
+
 /** One row of results.csv, and with config and result (less its wall-clock seconds) one of results.json. */
 export interface GridRow {
   key: string;

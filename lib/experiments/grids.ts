@@ -11,6 +11,7 @@ import * as path from "path";
 import { GlueTaskName } from "../data/glue";
 import { AdapterFields, QKV_SUBSETS } from "../lora/index";
 import { Profile } from "../notebook/profile";
+import { FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../paper/index";
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { experimentCheckpoint } from "./finetune";
@@ -22,10 +23,6 @@ export const MINI_LR_SCALE = { encoder: 5, decoder: 10 } as const;
 /** The four built-in analogs, in the paper's Figure 1 order. */
 export const BUILTIN_TASKS: GlueTaskName[] = ["MNLI", "QQP", "QNLI", "SST-2"];
 
-/** The paper's Figure 1 grid (RoBERTa-base, authors' script). */
-export const FIGURE1_PAPER_GRID = { etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3] };
-/** The paper's Figure 2 grid (Llama-3.1-8B, MNLI), η_V from large to small as its rows. */
-export const FIGURE2_PAPER_GRID = { etaQK: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4], etaV: [4e-4, 2e-4, 1e-4, 5e-5, 1e-5, 5e-6, 1e-6] };
 /** Table 2's η_QK (RoBERTa-base). */
 export const TABLE2_PAPER_ETA_QK = 1e-4;
 /** Table 1 is [open] in PAPER.md: one rate per architecture, the middle of its Figure 1 / Figure 2 range, λ = 1. */
@@ -97,11 +94,16 @@ function figure1(profile: Profile): GridSpec {
     base: base(size, { checkpoint: experimentCheckpoint("encoder"), adapter: lora(8, "q,k,v") }),
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
-      etaQK: scaled(smoke ? FIGURE1_PAPER_GRID.etaQK.slice(3, 5) : FIGURE1_PAPER_GRID.etaQK, "encoder"),
-      etaV: scaled(smoke ? FIGURE1_PAPER_GRID.etaV.slice(2, 4) : FIGURE1_PAPER_GRID.etaV, "encoder"),
+      ...figure1Rates(smoke),
       seed: smoke ? [0] : [0, 1, 2],
     },
   };
+}
+
+/** Figure 1's (η_QK, η_V) axes scaled to the encoder; smoke keeps 2 × 2 cells around the middle, one of them λ = 1. */
+function figure1Rates(smoke: boolean): { etaQK: number[]; etaV: number[] } {
+  const { etaQK, etaV } = FIGURE1_ROBERTA_GRID;
+  return { etaQK: scaled(smoke ? etaQK.slice(3, 5) : etaQK, "encoder"), etaV: scaled(smoke ? etaV.slice(2, 4) : etaV, "encoder") };
 }
 
 /**
@@ -121,9 +123,8 @@ function figure1Glue(profile: Profile): GridSpec {
     name: "figure1-glue",
     base: base(size, { checkpoint, adapter: lora(8, "q,k,v") }),
     axes: {
-      task: (smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"] as GlueTaskName[]).map((task) => ({ dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval })),
-      etaQK: scaled(smoke ? FIGURE1_PAPER_GRID.etaQK.slice(3, 5) : FIGURE1_PAPER_GRID.etaQK, "encoder"),
-      etaV: scaled(smoke ? FIGURE1_PAPER_GRID.etaV.slice(2, 4) : FIGURE1_PAPER_GRID.etaV, "encoder"),
+      task: (smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"]).map((task) => ({ dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval })),
+      ...figure1Rates(smoke),
       seed: [0],
     },
   };
@@ -140,8 +141,8 @@ function figure2(profile: Profile): GridSpec {
     name: "figure2",
     base: base(size, { checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant", data: builtinTasks(["MNLI"], size)[0] }),
     axes: {
-      etaV: scaled(smoke ? FIGURE2_PAPER_GRID.etaV.slice(1, 3) : FIGURE2_PAPER_GRID.etaV, "decoder"),
-      etaQK: scaled(smoke ? FIGURE2_PAPER_GRID.etaQK.slice(3, 5) : FIGURE2_PAPER_GRID.etaQK, "decoder"),
+      etaV: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaV.slice(1, 3) : FIGURE2_LLAMA_MNLI.etaV, "decoder"),
+      etaQK: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaQK.slice(3, 5) : FIGURE2_LLAMA_MNLI.etaQK, "decoder"),
       seed: [0],
     },
   };

@@ -2,6 +2,12 @@
 // ours, and the content of its Figure 5 diagram (guidance.ts). Only what the paper states; nothing here is computed.
 
 /**
+ * Figure 1's grid (RoBERTa-base, the authors' script): η_QK along x, η_V along y. The paper prints no cell
+ * values for it ([open] in PAPER.md), only the grid.
+ */
+export const FIGURE1_ROBERTA_GRID = { etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3] };
+
+/**
  * Figure 2 (Llama-3.1-8B, LoRA r = 16 on q_proj and v_proj, MNLI, 800 steps): test accuracy (%) over
  * (η_QK, η_V). Rows follow the paper's y axis (η_V from large to small), columns its x axis.
  * The λ = 1 diagonal and the two best cells (91.0) are printed; the other cells were read from the colour
