@@ -3,12 +3,16 @@
 // learning-rate expressions, and the `qkv toy` command.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
   bootstrapSlope, DynamicsError, evaluateExponent, exponentLatex, exponentSteps, logLogSlope, median, parseRate, Rng,
-  simulateToy, solveEfficient, solveZeroExponents, summarizeToy,
+  simulateToy, solveEfficient, solveZeroExponents, summarizeToy, toyResultFromJson, toyResultToJson,
 } from "../lib/dynamics/index";
+import type { ToyResultJson } from "../lib/dynamics/index";
+import { readCached, writeCached } from "../lib/experiments/cache";
 import { REPO_ROOT } from "../lib/paths";
 
 const WIDTHS = [64, 256, 1024, 4096, 16384];
@@ -156,6 +160,14 @@ describe("simulateToy", () => {
     assert.throws(() => simulateToy({ ...ok, optimizer: "adam" as "gd" }), /optimizer must be one of gd, sign, got "adam"/);
     const r = simulateToy(ok);
     assert.throws(() => summarizeToy(r, 3), /t must be an integer in 1..2/);
+  });
+  test("a result survives the results cache exactly through toyResultToJson / toyResultFromJson (its -0s included)", () => {
+    const r = simulateToy({ widths: [8, 32], etaA: "0.5/n", etaB: "0.5", steps: 3, seeds: 5, optimizer: "sign" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qkv-toy-"));
+    writeCached(dir, { toy: 1 }, toyResultToJson(r));
+    const back = toyResultFromJson(readCached<unknown, ToyResultJson>(dir, { toy: 1 })!.result);
+    assert.deepEqual(back, r);
+    assert.ok(back.runs[1].delta1 instanceof Float64Array);
   });
 });
 

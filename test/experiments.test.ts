@@ -8,7 +8,7 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
-import { cached, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
+import { cached, cachedAsync, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
 import { configToHf, preset } from "../lib/models/index";
 import { checkpointDir, pretrain, pretrainRecipe } from "../lib/pretrain/index";
 
@@ -41,6 +41,33 @@ describe("cache", () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, `${runKey({ x: 1 })}.json`), "{ truncated");
     assert.throws(() => cached(dir, { x: 1 }, () => 0), (e: Error) => e.message.includes(runKey({ x: 1 })) && /not valid JSON/.test(e.message));
+  });
+  test("cachedAsync: computed once and read back after; a rejected computation writes nothing; a corrupt file is named", async () => {
+    const dir = tmp();
+    let calls = 0;
+    const compute = async (c: { x: number }) => ({ y: 2 * c.x, call: ++calls });
+    const first = await cachedAsync(dir, { x: 3 }, compute);
+    const second = await cachedAsync(dir, { x: 3 }, compute);
+    assert.deepEqual([first.fromCache, second.fromCache, second.result, calls], [false, true, { y: 6, call: 1 }, 1]);
+    assert.equal(second.file, path.join(dir, `${first.key}.json`));
+    await assert.rejects(cachedAsync(dir, { x: 4 }, async () => {
+      throw new Error("crashed");
+    }), /crashed/);
+    assert.deepEqual(fs.readdirSync(dir), [`${first.key}.json`]);
+    fs.writeFileSync(second.file, "{ truncated");
+    await assert.rejects(cachedAsync(dir, { x: 3 }, compute), (e: Error) => e.message.includes(second.file) && /not valid JSON/.test(e.message));
+    assert.equal(calls, 1);
+  });
+  test("NaN, ±Infinity and -0 read back as they were; a typed array is refused, not mangled", () => {
+    const dir = tmp();
+    const result = { loss: [0.5, NaN, Infinity], worst: -Infinity, zero: -0, note: "NaN", nested: { $number: 1 } };
+    cached(dir, { x: 1 }, () => result);
+    const back = cached<{ x: number }, typeof result>(dir, { x: 1 }, () => assert.fail("recomputed"));
+    assert.equal(back.fromCache, true);
+    assert.deepEqual(back.result, result);
+    assert.ok(Object.is(back.result.zero, -0));
+    assert.throws(() => cached(dir, { x: 2 }, () => ({ values: new Float64Array(2) })), /"values" is a Float64Array/);
+    assert.deepEqual(fs.readdirSync(dir), [`${runKey({ x: 1 })}.json`]);
   });
 });
 

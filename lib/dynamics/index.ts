@@ -4,8 +4,8 @@ export { DynamicsError } from "./errors";
 export { Rng } from "../random/index"; // re-exported for notebooks
 export { parseRate } from "./rates";
 export type { RateExpression } from "./rates";
-export { deltaMagnitudes, simulateToy, summarizeToy, TOY_OPTIMIZERS } from "./toy";
-export type { ToyConfig, ToyOptimizer, ToyResult, ToyRun, ToySummary } from "./toy";
+export { deltaMagnitudes, simulateToy, summarizeToy, TOY_OPTIMIZERS, toyResultFromJson, toyResultToJson } from "./toy";
+export type { ToyConfig, ToyOptimizer, ToyResult, ToyResultJson, ToyRun, ToyRunJson, ToySummary } from "./toy";
 export { bootstrapSlope, logLogSlope, median } from "./slope";
 export type { BootstrapOptions, SlopeEstimate } from "./slope";
 export {

@@ -57,6 +57,26 @@ export interface ToyResult {
   runs: ToyRun[];
 }
 
+/** ToyRun's per-seed arrays: Float64Arrays in memory, number arrays in JSON. */
+type ToyRunWith<A> = Omit<ToyRun, "delta1" | "delta2" | "delta3" | "b" | "ax" | "ax0" | "xNormSq"> &
+  { delta1: A; delta2: A; delta3: A; b: A; ax: A; ax0: A; xNormSq: A };
+export type ToyRunJson = ToyRunWith<number[]>;
+export type ToyResultJson = Omit<ToyResult, "runs"> & { runs: ToyRunJson[] };
+
+function mapRunArrays<A, B>(run: ToyRunWith<A>, f: (values: A) => B): ToyRunWith<B> {
+  const { delta1, delta2, delta3, b, ax, ax0, xNormSq, ...rest } = run;
+  return { ...rest, delta1: f(delta1), delta2: f(delta2), delta3: f(delta3), b: f(b), ax: f(ax), ax0: f(ax0), xNormSq: f(xNormSq) };
+}
+
+/** The result as plain JSON (number arrays), e.g. for the results cache; toyResultFromJson gives it back exactly. */
+export function toyResultToJson(result: ToyResult): ToyResultJson {
+  return { ...result, runs: result.runs.map((run) => mapRunArrays(run, (v: Float64Array) => Array.from(v))) };
+}
+
+export function toyResultFromJson(json: ToyResultJson): ToyResult {
+  return { ...json, runs: json.runs.map((run) => mapRunArrays(run, (v: number[]) => Float64Array.from(v))) };
+}
+
 /** Runs the toy for every width and seed. */
 export function simulateToy(config: ToyConfig): ToyResult {
   const widths = positiveIntegers(config.widths, "widths");
