@@ -14,7 +14,9 @@ import { createModel, disposeBatch, loadModel, makeBatch, ModelConfig, preset, t
 import { clozeAccuracy, loadLanguageModel } from "../lib/pretrain/cloze";
 import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/objectives";
 import { sha256 } from "../lib/files/index";
-import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel } from "../lib/pretrain/run";
+import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel, sampleRows } from "../lib/pretrain/run";
+import { tokenizeCorpus } from "../lib/pretrain/corpus";
+import { isSentimentGloss } from "../lib/data/builtin/index";
 import { Rng } from "../lib/random/index";
 import { buildWordPieceVocab, PRETRAIN_SPECIALS, WordPieceTokenizer } from "../lib/tokenizers/index";
 import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
@@ -221,6 +223,39 @@ describe("pretrain runs", () => {
   test("bad specs are named", () => {
     assert.throws(() => pretrain({ ...spec("encoder"), steps: 0 }, corpus, tmp()), /steps must be a positive integer, got 0/);
     assert.throws(() => pretrain({ ...spec("encoder"), config: { ...preset("encoder-tiny"), vocabSize: 70 } }, corpus, tmp()), /vocabSize 70 ≠ the vocabulary's 64 tokens/);
+    assert.throws(() => pretrain({ ...spec("encoder"), curriculum: { share: 0.6, steps: 10 } }, corpus, tmp()), /a curriculum needs lexicon lines, and counting has none/);
+    const withLexicon = { ...corpus, lexicon: corpus.train.slice(0, 5) };
+    assert.throws(() => pretrain({ ...spec("encoder"), curriculum: { share: 1.5, steps: 10 } }, withLexicon, tmp()), /curriculum.share must be in \[0, 1\], got 1.5/);
+    assert.throws(() => pretrain({ ...spec("encoder"), curriculum: { share: 0.5, steps: 41 } }, withLexicon, tmp()), /curriculum.steps must be an integer in \[0, steps\], got 41/);
+  });
+
+  test("a curriculum draws its share of rows from the lexicon during its steps, and changes nothing after them", () => {
+    const lexicon = [[0, 63, 63, 2]];
+    const withLexicon = { ...corpus, lexicon };
+    const curriculum = { ...spec("encoder"), batchSize: 2000, curriculum: { share: 0.6, steps: 10 } };
+    const fromLexicon = (rows: number[][]) => rows.filter((r) => r === lexicon[0]).length / rows.length;
+    assert.ok(Math.abs(fromLexicon(sampleRows(curriculum, withLexicon, 9, new Rng(1))) - 0.6) < 0.04);
+    // Past the curriculum the draws are those of a run without one: the same rows from the same generator.
+    const plain = { ...spec("encoder"), batchSize: 2000 };
+    assert.deepEqual(sampleRows(curriculum, withLexicon, 10, new Rng(1)), sampleRows(plain, corpus, 10, new Rng(1)));
+    assert.equal(fromLexicon(sampleRows(curriculum, withLexicon, 10, new Rng(1))), 0);
+  });
+});
+
+describe("the built-in corpus's lexicon lines", () => {
+  test("isSentimentGloss knows the SST-2 corpus's glosses, and tokenizeCorpus keeps them among the training rows", () => {
+    assert.ok(isSentimentGloss("a dull script is a bad script ."));
+    assert.ok(isSentimentGloss("a superb plot is a good plot ."));
+    assert.ok(!isSentimentGloss("a superb plot is a bad plot ."), "the verdict must match the adjective");
+    assert.ok(!isSentimentGloss("a dull script is a bad movie ."), "the noun is repeated");
+    assert.ok(!isSentimentGloss("the acting was dull , and we hated it ."));
+    const sentences = ["a dull script is a bad script .", "a superb plot is a good plot .", "the plot was dull .", "we hated it .", "we loved it ."];
+    const tokenized = tokenizeCorpus(sentences, { description: "t", vocabSize: 200, maxLength: 64, seed: 0, validationShare: 0.2, isLexicon: isSentimentGloss });
+    const decode = (row: number[]) => row.slice(1, -1).map((id) => tokenized.vocab[id]).join(" ").replace(/ ##/g, "");
+    const lexicon = tokenized.lexicon!.map(decode);
+    assert.ok(lexicon.length >= 1 && lexicon.every((s) => isSentimentGloss(s)));
+    assert.deepEqual(lexicon, tokenized.train.map(decode).filter((s) => isSentimentGloss(s)));
+    assert.ok(lexicon.every((s) => tokenized.train.map(decode).includes(s)) && !tokenized.validation.map(decode).some((s) => lexicon.includes(s)));
   });
 });
 

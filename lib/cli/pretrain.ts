@@ -5,12 +5,12 @@ import * as path from "path";
 import { selectBackend } from "../backend/index";
 import { DataError } from "../data/errors";
 import { progress } from "../plot/progress";
-import { checkpointDir, PretrainError, pretrain, pretrainRecipe, RECIPE_DEFAULTS } from "../pretrain/index";
+import { checkpointDir, ENCODER_BUILTIN_CURRICULUM, PretrainError, pretrain, pretrainRecipe, RECIPE_DEFAULTS } from "../pretrain/index";
 import { integerOption, parseCommandArgs, positiveNumber, UsageError } from "./args";
 
 export const usage =
   "qkv pretrain --model encoder|decoder --corpus builtin|glue [--tasks-dir data/tasks] [--glue-dir DIR (default $GLUE_DIR)] " +
-  `[--out data/checkpoints/MODEL-CORPUS] [--steps N (builtin ${RECIPE_DEFAULTS.builtin.steps}, glue ${RECIPE_DEFAULTS.glue.steps})] [--batch 64] [--lr 1e-3] ` +
+  `[--out data/checkpoints/MODEL-CORPUS] [--steps N (builtin ${RECIPE_DEFAULTS.builtin.steps}, ${ENCODER_BUILTIN_CURRICULUM.steps} for the encoder, glue ${RECIPE_DEFAULTS.glue.steps})] [--batch 64] [--lr 1e-3] ` +
   "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] [--eval-every N] [--seed 0] [--json]";
 
 export async function run(argv: string[]): Promise<number> {

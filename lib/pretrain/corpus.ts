@@ -19,6 +19,8 @@ export interface CorpusOptions {
   /** Share of the sentences held out for the validation loss (default 0.02), at most 512 of them. */
   validationShare?: number;
   seed: number;
+  /** Marks the lexicon lines a curriculum oversamples (PretrainCorpus.lexicon: those among the training rows). */
+  isLexicon?: (sentence: string) => boolean;
 }
 
 export function tokenizeCorpus(sentences: readonly string[], options: CorpusOptions): PretrainCorpus {
@@ -35,12 +37,14 @@ export function tokenizeCorpus(sentences: readonly string[], options: CorpusOpti
   }
   // Capped: the validation loss is computed every few hundred steps and must stay cheap beside training.
   const held = Math.min(512, Math.max(1, Math.round(order.length * (options.validationShare ?? 0.02))));
+  const isLexicon = options.isLexicon;
   return {
     description: options.description,
     sha256: sha256(unique.join("\n")),
     vocab,
     train: order.slice(held).map((i) => encoded[i]),
     validation: order.slice(0, held).map((i) => encoded[i]),
+    ...(isLexicon ? { lexicon: order.slice(held).filter((i) => isLexicon(unique[i])).map((i) => encoded[i]) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // cores. The built-in corpus is a closed vocabulary of about a thousand words; GLUE text needs a larger
 // vocabulary (rare words are spelled out in characters).
 import * as path from "path";
-import { ensureSuite } from "../data/builtin/index";
+import { ensureSuite, isSentimentGloss } from "../data/builtin/index";
 import { glueDir } from "../data/glue";
 import { ModelConfig, preset } from "../models/index";
 import { REPO_ROOT } from "../paths";
@@ -38,6 +38,15 @@ export const RECIPE_DEFAULTS: Record<PretrainCorpusName, { steps: number; vocabS
   glue: { steps: 1500, vocabSize: 8192, maxLength: 64 },
 };
 
+/**
+ * The masked-LM curriculum on the built-in corpus: for the first 5/8 of the steps, 60 % of the rows are the SST-2
+ * corpus's glosses ("a dull script is a bad script ."), 4 % of the corpus otherwise. Measured (00b): without it,
+ * or with 30 % or a constant 45 %, the encoder learns the templates but not which sentiment word means what (cloze
+ * polarity at chance) and pretraining does not help on the SST-2 analog; with it, polarity 100 % and it helps.
+ * The causal LM learns it from the plain corpus, so the decoder has none.
+ */
+export const ENCODER_BUILTIN_CURRICULUM = { share: 0.6, fraction: 5 / 8, steps: 3200 };
+
 /** Where a (model, corpus) checkpoint lives by default: data/checkpoints/MODEL-CORPUS. */
 export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName): string {
   return path.join(REPO_ROOT, "data", "checkpoints", `${model}-${corpus}`);
@@ -45,7 +54,8 @@ export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName):
 
 export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; corpus: PretrainCorpus } {
   const defaults = RECIPE_DEFAULTS[options.corpus];
-  const steps = options.steps ?? defaults.steps;
+  const curriculum = options.model === "encoder" && options.corpus === "builtin" ? ENCODER_BUILTIN_CURRICULUM : undefined;
+  const steps = options.steps ?? curriculum?.steps ?? defaults.steps;
   const maxLength = options.maxLength ?? defaults.maxLength;
   const seed = options.seed ?? 0;
   let sentences: string[];
@@ -61,7 +71,7 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
     sentences = glue.sentences;
     description = `the training splits of GLUE in ${dir} (${glue.notes.join("; ")})`;
   }
-  const corpus = tokenizeCorpus(sentences, { description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed });
+  const corpus = tokenizeCorpus(sentences, { description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed, ...(curriculum ? { isLexicon: isSentimentGloss } : {}) });
   const shape = preset(options.model === "encoder" ? "encoder-mini" : "decoder-mini");
   // The encoder's positions start after the pad id (RoBERTa), so it needs maxLength + padTokenId + 1 of them.
   const maxPositions = options.model === "encoder" ? maxLength + shape.padTokenId + 1 : maxLength;
@@ -73,6 +83,7 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
     warmupSteps: options.warmupSteps ?? Math.round(steps * 0.06),
     weightDecay: options.weightDecay ?? 0.01,
     evalEvery: options.evalEvery ?? Math.min(100, steps),
+    ...(curriculum ? { curriculum: { share: curriculum.share, steps: Math.round(steps * curriculum.fraction) } } : {}),
   };
   return { spec, corpus };
 }

@@ -35,6 +35,12 @@ export interface PretrainSpec {
   seed: number;
   /** Validation loss every this many steps (and at the end). */
   evalEvery: number;
+  /**
+   * A curriculum: for the first `steps` steps each row is drawn from `corpus.lexicon` with probability `share`
+   * (else from the whole corpus, as after them). Masked LM at this budget learns what the corpus's sentiment words
+   * mean only when such lines are a large share early on (notebook 00b measures it); causal LM needs none.
+   */
+  curriculum?: { share: number; steps: number };
 }
 
 export interface PretrainCorpus {
@@ -46,6 +52,8 @@ export interface PretrainCorpus {
   /** Token ids of each sentence, [CLS] … [SEP]. */
   train: number[][];
   validation: number[][];
+  /** Training rows a curriculum oversamples (a subset of `train`): lines that say what a word means. */
+  lexicon?: number[][];
 }
 
 export interface LossPoint {
@@ -57,7 +65,7 @@ export interface ModelCard {
   objective: "masked-lm" | "causal-lm";
   config: Record<string, unknown>;
   parameters: number;
-  corpus: { description: string; sha256: string; trainSentences: number; validationSentences: number; vocabSize: number };
+  corpus: { description: string; sha256: string; trainSentences: number; validationSentences: number; vocabSize: number; lexiconSentences?: number };
   training: Omit<PretrainSpec, "config"> & { maskRate?: number; optimizer: string };
   /** Mean training loss over each `evalEvery` window, and the validation loss at its end. */
   trainLoss: LossPoint[];
@@ -128,7 +136,7 @@ export function pretrain(spec: PretrainSpec, corpus: PretrainCorpus, out: string
   try {
     for (let step = state.step; step < lastStep; step++) {
       const rng = new Rng(spec.seed, 0x10000 + step);
-      const rows = Array.from({ length: spec.batchSize }, () => corpus.train[rng.int(corpus.train.length)]);
+      const rows = sampleRows(spec, corpus, step, rng);
       const lm = objective === "masked-lm" ? maskedLmBatch(rows, vocab, rng) : causalLmBatch(rows, vocab.padId);
       const seeds = new SeedSequence(rng.nextUint32());
       const { value, grads } = tf.variableGrads(() => lmLoss(model, lm, seeds), list);
@@ -199,6 +207,18 @@ export function lmLoss(model: Model, lm: LmBatch, seeds?: SeedSequence): tf.Scal
   });
 }
 
+/**
+ * Step `step`'s rows. Outside a curriculum each row is uniform over the corpus; inside it, a row comes from the
+ * lexicon with the curriculum's share. The extra draw happens only inside, so runs without one are unchanged.
+ */
+export function sampleRows(spec: PretrainSpec, corpus: PretrainCorpus, step: number, rng: Rng): number[][] {
+  const curriculum = spec.curriculum !== undefined && step < spec.curriculum.steps ? spec.curriculum : undefined;
+  return Array.from({ length: spec.batchSize }, () => {
+    if (curriculum && rng.uniform() < curriculum.share) return corpus.lexicon![rng.int(corpus.lexicon!.length)];
+    return corpus.train[rng.int(corpus.train.length)];
+  });
+}
+
 /** The validation loss, without dropout, with masks fixed by the seed (the same positions at every evaluation). */
 export function meanLmLoss(model: Model, sentences: number[][], vocab: MaskingVocab, seed: number, batchSize = 64): number {
   let sum = 0;
@@ -249,6 +269,12 @@ function validate(spec: PretrainSpec, corpus: PretrainCorpus): void {
   if (spec.config.vocabSize !== corpus.vocab.length) throw new PretrainError(`config.vocabSize ${spec.config.vocabSize} ≠ the vocabulary's ${corpus.vocab.length} tokens`);
   if (corpus.vocab[spec.config.padTokenId] !== PRETRAIN_SPECIALS.pad) throw new PretrainError(`config.padTokenId ${spec.config.padTokenId} is not ${PRETRAIN_SPECIALS.pad} in the vocabulary`);
   if (corpus.train.length === 0 || corpus.validation.length === 0) throw new PretrainError("the corpus needs training and validation sentences");
+  if (spec.curriculum) {
+    const { share, steps } = spec.curriculum;
+    if (!(share >= 0 && share <= 1)) throw new PretrainError(`curriculum.share must be in [0, 1], got ${share}`);
+    if (!Number.isInteger(steps) || steps < 0 || steps > spec.steps) throw new PretrainError(`curriculum.steps must be an integer in [0, steps], got ${steps}`);
+    if (!corpus.lexicon || corpus.lexicon.length === 0) throw new PretrainError(`a curriculum needs lexicon lines, and ${corpus.description} has none`);
+  }
   const longest = Math.max(...corpus.train.map((r) => r.length), ...corpus.validation.map((r) => r.length));
   const room = spec.config.architecture === "encoder" ? spec.config.maxPositions - spec.config.padTokenId - 1 : spec.config.maxPositions;
   if (longest > room) throw new PretrainError(`a sentence has ${longest} tokens but the model has positions for ${room}`);
@@ -303,7 +329,7 @@ function writeCheckpoint(out: string, model: Model, spec: PretrainSpec, corpus: 
     objective,
     config: hf,
     parameters: [...model.tensors.values()].reduce((n, t) => n + t.size, 0),
-    corpus: { description: corpus.description, sha256: corpus.sha256, trainSentences: corpus.train.length, validationSentences: corpus.validation.length, vocabSize: corpus.vocab.length },
+    corpus: { description: corpus.description, sha256: corpus.sha256, trainSentences: corpus.train.length, validationSentences: corpus.validation.length, vocabSize: corpus.vocab.length, ...(spec.curriculum ? { lexiconSentences: corpus.lexicon!.length } : {}) },
     training: { ...training, ...(objective === "masked-lm" ? { maskRate: MASK_RATE } : {}), optimizer: "AdamW β=(0.9, 0.999) ε=1e-8, linear warm-up and decay" },
     trainLoss: windowMeans(state.history, spec.evalEvery),
     validationLoss: state.validationLoss,
@@ -361,6 +387,7 @@ export function cardMarkdown(card: ModelCard): string {
     "",
     `- data: ${card.corpus.description}; ${card.corpus.trainSentences} training and ${card.corpus.validationSentences} validation sentences (sha256 ${card.corpus.sha256.slice(0, 16)}…), vocabulary ${card.corpus.vocabSize}`,
     `- training: ${card.training.steps} steps × batch ${card.training.batchSize}, peak lr ${card.training.lr}, ${card.training.warmupSteps} warm-up steps, weight decay ${card.training.weightDecay}, seed ${card.training.seed}`,
+    ...(card.training.curriculum ? [`- curriculum: the first ${card.training.curriculum.steps} steps draw ${100 * card.training.curriculum.share} % of their rows from the corpus's ${card.corpus.lexiconSentences} lexicon lines`] : []),
     `- validation loss: ${first ? first.loss.toFixed(3) : "–"} at step ${first?.step ?? "–"} → ${last ? last.loss.toFixed(3) : "–"} at step ${last?.step ?? "–"}`,
     `- wall time: ${(card.wallSeconds / 60).toFixed(1)} min on ${card.backend}`,
     `- model.safetensors: ${card.modelBytes.toLocaleString("en-US")} bytes, sha256 ${card.modelSha256}`,

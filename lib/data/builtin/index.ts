@@ -7,6 +7,7 @@
 export { HeldOut } from "./corpus";
 export { BUILTIN_TASKS, DEFAULT_SUITE, ensureSuite, exampleKey, generateTask, splitOf, suiteOptions, taskBaselines, writeSuite } from "./suite";
 export type { FileEntry, GeneratedSplit, GeneratedTask, SuiteManifest, SuiteOptions, SuiteSizes, TaskManifest } from "./suite";
+export { isSentimentGloss } from "./sst2";
 export { TASK_NAMES } from "./task";
 export type { BuiltinTask, Column, SplitSpec, TaskName } from "./task";
 export { ancestors, buildWorld, isA, knobs, SuiteError } from "./world";

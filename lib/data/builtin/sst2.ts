@@ -70,8 +70,16 @@ export const SST2: BuiltinTask = {
       return `${body} , ${coda} .`;
     }
     if (roll < 0.85) return `${body} .`;
-    // A direct gloss of one sentiment word.
+    // A direct gloss of one sentiment word (the lexicon lines a masked-LM curriculum oversamples: isSentimentGloss).
     const adj = pick(rng, adjectives(polarity));
     return fill(`a {a} {n} is a ${polarity === 1 ? "good" : "bad"} {n} .`, { a: adj, n: pick(rng, FILM_NOUNS) });
   },
 };
+
+const GLOSS = /^a (\S+) (\S+) is a (good|bad) \2 \.$/;
+
+/** Whether a corpus line is one of the SST-2 corpus's glosses, "a dull script is a bad script ." */
+export function isSentimentGloss(line: string): boolean {
+  const match = GLOSS.exec(line);
+  return match !== null && adjectives(match[3] === "good" ? 1 : 0).includes(match[1]);
+}
