@@ -42,8 +42,9 @@ export const RECIPE_DEFAULTS: Record<PretrainCorpusName, { steps: number; vocabS
  * The masked-LM curriculum on the built-in corpus: for the first 5/8 of the steps, 60 % of the rows are the SST-2
  * corpus's glosses ("a dull script is a bad script ."), 4 % of the corpus otherwise. Measured (00b): without it,
  * or with 30 % or a constant 45 %, the encoder learns the templates but not which sentiment word means what (cloze
- * polarity at chance) and pretraining does not help on the SST-2 analog; with it, polarity 100 % and it helps.
- * The causal LM learns it from the plain corpus, so the decoder has none.
+ * polarity at chance) and pretraining does not help on the SST-2 analog; with it, polarity 100 %, and fine-tuned
+ * on the SST-2 analog for 500 steps it scores 70 % against 48 % from a random start. 60 % throughout starves the
+ * other tasks' text (MNLI at chance), hence the switch back. The causal LM needs none: the decoder has none.
  */
 export const ENCODER_BUILTIN_CURRICULUM = { share: 0.6, fraction: 5 / 8, steps: 3200 };
 
