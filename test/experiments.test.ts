@@ -104,6 +104,11 @@ describe("fineTune on a built-in task", () => {
     assert.deepEqual(again.summary, first.summary);
     const s = first.summary[0];
     assert.equal(s.helps, s.margin > s.spread);
+    assert.equal(s.steps, 5);
+    // A task's own steps are used and reported (00b gives SST-2 twice the others').
+    const longer = await compareInitializations({ ...options, tasks: [{ ...options.tasks[0], steps: 7 }], seeds: [0], resultsDir: tmp() });
+    assert.equal(longer.summary[0].steps, 7);
+    assert.ok(longer.runs.every((r) => r.result.steps === 7));
   });
 });
 

@@ -75,6 +75,16 @@ describe("expandGrid", () => {
     assert.ok(adapters.every((c) => JSON.stringify(c.adapter.targetModules) === '["query","key","value"]'));
   });
 
+  test("a task's own steps replace base.steps for its runs only; a task without them keeps the key it had", () => {
+    const task = { dir: tasks, task: "SST-2" as const, maxTrain: 40, maxEval: 20 };
+    const plain = expandGrid({ ...tinyGrid(), axes: { task: [task], etaQK: [1e-3], ratio: [1] } });
+    const mixed = expandGrid({ ...tinyGrid(), axes: { task: [task, { ...task, maxTrain: 30, steps: 24 }], etaQK: [1e-3], ratio: [1] } });
+    assert.deepEqual(mixed.map((c) => c.steps), [12, 24]);
+    assert.equal(runKey(mixed[0]), runKey(plain[0]));
+    assert.ok(!("steps" in mixed[1].data), "the budget is a run setting, not part of the data");
+    assert.throws(() => expandGrid({ ...tinyGrid(), axes: { task: [{ ...task, steps: 0 }], etaQK: [1e-3], ratio: [1] } }), /task SST-2: steps must be a positive integer, got 0/);
+  });
+
   test("a bad spec is named: unknown axis, etaV beside ratio, repeated values, missing field, unknown task", () => {
     const base = tinyGrid();
     assert.throws(() => expandGrid({ ...base, axes: { lr: [1] } as never }), /unknown axis "lr"/);

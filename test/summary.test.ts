@@ -116,6 +116,9 @@ describe("the named grids", () => {
     assert.deepEqual(f1.etaV.sort((a, b) => a - b), FIGURE1_ROBERTA_GRID.etaV.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
     assert.equal(f1.runs.length, 4 * 6 * 6 * 3);
     assert.equal(f1.runs.filter((r) => r.rates.ratio === 1).length, 4 * 4 * 3); // 4 diagonal cells, as the paper's grid
+    // The paper trains SST-2 for 6 epochs and the others for 3: twice the steps.
+    const steps = (task: string) => [...new Set(f1.runs.filter((r) => r.data.task === task).map((r) => r.steps))];
+    assert.deepEqual([steps("MNLI"), steps("QQP"), steps("QNLI"), steps("SST-2")], [[100], [100], [100], [200]]);
     const f2 = rates("figure2");
     assert.deepEqual(f2.etaQK.sort((a, b) => a - b), FIGURE2_LLAMA_MNLI.etaQK.map((x) => +(x * MINI_LR_SCALE.decoder).toPrecision(6)));
     assert.equal(f2.runs.length, 7 * 5);

@@ -30,6 +30,8 @@ export interface GridTask {
   task: GlueTaskName;
   maxTrain?: number;
   maxEval?: number;
+  /** This task's fine-tuning steps, in place of base.steps (the paper trains SST-2 for twice the epochs of the others). */
+  steps?: number;
 }
 
 /** A checkpoint folder, or the reference checkpointRef makes of one. */
@@ -133,7 +135,9 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
     throw new Error(`task ${JSON.stringify(task.task)} is not one of ${GLUE_TASK_NAMES.join(", ")}`);
   }
   if (typeof task.dir !== "string" || task.dir === "") throw new Error(`task ${task.task} needs a dir, got ${JSON.stringify(task.dir)}`);
-  const data: FineTuneConfig["data"] = { ...task, dir: configPath(path.resolve(REPO_ROOT, task.dir)) };
+  const { steps: taskSteps, ...taskData } = task;
+  if (taskSteps !== undefined && (!Number.isInteger(taskSteps) || taskSteps < 1)) throw new Error(`task ${task.task}: steps must be a positive integer, got ${JSON.stringify(taskSteps)}`);
+  const data: FineTuneConfig["data"] = { ...taskData, dir: configPath(path.resolve(REPO_ROOT, task.dir)) };
   const checkpoint = required(choice.checkpoint ?? base.checkpoint, "checkpoint", "checkpoint");
   let ref = typeof checkpoint === "string" ? checkpoints.get(checkpoint) : checkpoint;
   if (ref === undefined) {
@@ -155,7 +159,7 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
   return {
     data, checkpoint: ref, init, adapter, rates,
-    steps: base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed,
+    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed,
   };
 }
 

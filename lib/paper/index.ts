@@ -7,6 +7,9 @@
  */
 export const FIGURE1_ROBERTA_GRID = { etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3] };
 
+/** Figure 1's fine-tuning epochs per task: SST-2 twice as long as the others. */
+export const FIGURE1_EPOCHS = { MNLI: 3, QQP: 3, QNLI: 3, "SST-2": 6 } as const;
+
 /**
  * Figure 2 (Llama-3.1-8B, LoRA r = 16 on q_proj and v_proj, MNLI, 800 steps): test accuracy (%) over
  * (η_QK, η_V). Rows follow the paper's y axis (η_V from large to small), columns its x axis.
