@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/index";
 import { createModel, disposeBatch, loadModel, makeBatch, ModelConfig, preset, trainableVariables } from "../lib/models/index";
-import { clozeAccuracy, loadLanguageModel } from "../lib/pretrain/cloze";
+import { builtinSynonymItems, clozeAccuracy, loadLanguageModel } from "../lib/pretrain/cloze";
 import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/objectives";
 import { sha256 } from "../lib/files/index";
 import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel, sampleRows } from "../lib/pretrain/run";
@@ -186,12 +186,22 @@ describe("pretrain runs", () => {
       const p = Math.exp(-lmLoss(model, lm).dataSync()[0]);
       assert.ok(Math.abs(result.items[0].probability - p) < 1e-5, `${result.items[0].probability} vs ${p}`);
       assert.ok(vocab.includes(result.items[0].predicted));
+      // `accept` widens what counts as right: every word of the vocabulary, so every item.
+      assert.equal(clozeAccuracy(dir, [{ text: "w10 w11 [MASK] w13", answer: "w12", accept: vocab }]).accuracy, 1);
       assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK] [MASK]", answer: "w2" }]), /exactly one \[MASK\]/);
       assert.throws(() => clozeAccuracy(dir, [{ text: "w1 [MASK]", answer: "w2 w3" }]), /"w2 w3" is not one token/);
       disposeBatch(lm.batch);
       for (const t of model.tensors.values()) t.dispose();
     });
   }
+
+  test("the synonym probe asks, for each QQP verb, for another verb of its synonym set", () => {
+    const items = builtinSynonymItems();
+    const repair = items.find((i) => i.text === "to repair something is to [MASK] it .");
+    assert.deepEqual(repair?.accept, ["fix", "mend"]);
+    assert.ok(items.every((i) => i.accept!.length > 0 && i.accept!.includes(i.answer) && !i.text.includes(` ${i.answer} `)));
+    assert.equal(new Set(items.map((i) => i.text)).size, items.length);
+  });
 
   test("masked-LM pretraining learns to copy a word from a fixed position (cloze 1 in 50 by chance)", () => {
     // "[CLS] a b c d e f a [SEP]": the last word repeats the first. The cloze probe of the checkpoint asks for it.

@@ -4,12 +4,14 @@
 // a fine-tune can build on:
 //   copy      "a dull script is a bad [MASK] ." → script: content routed from one position to another (attention);
 //   polarity  "a dull script is a [MASK] script ." → bad: what each sentiment word means (lexical semantics).
-// Chance is 1/40 for copy (the film nouns) and 1/2 for polarity. A model that is still on the early plateau
-// (near-uniform attention, unigram and position statistics) scores chance on both while its loss looks good.
+//   synonym   "to fix something is to [MASK] it ." → repair or mend: which words QQP's paraphrases may swap.
+// Chance is 1/40 for copy (the film nouns), 1/2 for polarity and about 1/20 for synonym (1–2 of 39 verbs). A
+// model that is still on the early plateau (near-uniform attention, unigram and position statistics) scores
+// chance while its loss looks good.
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { FILM_NOUNS, NEGATIVE_ADJECTIVES, POSITIVE_ADJECTIVES } from "../data/builtin/lexicon";
+import { ACTION_SYNSETS, FILM_NOUNS, NEGATIVE_ADJECTIVES, POSITIVE_ADJECTIVES } from "../data/builtin/lexicon";
 import { disposeBatch, disposeModel, loadModel, makeBatch, Model, modelHidden } from "../models/index";
 import { Rng } from "../random/index";
 import { loadSafetensors } from "../safetensors/index";
@@ -20,6 +22,8 @@ export interface ClozeItem {
   /** A sentence with one "[MASK]" word. */
   text: string;
   answer: string;
+  /** Every word counted right (default: `answer` alone); the probability reported is `answer`'s. */
+  accept?: readonly string[];
 }
 
 export interface ClozeResult {
@@ -46,6 +50,17 @@ export function builtinClozeItems(n: number, seed = 0): { copy: ClozeItem[]; pol
   return { copy, polarity };
 }
 
+/**
+ * The synonym probe, one item per verb of the QQP corpus's synonym sets, on its gloss template ("to fix something is
+ * to mend it ."): any other verb of the set counts.
+ */
+export function builtinSynonymItems(): ClozeItem[] {
+  return ACTION_SYNSETS.flatMap(({ words }) => words.map((verb) => {
+    const others = words.filter((w) => w !== verb);
+    return { text: `to ${verb} something is to [MASK] it .`, answer: others[0], accept: others };
+  }));
+}
+
 /** Cloze accuracy of the pretrained checkpoint in `dir` (its LM head included) on `items`. */
 export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeResult {
   const tokenizer = loadTokenizer(dir);
@@ -53,7 +68,7 @@ export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeRe
   try {
     const results = items.map((item) => predictMask(model, tokenizer, item));
     return {
-      accuracy: results.filter((r) => r.predicted === r.answer).length / Math.max(1, results.length),
+      accuracy: results.filter((r, i) => (items[i].accept ?? [items[i].answer]).includes(r.predicted)).length / Math.max(1, results.length),
       meanAnswerProbability: results.reduce((s, r) => s + r.probability, 0) / Math.max(1, results.length),
       items: results,
     };

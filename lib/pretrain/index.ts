@@ -4,7 +4,7 @@
 //   corpus.ts      text → vocabulary + tokenized corpus; the built-in suite's and GLUE's training text
 //   run.ts         the resumable, reproducible run and its checkpoint + model card
 //   recipe.ts      the settings `qkv pretrain` uses per (model, corpus), and where checkpoints go
-//   cloze.ts       what a checkpoint learned: copy and sentiment-polarity cloze accuracy (encoder or decoder)
+//   cloze.ts       what a checkpoint learned: copy, sentiment-polarity and synonym cloze accuracy (encoder or decoder)
 export * from "./heads";
 export * from "./objectives";
 export * from "./corpus";
