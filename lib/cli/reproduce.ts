@@ -30,7 +30,8 @@ export async function run(argv: string[]): Promise<number> {
     usage,
   );
   const profile: Profile = values.profile !== undefined ? asUsageError(() => parseProfile(values.profile!, "--profile")) : currentProfile();
-  const cellTimeout = positiveNumber(values["cell-timeout"] ?? process.env.QKV_CELL_TIMEOUT ?? "1800", "--cell-timeout");
+  // An hour: the overview's grid cell computes Figure 1 and Table 1 (about 30 min on 2 cores from scratch).
+  const cellTimeout = positiveNumber(values["cell-timeout"] ?? process.env.QKV_CELL_TIMEOUT ?? "3600", "--cell-timeout");
   const notebooks = asUsageError(() => resolveNotebooks(positionals));
 
   // Everything a notebook needs, checked once up front so a missing tool fails in a second, not mid-run.
