@@ -78,7 +78,7 @@ describe("models against PyTorch (float64 reference, 1e-4 relative)", { skip: sk
 describe("attention-block gradients against finite differences (float64)", { skip: skipTorch || false }, () => {
   test("7 target subsets × {LoRA, DoRA}, one-layer encoder", () => {
     const config = { ...preset("encoder-tiny"), numLayers: 1 };
-    const cases: { label: string; model: Model; ours: number }[] = [];
+    const cases: { label: string; model: Model; ours: number; scale: number }[] = [];
     const torchCases = [];
     let seed = 20;
     for (const method of ["lora", "dora"] as const) {
@@ -93,15 +93,18 @@ describe("attention-block gradients against finite differences (float64)", { ski
         adapterNames.forEach((n, i) => (direction[n] = values(tf.randomNormal(model.tensors.get(n)!.shape, 0, 1, "float32", seed + i))));
         const { grads } = lossAndGrads(model, ROWS, [1, 0, 1]);
         const ours = adapterNames.reduce((sum, n) => sum + grads.get(n)!.reduce((s, g, j) => s + g * direction[n][j], 0), 0);
-        cases.push({ label: `${method} ${targetLabel(targets)}`, model, ours });
+        // Σ|g·d|: the size of the terms. Where they cancel (DoRA on W_q: a sum 1,500× smaller than its terms), float32
+        // rounding of the terms, which differs between CPUs, is the whole error; a wrong gradient is off by the terms.
+        const scale = adapterNames.reduce((sum, n) => sum + grads.get(n)!.reduce((s, g, j) => s + Math.abs(g * direction[n][j]), 0), 0);
+        cases.push({ label: `${method} ${targetLabel(targets)}`, model, ours, scale });
         torchCases.push({ model, rows: ROWS, targets: [1, 0, 1], trainable: adapterNames, direction, eps: 1e-5 });
       }
     }
     const refs = torchReference(torchCases);
-    cases.forEach(({ label, model, ours }, i) => {
+    cases.forEach(({ label, model, ours, scale }, i) => {
       const fd = refs[i].fd!;
       assert.ok(Math.abs(fd) > 1e-4, `${label}: the direction carries signal (${fd})`);
-      assert.ok(Math.abs(ours - fd) / Math.abs(fd) < 1e-4, `${label}: directional derivative ${ours} vs finite difference ${fd}`);
+      assert.ok(Math.abs(ours - fd) < 1e-4 * Math.abs(fd) + 1e-6 * scale, `${label}: directional derivative ${ours} vs finite difference ${fd} (terms ${scale.toFixed(3)})`);
       for (const t of model.tensors.values()) t.dispose();
     });
   });
