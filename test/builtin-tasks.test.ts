@@ -333,6 +333,27 @@ describe("the built-in task suite", () => {
     }
   });
 
+  test("a knob set apart: QQP negatives differ in one slot of meaning at hardNegative 1, in action or thing at 0", () => {
+    const sizes = { train: 200, dev: 100, test: 100, corpus: 100 };
+    const slotsApart = (hardNegative: number) => {
+      const dir = tempDir(`suite-knob-${hardNegative}`);
+      const m = writeSuite(dir, { sizes, tasks: ["QQP"], knobs: { hardNegative } });
+      assert.deepEqual(m.knobs, { hardNegative });
+      const negatives = readTsv(path.join(dir, "QQP", "dev.tsv")).filter((r) => r.label === "0");
+      return negatives.map((r) => {
+        const [a, b] = [questionMeaning(r.question1).split("/"), questionMeaning(r.question2).split("/")];
+        return { differ: a.filter((x, i) => x !== b[i]).length, actionOrThing: a[1] !== b[1] || a[2] !== b[2] };
+      });
+    };
+    const hard = slotsApart(1);
+    assert.ok(hard.length > 30 && hard.every((n) => n.differ === 1), "every hard negative moves exactly one slot");
+    assert.ok(slotsApart(0).every((n) => n.actionOrThing), "every easy negative changes the action or the thing");
+    // The default suite records no knobs; a bad one is named.
+    assert.equal(manifest.knobs, undefined);
+    assert.throws(() => writeSuite(tempDir("suite-knob-bad"), { sizes, knobs: { hardNegative: 1.5 } }), /knobs\.hardNegative must be a probability in \[0, 1\], got 1\.5/);
+    assert.throws(() => writeSuite(tempDir("suite-knob-bad"), { sizes, knobs: { hardNegatives: 0 } as never }), /unknown knob "hardNegatives"/);
+  });
+
   test("the baselines: majority at chance, bag of words below the ceiling on SST-2", () => {
     for (const [task, entry] of Object.entries(manifest.tasks)) {
       for (const b of Object.values(entry!.baselines)) assert.ok(Math.abs(b.majority - 1 / entry!.labels.length) < 0.01, `${task} majority ${b.majority}`);
@@ -360,6 +381,8 @@ describe("qkv tasks", () => {
       [["--difficulty", "1.5"], /--difficulty must be a number in \[0, 1\], got "1.5"/],
       [["--tasks", "SST-2,CoLA"], /unknown task "CoLA"/],
       [["--train", "0"], /--train must be a positive integer, got "0"/],
+      [["--knobs", "hardNegative"], /--knobs takes name=probability pairs separated by commas, got "hardNegative"/],
+      [["--knobs", "noise=0.1"], /unknown knob "noise"/],
     ] as const) {
       const r = qkv("--out", tempDir("tasks-bad"), ...args);
       assert.equal(r.status, 2, r.stderr);

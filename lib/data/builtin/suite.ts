@@ -18,7 +18,7 @@ import { QNLI } from "./qnli";
 import { QQP } from "./qqp";
 import { SST2 } from "./sst2";
 import { BuiltinTask, GenContext, SplitSpec, TASK_NAMES, TaskName } from "./task";
-import { buildWorld, chance, knobs, streamId, SuiteError, World } from "./world";
+import { buildWorld, chance, KnobOverrides, knobs, streamId, SuiteError, World } from "./world";
 import { toCorpus, toTsv } from "./writer";
 
 export const BUILTIN_TASKS: Record<TaskName, BuiltinTask> = { "SST-2": SST2, MNLI: MNLI, QNLI: QNLI, QQP: QQP };
@@ -35,6 +35,8 @@ export interface SuiteSizes {
 export interface SuiteOptions {
   seed: number;
   difficulty: number;
+  /** Knobs set apart from the difficulty (none by default). */
+  knobs?: KnobOverrides;
   sizes: SuiteSizes;
   tasks: readonly TaskName[];
 }
@@ -50,7 +52,7 @@ export const DEFAULT_SUITE: SuiteOptions = {
 export function suiteOptions(partial: Partial<Omit<SuiteOptions, "sizes">> & { sizes?: Partial<SuiteSizes> } = {}): SuiteOptions {
   const options: SuiteOptions = { ...DEFAULT_SUITE, ...partial, sizes: { ...DEFAULT_SUITE.sizes, ...partial.sizes } };
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new SuiteError(`seed must be an integer ≥ 0, got ${JSON.stringify(options.seed)}`);
-  knobs(options.difficulty);
+  knobs(options.difficulty, options.knobs);
   for (const [name, n] of Object.entries(options.sizes)) {
     if (!Number.isSafeInteger(n) || n < 1) throw new SuiteError(`sizes.${name} must be a positive integer, got ${JSON.stringify(n)}`);
   }
@@ -92,7 +94,7 @@ function generateSplit(task: BuiltinTask, spec: SplitSpec, options: SuiteOptions
   const n = sizeOf(spec, options.sizes);
   const stream = `${task.name}/${spec.file}`;
   const rng = new Rng(options.seed, streamId(stream));
-  const ctx: GenContext = { rng: rng, world: world, knobs: knobs(options.difficulty), mismatched: spec.mismatched };
+  const ctx: GenContext = { rng: rng, world: world, knobs: knobs(options.difficulty, options.knobs), mismatched: spec.mismatched };
   const classes = task.labelNames.length;
   // Balanced classes in a shuffled order (Fisher-Yates).
   const labels = Array.from({ length: n }, (_, i) => i % classes);
@@ -141,7 +143,7 @@ export function generateTask(name: TaskName, options: SuiteOptions): GeneratedTa
       if (ex.pair !== undefined) heldOut.add(ex.pair);
     }
   }
-  const ctx: GenContext = { rng: new Rng(options.seed, streamId(`${name}/corpus.txt`)), world: world, knobs: knobs(options.difficulty), mismatched: false };
+  const ctx: GenContext = { rng: new Rng(options.seed, streamId(`${name}/corpus.txt`)), world: world, knobs: knobs(options.difficulty, options.knobs), mismatched: false };
   return { task: task, splits: splits, corpus: buildCorpus(task, ctx, options.sizes.corpus, heldOut) };
 }
 
@@ -161,6 +163,8 @@ export interface SuiteManifest {
   generator: string;
   seed: number;
   difficulty: number;
+  /** Present only when knobs were set apart from the difficulty. */
+  knobs?: KnobOverrides;
   sizes: SuiteSizes;
   tasks: Partial<Record<TaskName, TaskManifest>>;
 }
@@ -180,7 +184,10 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 /** Generates the suite into `dir` (each file written atomically) and returns the manifest it wrote. */
 export function writeSuite(dir: string, partial: Parameters<typeof suiteOptions>[0] = {}): SuiteManifest {
   const options = suiteOptions(partial);
-  const manifest: SuiteManifest = { generator: "qkv-lab built-in suite v1", seed: options.seed, difficulty: options.difficulty, sizes: options.sizes, tasks: {} };
+  const manifest: SuiteManifest = {
+    generator: "qkv-lab built-in suite v1", seed: options.seed, difficulty: options.difficulty,
+    ...(options.knobs !== undefined && Object.keys(options.knobs).length > 0 ? { knobs: options.knobs } : {}), sizes: options.sizes, tasks: {},
+  };
   for (const name of options.tasks) {
     const generated = generateTask(name, options);
     const files: Record<string, FileEntry> = {};

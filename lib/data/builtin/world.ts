@@ -24,6 +24,8 @@ export class SuiteError extends Error {
  *   by a single word or name, so word overlap stops being a cue;
  * - `labelNoise` (0.05d): a train label is replaced by a uniformly drawn other class (dev and test labels
  *   stay clean, so they measure what was learned).
+ * Any knob can also be set on its own (`KnobOverrides`, `qkv tasks --knobs hardNegative=0`), to study one kind of
+ * difficulty at a time.
  */
 export interface Knobs {
   difficulty: number;
@@ -34,12 +36,22 @@ export interface Knobs {
   labelNoise: number;
 }
 
-export function knobs(difficulty: number): Knobs {
+/** Knobs set one by one, in place of what the difficulty gives them (e.g. `{ hardNegative: 0 }`). */
+export type KnobOverrides = Partial<Omit<Knobs, "difficulty">>;
+
+export function knobs(difficulty: number, overrides: KnobOverrides = {}): Knobs {
   if (typeof difficulty !== "number" || !Number.isFinite(difficulty) || difficulty < 0 || difficulty > 1) {
     throw new SuiteError(`difficulty must be a number in [0, 1], got ${JSON.stringify(difficulty)}`);
   }
   const d = difficulty;
-  return { difficulty: d, negation: 0.1 + 0.3 * d, composition: 0.1 + 0.5 * d, nesting: 0.2 * d, hardNegative: 0.3 + 0.6 * d, labelNoise: 0.05 * d };
+  const fromDifficulty: Knobs = { difficulty: d, negation: 0.1 + 0.3 * d, composition: 0.1 + 0.5 * d, nesting: 0.2 * d, hardNegative: 0.3 + 0.6 * d, labelNoise: 0.05 * d };
+  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) throw new SuiteError(`knobs must be an object of knob: probability, got ${JSON.stringify(overrides)}`);
+  const names = Object.keys(fromDifficulty).filter((k) => k !== "difficulty");
+  for (const [name, p] of Object.entries(overrides)) {
+    if (!names.includes(name)) throw new SuiteError(`knobs: unknown knob ${JSON.stringify(name)}; the knobs are ${names.join(", ")}`);
+    if (typeof p !== "number" || !Number.isFinite(p) || p < 0 || p > 1) throw new SuiteError(`knobs.${name} must be a probability in [0, 1], got ${JSON.stringify(p)}`);
+  }
+  return { ...fromDifficulty, ...overrides };
 }
 
 // ---- Taxonomy ------------------------------------------------------------------------------------------
