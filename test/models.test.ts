@@ -92,10 +92,17 @@ describe("attention-block gradients against finite differences (float64)", { ski
         const direction: Record<string, number[]> = {};
         adapterNames.forEach((n, i) => (direction[n] = values(tf.randomNormal(model.tensors.get(n)!.shape, 0, 1, "float32", seed + i))));
         const { grads } = lossAndGrads(model, ROWS, [1, 0, 1]);
-        const ours = adapterNames.reduce((sum, n) => sum + grads.get(n)!.reduce((s, g, j) => s + g * direction[n][j], 0), 0);
-        // Σ|g·d|: the size of the terms. Where they cancel (DoRA on W_q: a sum 1,500× smaller than its terms), float32
-        // rounding of the terms, which differs between CPUs, is the whole error; a wrong gradient is off by the terms.
-        const scale = adapterNames.reduce((sum, n) => sum + grads.get(n)!.reduce((s, g, j) => s + Math.abs(g * direction[n][j]), 0), 0);
+        // ours = Σ g·d, and scale = Σ|g·d|, the size of its terms. Where they cancel (DoRA on W_q: a sum 1,500× smaller
+        // than its terms), float32 rounding of the terms, which differs between CPUs, is the whole error; a wrong
+        // gradient is off by the terms.
+        let ours = 0;
+        let scale = 0;
+        for (const n of adapterNames) {
+          grads.get(n)!.forEach((g, j) => {
+            ours += g * direction[n][j];
+            scale += Math.abs(g * direction[n][j]);
+          });
+        }
         cases.push({ label: `${method} ${targetLabel(targets)}`, model, ours, scale });
         torchCases.push({ model, rows: ROWS, targets: [1, 0, 1], trainable: adapterNames, direction, eps: 1e-5 });
       }

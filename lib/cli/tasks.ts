@@ -44,8 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(manifest));
     return 0;
   }
-  const set = Object.entries(manifest.knobs ?? {}).map(([k, p]) => `${k} ${p}`);
-  console.log(`built-in suite in ${out}: seed ${manifest.seed}, difficulty ${manifest.difficulty}${set.length > 0 ? ` (knobs set apart: ${set.join(", ")})` : ""}`);
+  const setApart = Object.entries(manifest.knobs ?? {}).map(([knob, p]) => `${knob} ${p}`);
+  console.log(`built-in suite in ${out}: seed ${manifest.seed}, difficulty ${manifest.difficulty}${setApart.length > 0 ? ` (knobs set apart: ${setApart.join(", ")})` : ""}`);
   const rows = [["task", "file", "rows", "majority", "bag of words"]];
   for (const [name, task] of Object.entries(manifest.tasks)) {
     for (const [file, entry] of Object.entries(task!.files)) {
