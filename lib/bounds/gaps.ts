@@ -12,7 +12,7 @@ import { lines, Figure, LineSeries } from "../plot/index";
 import { parseTargets, targetLabel } from "../lora/targets";
 import { BoundsError, positiveFinite, positiveInteger } from "./math";
 import { BoundForm, parameterBound } from "./theorem1";
-import { fitLine, LineFit, meanInterval, Summary, summarize } from "./stats";
+import { fitLine, LineFit, meanInterval, Summary, summarize } from "../stats/index";
 
 export interface GapRun {
   /** "q,v", ["query", "value"], ... */

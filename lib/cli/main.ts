@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   grid: { summary: "a fine-tuning sweep (named or from a JSON file) on parallel workers: resumable, shardable (SLURM), results.csv", load: () => require("./grid") },
   pretrain: { summary: "masked-LM (encoder) or causal-LM (decoder) pretraining on the built-in corpus or GLUE text; a checkpoint with a model card", load: () => require("./pretrain") },
   tasks: { summary: "write the built-in synthetic task suite (GLUE TSV, corpora, suite.json) and its baselines", load: () => require("./tasks") },
+  verdict: { summary: "the verdict protocol's calibration: each claim's verdict rates on grids simulated with no, the paper's or a reversed effect", load: () => require("./verdict") },
   toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },
   glue: { summary: "what a GLUE directory (GLUE_DIR) holds for the paper's 8 tasks: found, substitute or missing, rows, metric", load: () => require("./glue") },
   kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },

@@ -6,13 +6,13 @@ import { REPO_ROOT } from "../paths";
 import { integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
-  "qkv tasks [--out data/tasks] [--seed 0] [--difficulty 0.5] [--knobs hardNegative=0,negation=0.2,…] [--train 2000] [--dev 500] [--test 500] [--corpus 20000] " +
+  "qkv tasks [--out data/tasks] [--seed 0] [--difficulty 0.5] [--knobs hardNegative=0,negation=0.2,…] [--train 2000] [--dev 500] [--test 2000] [--corpus 20000] " +
   `[--tasks ${TASK_NAMES.join(",")}] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     out: { type: "string" }, seed: { type: "string", default: "0" }, difficulty: { type: "string", default: "0.5" }, knobs: { type: "string" },
-    train: { type: "string", default: "2000" }, dev: { type: "string", default: "500" }, test: { type: "string", default: "500" },
+    train: { type: "string", default: "2000" }, dev: { type: "string", default: "500" }, test: { type: "string", default: "2000" },
     corpus: { type: "string", default: "20000" }, tasks: { type: "string", default: TASK_NAMES.join(",") }, json: { type: "boolean" },
   }, usage);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${usage}`);

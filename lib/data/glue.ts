@@ -130,7 +130,7 @@ export interface LoadOptions {
 }
 
 // Independent random streams, so the held-out split does not move when maxTrain or maxEval change.
-const STREAM = { split: 1, train: 2, eval: 3 };
+const STREAM = { split: 1, train: 2, eval: 3, selection: 4 };
 
 export function loadGlueTask(dir: string, task: GlueTaskName, options: LoadOptions): TaskData {
   const spec = GLUE_TASKS[task];
@@ -365,6 +365,17 @@ function parseLabel(raw: string, spec: GlueTaskSpec, where: { file: string; line
 }
 
 /** A seeded partition of 0..n-1: `count` indices picked, the rest left, each in ascending (file) order. */
+/**
+ * A seeded `fraction` of the training rows (at most `max`) held out for model selection, and the rest to train
+ * on: where the test labels are hidden (GLUE), the dev set is the split results are reported on, so choices
+ * are made on rows taken from train instead.
+ */
+export function holdOutFromTrain(train: readonly TextExample[], fraction: number, max: number, seed: number): { train: TextExample[]; heldOut: TextExample[] } {
+  const count = Math.min(max, train.length - 1, Math.max(1, Math.round(fraction * train.length)));
+  const split = seededSplit(train.length, count, new Rng(seed, STREAM.selection));
+  return { train: split.rest.map((i) => train[i]), heldOut: split.picked.map((i) => train[i]) };
+}
+
 function seededSplit(n: number, count: number, rng: Rng): { picked: number[]; rest: number[] } {
   const order = Array.from({ length: n }, (_, i) => i);
   // Fisher-Yates, stopped after `count` draws: the first `count` slots are a uniform random subset.

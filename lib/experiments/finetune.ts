@@ -1,12 +1,16 @@
 // One fine-tuning run as the paper's experiments make it: a task from a GLUE-style folder (GLUE_DIR or the
 // built-in suite), a model from a checkpoint directory — its pretrained weights, or the same architecture
 // freshly initialised — an adapter, learning rates (η_QK and λ), a step budget and a seed. It reports the
-// score before fine-tuning (the paper's first row: a random head on the backbone) and after.
+// score before fine-tuning (the paper's first row: a random head on the backbone) and after, on the protocol's
+// two splits (./protocol): the selection split, where cells and λ are chosen, and the report split, where
+// results are read (built-in suite: dev and test; GLUE: a slice of train held out, and dev).
 // The configuration is plain JSON, so `cached` (./cache) can key results on it.
 import * as fs from "fs";
 import * as path from "path";
 import { encodeExamples } from "../data/encode";
-import { GlueTaskName, loadGlueTask, scoreTask, TaskData, TaskScore } from "../data/glue";
+import * as tf from "@tensorflow/tfjs";
+import { GlueTaskName, holdOutFromTrain, loadGlueTask, scoreTask, TaskData, TaskScore } from "../data/glue";
+import { TextExample } from "../data/example";
 import { AdapterFields, attachAdapter, LearningRates } from "../lora/index";
 import { configFromHf, createModel, disposeModel, loadModel, Model, trainableVariables } from "../models/index";
 import { REPO_ROOT } from "../paths";
@@ -28,11 +32,22 @@ export interface FineTuneConfig {
   maxLength: number;
   schedule: ScheduleName;
   seed: number;
+  /** The verdict protocol's hash (./protocol) the run was made under: a run of another protocol is another run. */
+  protocol?: string;
 }
 
 export interface FineTuneResult {
+  /** On the report split. */
   before: TaskScore;
   after: TaskScore;
+  /** After fine-tuning, on the selection split. */
+  selection: TaskScore;
+  /** Which files the two splits are, and how many examples each holds. */
+  splits: { selection: string; report: string; selectionExamples: number; reportExamples: number };
+  /** The majority class's score on each split, and ln(classes): what a model that learned nothing gets. */
+  chance: { selection: number; report: number; loss: number };
+  /** What computed the run: a hash of the library code that trains and scores, the tfjs backend, BLAS threads. */
+  provenance: Provenance;
   /** Training loss, mean over each twentieth of the run. */
   loss: { step: number; loss: number }[];
   diverged: boolean;
@@ -73,14 +88,74 @@ export function experimentCheckpoint(architecture: "encoder" | "decoder", env: N
   return config.architecture === architecture ? path.resolve(dir) : checkpointDir(architecture, "builtin");
 }
 
+/** One split of a task, scored as the paper scores it (MNLI: the mean of matched and mismatched). */
+export interface ScoredSplit {
+  /** The task with this split's sets as its eval sets (what scoreTask reads). */
+  data: TaskData;
+  sets: { name: string; examples: Example[] }[];
+  description: string;
+}
+
 /** What a run trains and scores, set up from its configuration: the model (adapter attached) and the encoded data. */
 export interface RunSetup {
   model: Model;
   data: TaskData;
   trainSet: Example[];
-  evalSets: { name: string; examples: Example[] }[];
+  selection: ScoredSplit;
+  report: ScoredSplit;
   /** Trainable parameters (adapter and head). */
   trainable: number;
+}
+
+/** Where the task's test labels are hidden, this share of train (at most SELECTION_MAX_ROWS rows) becomes the selection split. */
+export const SELECTION_FRACTION = 0.1;
+export const SELECTION_MAX_ROWS = 2000;
+
+/**
+ * The protocol's splits of a loaded task: with a labelled test file (the built-in suite), select on dev and
+ * report on test; without one (GLUE), select on a seeded slice of train (not trained on) and report on dev.
+ */
+export function protocolSplits(data: TaskData): { train: TextExample[]; selection: { data: TaskData; description: string }; report: { data: TaskData; description: string } } {
+  const describe = (d: TaskData) => d.evalSets.map((e) => `${e.name} (${e.examples.length})`).join(" + ");
+  if (data.test !== undefined && data.test.length > 0) {
+    const report = { ...data, evalSets: [{ name: "test", examples: data.test }] };
+    return { train: data.train, selection: { data, description: describe(data) }, report: { data: report, description: describe(report) } };
+  }
+  const { train, heldOut } = holdOutFromTrain(data.train, SELECTION_FRACTION, SELECTION_MAX_ROWS, 0);
+  const selection = { ...data, train, evalSets: [{ name: "train-heldout", examples: heldOut }] };
+  return { train, selection: { data: selection, description: describe(selection) }, report: { data, description: describe(data) } };
+}
+
+export interface Provenance {
+  code: string;
+  backend: string;
+  blasThreads: string;
+}
+
+/** The folders whose code decides a run's numbers. */
+export const PROVENANCE_FOLDERS = ["backend", "data", "experiments", "lora", "models", "tokenizers", "train"];
+
+let codeHash: string | undefined;
+
+/** A hash of every .ts file of PROVENANCE_FOLDERS (path and content), computed once per process. */
+export function libraryCodeHash(): string {
+  if (codeHash === undefined) {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(".ts")) files.push(full);
+      }
+    };
+    for (const folder of PROVENANCE_FOLDERS) walk(path.join(REPO_ROOT, "lib", folder));
+    codeHash = sha256(files.map((f) => `${path.relative(REPO_ROOT, f)}\n${fs.readFileSync(f, "utf8")}`).join("\n")).slice(0, 12);
+  }
+  return codeHash;
+}
+
+export function provenance(): Provenance {
+  return { code: libraryCodeHash(), backend: tf.getBackend() ?? "none", blasThreads: process.env.QKV_BLAS_THREADS ?? "all cores" };
 }
 
 export function setUpRun(config: FineTuneConfig): RunSetup {
@@ -89,8 +164,11 @@ export function setUpRun(config: FineTuneConfig): RunSetup {
   // set included, so they never overlap the text `qkv pretrain --corpus glue` read); the run seed varies the rest.
   const data = loadGlueTask(path.resolve(REPO_ROOT, config.data.dir), config.data.task, { seed: 0, maxTrain: config.data.maxTrain, maxEval: config.data.maxEval });
   const tokenizer = loadTokenizer(checkpointDir);
-  const trainSet = encodeExamples(data.train, tokenizer, config.maxLength);
-  const evalSets = data.evalSets.map((e) => ({ name: e.name, examples: encodeExamples(e.examples, tokenizer, config.maxLength) }));
+  const splits = protocolSplits(data);
+  const trainSet = encodeExamples(splits.train, tokenizer, config.maxLength);
+  const encode = (split: { data: TaskData; description: string }): ScoredSplit => ({
+    ...split, sets: split.data.evalSets.map((e) => ({ name: e.name, examples: encodeExamples(e.examples, tokenizer, config.maxLength) })),
+  });
   const model = initialModel(checkpointDir, config, data);
   try {
     attachAdapter(model, config.adapter, config.seed);
@@ -99,7 +177,7 @@ export function setUpRun(config: FineTuneConfig): RunSetup {
     throw err;
   }
   const trainable = [...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0);
-  return { model, data, trainSet, evalSets, trainable };
+  return { model, data, trainSet, selection: encode(splits.selection), report: encode(splits.report), trainable };
 }
 
 /** The training options of a run (the paper's: no warm-up). */
@@ -108,9 +186,9 @@ export function trainOptions(config: FineTuneConfig): TrainOptions {
 }
 
 export function fineTune(config: FineTuneConfig): FineTuneResult {
-  const { model, data, trainSet, evalSets, trainable } = setUpRun(config);
+  const { model, data, trainSet, selection, report, trainable } = setUpRun(config);
   try {
-    const before = score(model, data, evalSets, config.batchSize);
+    const before = score(model, report, config.batchSize);
     const run = train(model, trainSet, trainOptions(config));
     const window = Math.max(1, Math.floor(run.history.length / 20));
     const loss: FineTuneResult["loss"] = [];
@@ -118,8 +196,12 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
       const slice = run.history.slice(end - window, end);
       loss.push({ step: end, loss: slice.reduce((s, r) => s + r.loss, 0) / slice.length });
     }
+    const count = (split: ScoredSplit) => split.sets.reduce((n, set) => n + set.examples.length, 0);
     return {
-      before, after: score(model, data, evalSets, config.batchSize), loss, diverged: run.diverged, steps: run.steps,
+      before, after: score(model, report, config.batchSize), selection: score(model, selection, config.batchSize),
+      splits: { selection: selection.description, report: report.description, selectionExamples: count(selection), reportExamples: count(report) },
+      chance: { selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report), loss: Math.log(Math.max(2, data.labels)) },
+      provenance: provenance(), loss, diverged: run.diverged, steps: run.steps,
       seconds: Math.round(run.seconds * 10) / 10, trainExamples: trainSet.length, trainable,
     };
   } finally {
@@ -133,6 +215,19 @@ function initialModel(dir: string, config: FineTuneConfig, data: TaskData): Mode
   return createModel(configFromHf(hf, path.join(dir, "config.json")), { labels: data.labels, seed: config.seed });
 }
 
-function score(model: Model, data: TaskData, evalSets: { name: string; examples: Example[] }[], batchSize: number): TaskScore {
-  return scoreTask(data, Object.fromEntries(evalSets.map((e) => [e.name, predict(model, e.examples, batchSize).outputs])));
+function score(model: Model, split: ScoredSplit, batchSize: number): TaskScore {
+  return scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, predict(model, e.examples, batchSize).outputs])));
+}
+
+/**
+ * The score of always answering the training set's most frequent label (its mean, for a regression task, whose
+ * constant prediction has no correlation: 0).
+ */
+export function majorityScore(train: readonly Example[], split: ScoredSplit): number {
+  if (split.data.labels === 1) return 0;
+  const counts = new Map<number, number>();
+  for (const e of train) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  const majority = [...counts].reduce((best, c) => (c[1] > best[1] ? c : best), [0, -1])[0];
+  const value = scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, e.examples.map(() => majority)]))).value;
+  return Number.isFinite(value) ? value : 0;
 }

@@ -13,6 +13,9 @@
 //   etaQK → rates.etaQK        ratio → rates.ratio (λ)        seed → seed
 //   etaV → rates.ratio = etaV / etaQK (rounded to 12 significant digits, so 3e-4 / 1e-4 is 3); not with a ratio axis
 // Runs are in the order of the axes as declared (the key order of `axes`), the last axis varying fastest.
+// `axes` may also be a list of such objects: the grid is then the union of their products, in order, a run
+// that two of them share kept once (the paper's heatmap cells at one seed beside the protocol's λ design at three).
+// Every run carries the verdict protocol's hash (./protocol), so runs made under another protocol are recomputed.
 import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -23,7 +26,8 @@ import { REPO_ROOT } from "../paths";
 import { progress } from "../plot/progress";
 import { SCHEDULES, ScheduleName } from "../train/schedule";
 import { CachedRun, readCached, runKey } from "./cache";
-import { checkpointRef, configPath, FineTuneConfig, FineTuneResult } from "./finetune";
+import { checkpointRef, configPath, FineTuneConfig, FineTuneResult, libraryCodeHash } from "./finetune";
+import { PROTOCOL_HASH } from "./protocol";
 
 export interface GridTask {
   dir: string;
@@ -69,7 +73,8 @@ export interface GridSpec {
   /** Names the results folder (data/results/NAME): letters, digits, '.', '_', '-'. */
   name: string;
   base: GridBase;
-  axes: GridAxes;
+  /** One product of axes, or a union of several. */
+  axes: GridAxes | GridAxes[];
 }
 
 type AxisName = keyof GridAxes;
@@ -82,20 +87,37 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
     throw new Error(`${where}: name must be letters, digits, '.', '_' or '-' (it names the results folder)`);
   }
   if (typeof spec.base !== "object" || spec.base === null) throw new Error(`${where}: base must be an object of FineTuneConfig fields`);
-  if (typeof spec.axes !== "object" || spec.axes === null) throw new Error(`${where}: axes must be an object of value lists`);
-  const axes = Object.entries(spec.axes) as [AxisName, unknown[]][];
-  for (const [name, values] of axes) {
-    if (!AXIS_NAMES.includes(name)) throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; the axes are ${AXIS_NAMES.join(", ")}`);
-    if (!Array.isArray(values) || values.length === 0) throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
-  }
-  if (spec.axes.etaV && (spec.axes.ratio || spec.base.rates?.ratio !== undefined)) {
-    throw new Error(`${where}: an etaV axis sets λ = etaV / etaQK, so give neither a ratio axis nor base.rates.ratio`);
-  }
+  const parts = Array.isArray(spec.axes) ? spec.axes : [spec.axes];
+  if (parts.length === 0) throw new Error(`${where}: axes must be an object of value lists, or a non-empty list of them`);
   for (const field of ["steps", "batchSize", "maxLength"] as const) {
     if (!Number.isInteger(spec.base[field]) || spec.base[field] < 1) throw new Error(`${where}: base.${field} must be a positive integer, got ${JSON.stringify(spec.base[field])}`);
   }
   if (!SCHEDULES.includes(spec.base.schedule)) throw new Error(`${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`);
   const checkpoints = new Map<string, FineTuneConfig["checkpoint"]>();
+  const configs: FineTuneConfig[] = [];
+  const inUnion = new Set<string>();
+  parts.forEach((part, p) => {
+    const partWhere = parts.length > 1 ? `${where}, axes[${p}]` : where;
+    for (const config of expandProduct(spec.base, part, partWhere, checkpoints)) {
+      const key = runKey(config);
+      if (inUnion.has(key)) continue;
+      inUnion.add(key);
+      configs.push(config);
+    }
+  });
+  return configs;
+}
+
+function expandProduct(base: GridBase, product: GridAxes, where: string, checkpoints: Map<string, FineTuneConfig["checkpoint"]>): FineTuneConfig[] {
+  if (typeof product !== "object" || product === null || Array.isArray(product)) throw new Error(`${where}: axes must be an object of value lists`);
+  const axes = Object.entries(product) as [AxisName, unknown[]][];
+  for (const [name, values] of axes) {
+    if (!AXIS_NAMES.includes(name)) throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; the axes are ${AXIS_NAMES.join(", ")}`);
+    if (!Array.isArray(values) || values.length === 0) throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
+  }
+  if (product.etaV && (product.ratio || base.rates?.ratio !== undefined)) {
+    throw new Error(`${where}: an etaV axis sets λ = etaV / etaQK, so give neither a ratio axis nor base.rates.ratio`);
+  }
   const total = axes.reduce((n, [, values]) => n * values.length, 1);
   const configs: FineTuneConfig[] = [];
   const seen = new Map<string, number>();
@@ -110,7 +132,7 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
     }
     let config: FineTuneConfig;
     try {
-      config = gridConfig(spec.base, choice, checkpoints);
+      config = gridConfig(base, choice, checkpoints);
     } catch (err) {
       throw new Error(`${where}, run ${index}: ${(err as Error).message}`);
     }
@@ -159,7 +181,7 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
   return {
     data, checkpoint: ref, init, adapter, rates,
-    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed,
+    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed, protocol: PROTOCOL_HASH,
   };
 }
 
@@ -201,10 +223,19 @@ export interface GridRow {
   seed: number;
   status: "ok" | "diverged";
   metric: string;
+  /** The metric before and after fine-tuning on the report split, and after on the selection split (./finetune protocolSplits). */
   before: number;
   after: number;
+  selection: number;
+  /** The majority baseline on each split, the report split's size, and ln(classes). */
+  chance: number;
+  chanceSelection: number;
+  reportExamples: number;
+  chanceLoss: number;
   /** Final training loss (mean over the last twentieth of the run); null when not finite. */
   loss: number | null;
+  /** Training loss averaged over the run (the area under its curve over the run's length); null when not finite. */
+  lossMean: number | null;
   steps: number;
   trainable: number;
   config: FineTuneConfig;
@@ -213,7 +244,7 @@ export interface GridRow {
 
 const CSV_COLUMNS = [
   "key", "task", "maxTrain", "checkpoint", "init", "method", "targets", "r", "etaQK", "ratio", "etaV", "seed",
-  "status", "metric", "before", "after", "loss", "steps", "trainable",
+  "status", "metric", "before", "after", "selection", "chance", "chanceSelection", "reportExamples", "loss", "lossMean", "steps", "trainable",
 ] as const;
 
 export interface GridFailure {
@@ -260,6 +291,8 @@ export interface GridResult {
   failed: GridFailure[];
   /** Runs of the grid with no stored result (other shards' not yet run, failed ones). */
   missing: number;
+  /** Stored runs whose provenance names other library code than this checkout's (kept, and said). */
+  stale: number;
   /** The stored runs, in expansion order (what results.csv / results.json hold). */
   rows: GridRow[];
 }
@@ -322,7 +355,11 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
     bar?.done();
   }
   const rows = collectGrid(spec, resultsDir, configs);
-  return { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, rows };
+  const stale = rows.filter((r) => r.result.provenance.code !== libraryCodeHash());
+  if (stale.length > 0 && options.showProgress !== false) {
+    console.log(`grid ${spec.name}: ${stale.length} of ${rows.length} stored runs were computed by other library code (code ${stale[0].result.provenance.code}, now ${libraryCodeHash()}); delete ${path.relative(REPO_ROOT, runsDir)} to recompute them`);
+  }
+  return { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, stale: stale.length, rows };
 }
 
 /**
@@ -352,8 +389,12 @@ function gridRow(run: CachedRun<FineTuneConfig, FineTuneResult>): GridRow {
     method: adapter.method, targets: targetLabel(adapter.targetModules), r: adapter.method === "full" ? null : adapter.r,
     etaQK: config.rates.etaQK, ratio: config.rates.ratio, etaV: Number((config.rates.etaQK * config.rates.ratio).toPrecision(12)), seed: config.seed,
     status: result.diverged ? "diverged" : "ok", metric: result.after.metric, before: result.before.value, after: result.after.value,
+    selection: result.selection.value, chance: result.chance.report, chanceSelection: result.chance.selection,
+    reportExamples: result.splits.reportExamples, chanceLoss: result.chance.loss,
     // A diverged run's NaN loss was stored by JSON as null.
-    loss: last !== undefined && Number.isFinite(last.loss) ? last.loss : null, steps: result.steps, trainable: result.trainable,
+    loss: last !== undefined && Number.isFinite(last.loss) ? last.loss : null,
+    lossMean: result.loss.every((l) => Number.isFinite(l.loss)) && result.loss.length > 0 ? result.loss.reduce((a, l) => a + l.loss, 0) / result.loss.length : null,
+    steps: result.steps, trainable: result.trainable,
     config, result: timeless,
   };
 }

@@ -15,7 +15,9 @@ import { FIGURE1_EPOCHS, FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../pap
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { experimentCheckpoint } from "./finetune";
-import { GridBase, GridSpec, GridTask } from "./grid";
+import { GridAxes, GridBase, GridSpec, GridTask } from "./grid";
+import { PROTOCOL } from "./protocol";
+import { LambdaDesign } from "./verdicts";
 
 /** Our rate = the paper's × this: 5 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). */
 export const MINI_LR_SCALE = { encoder: 5, decoder: 10 } as const;
@@ -67,15 +69,42 @@ export interface RunSize {
 }
 
 /**
- * default: about 3 s per run with two workers on this machine's 2 cores (measured on Figure 2's grid), so the
- * ≈ 715 runs of the figure and table grids take ≈ 37 minutes; 150 steps × 32 gave the same picture on Figure 2
+ * default: 100 steps × 16, scored on all of the suite's dev (500, the selection split) and test (2000, the report
+ * split; the protocol asks for at least 2000 report examples). 150 steps × 32 gave the same picture on Figure 2
  * at twice the cost.
  */
 export const RUN_SIZES: Record<Profile, RunSize> = {
   smoke: { steps: 12, batchSize: 16, maxTrain: 256, maxEval: 100 },
-  default: { steps: 100, batchSize: 16, maxTrain: 4000, maxEval: 500 },
+  default: { steps: 100, batchSize: 16, maxTrain: 4000, maxEval: 2000 },
   full: { steps: 600, batchSize: 32, maxTrain: 20000, maxEval: 2000 },
 };
+
+/** The seeds of a verdict grid (smoke: one, so its verdicts are "not testable"). */
+const verdictSeeds = (profile: Profile): number[] => (profile === "smoke" ? [0] : PROTOCOL.seeds);
+/** The seeds of the paper's heatmap cells outside the λ design (docs/PROTOCOL.md: a default-profile cut). */
+const heatmapSeeds = (profile: Profile): number[] => (profile === "full" ? PROTOCOL.seeds : [0]);
+
+/**
+ * The λ design of rate grid `name` ("figure1" or "figure2") as the grid runs it: the protocol's η_QK set scaled
+ * to the architecture, and λ ∈ PROTOCOL.lambdas. Smoke keeps one η_QK and λ = 2.
+ */
+export function lambdaDesign(name: "figure1" | "figure2", profile: Profile): LambdaDesign {
+  const architecture = name === "figure1" ? "encoder" : "decoder";
+  const etaQK = scaled(PROTOCOL.lambdaEtaQK[name], architecture);
+  return profile === "smoke" ? { etaQK: [etaQK[0]], lambdas: [2] } : { etaQK, lambdas: PROTOCOL.lambdas };
+}
+
+/** One product per cell of the λ design: (η_QK, λη_QK), (η_QK, η_QK), (λη_QK, λη_QK), with the verdict seeds. */
+function lambdaDesignAxes(design: LambdaDesign, profile: Profile, task?: GridTask[]): GridAxes[] {
+  const cells = new Map<string, [number, number]>();
+  for (const q of design.etaQK) {
+    for (const l of design.lambdas) {
+      const v = Number((q * l).toPrecision(6));
+      for (const [a, b] of [[q, v], [q, q], [v, v]]) cells.set(`${a} ${b}`, [a, b]);
+    }
+  }
+  return [...cells.values()].map(([etaQK, etaV]) => ({ ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile) }));
+}
 
 const scaled = (rates: number[], architecture: "encoder" | "decoder"): number[] => rates.map((r) => Number((r * MINI_LR_SCALE[architecture]).toPrecision(6)));
 
@@ -98,20 +127,18 @@ const lora = (r: number, targets: string): AdapterFields => adapter("lora", r, t
 
 /**
  * Figure 1: accuracy over (η_QK, η_V) on the four task analogs, the paper's 6 × 6 grid (× 5), LoRA α = r = 8 on
- * query, key and value, linear decay, 3 seeds, SST-2 trained twice as long as the others (as the paper does). Smoke:
- * 2 × 2 cells of one task, one seed.
+ * query, key and value, linear decay, SST-2 trained twice as long as the others (as the paper does); with the
+ * protocol's λ design beside it (3 seeds; the heatmap cells outside it 1 seed at default, 3 at full). Smoke:
+ * 2 × 2 cells of one task and a one-η λ design, one seed.
  */
 function figure1(profile: Profile): GridSpec {
   const size = RUN_SIZES[profile];
   const smoke = profile === "smoke";
+  const task = withPaperEpochs(builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size), size);
   return {
     name: "figure1",
     base: base(size, { checkpoint: experimentCheckpoint("encoder"), adapter: lora(8, "q,k,v") }),
-    axes: {
-      task: withPaperEpochs(builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size), size),
-      ...figure1Rates(smoke),
-      seed: smoke ? [0] : [0, 1, 2],
-    },
+    axes: [{ task, ...figure1Rates(smoke), seed: heatmapSeeds(profile) }, ...lambdaDesignAxes(lambdaDesign("figure1", profile), profile, task)],
   };
 }
 
@@ -147,7 +174,8 @@ function figure1Glue(profile: Profile): GridSpec {
 
 /**
  * Figure 2: the decoder on the MNLI analog, the paper's 7 × 5 grid (× 10), LoRA r = 16 (α = 8 as everywhere in the
- * paper) on q_proj and v_proj, constant rate, one seed as the paper shows.
+ * paper) on q_proj and v_proj, constant rate, one seed per heatmap cell as the paper shows (3 at full), and the
+ * protocol's λ design beside it with 3 seeds.
  */
 function figure2(profile: Profile): GridSpec {
   const size = RUN_SIZES[profile];
@@ -155,11 +183,11 @@ function figure2(profile: Profile): GridSpec {
   return {
     name: "figure2",
     base: base(size, { checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant", data: builtinTasks(["MNLI"], size)[0] }),
-    axes: {
+    axes: [{
       etaV: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaV.slice(1, 3) : FIGURE2_LLAMA_MNLI.etaV, "decoder"),
       etaQK: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaQK.slice(3, 5) : FIGURE2_LLAMA_MNLI.etaQK, "decoder"),
-      seed: [0],
-    },
+      seed: heatmapSeeds(profile),
+    }, ...lambdaDesignAxes(lambdaDesign("figure2", profile), profile)],
   };
 }
 
@@ -179,14 +207,15 @@ function table1(profile: Profile, architecture: "encoder" | "decoder"): GridSpec
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
       targets: smoke ? [["value"], ["query", "value"]] : QKV_SUBSETS,
-      seed: smoke ? [0] : [0, 1, 2],
+      seed: verdictSeeds(profile),
     },
   };
 }
 
 /**
- * Table 2: the strategy against the QKV baselines, encoder, η_QK = 1e-4 (× 5), seed 0 as the paper.
- * "qkv": Full FT, LoRA and DoRA (r 8, 16) on query, key, value at λ = 1;
+ * Table 2: the strategy against the QKV baselines, encoder, η_QK = 1e-4 (× 5), the protocol's 3 seeds (the paper
+ * shows seed 0).
+ * "qkv": Full FT, LoRA and DoRA (r 8, 16; r 16 at the full profile only) on query, key, value at λ = 1;
  * "qv":  the same methods on query and value with λ ∈ {2, 4, 8}.
  */
 function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
@@ -200,11 +229,12 @@ function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
   ];
   return {
     name: `table2-${part}`,
-    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder")[0] }, seed: 0 }),
+    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder")[0] } }),
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
-      adapter: smoke ? adapters.slice(0, 2) : adapters,
-      ratio: part === "qkv" ? [1] : smoke ? [4] : [2, 4, 8],
+      adapter: smoke ? adapters.slice(0, 2) : profile === "default" ? adapters.filter((a) => a.method === "full" || a.r === 8) : adapters,
+      ratio: part === "qkv" ? [1] : smoke ? [4] : PROTOCOL.lambdas,
+      seed: verdictSeeds(profile),
     },
   };
 }

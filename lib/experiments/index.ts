@@ -6,9 +6,12 @@
 //   grid.ts      GridSpec → expandGrid / runGrid (resume, shards, worker processes) → results.csv; slurmScript
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
 //   grids.ts     the paper's sweeps at mini scale, named for `qkv grid NAME` and the notebooks
-//   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps, verdicts (effect vs spread over seeds)
+//   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   figures.ts   the paper's figures from grid rows: accuracy heatmaps, training-loss curves
-//   verdicts.ts  the two phenomena judged per task and overall (00_overview's verdict lines)
+//   protocol.ts  the verdict protocol (v2) in machine form and its hash; docs/PROTOCOL.md is its prose
+//   verdicts.ts  the claims judged by the protocol: paired block-design intervals, five verdicts, Holm
+//   simulate.ts  the verdicts' calibration: rows drawn under no, the paper's and a reversed effect
+//   protocol-v1.ts  the previous rule, only to show its verdicts beside v2's
 //   cost.ts      what a method costs (Table 3): adapter bytes, step time, peak memory, steps to a target loss
 export * from "./cache";
 export * from "./finetune";
@@ -18,4 +21,7 @@ export * from "./testbed";
 export * from "./summary";
 export * from "./figures";
 export * from "./cost";
+export * from "./protocol";
 export * from "./verdicts";
+export * from "./simulate";
+export * from "./protocol-v1";

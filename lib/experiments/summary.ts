@@ -1,12 +1,13 @@
-// From a grid's rows to what the figures and tables show: mean ± sd over seeds per cell, heatmap matrices with
-// the best cell and the λ = 1 diagonal, and the verdicts of the two phenomena with the evidence they rest on.
-// A verdict is "reproduced" when the effect is larger than the spread over seeds, "partly" when it has the
-// paper's sign but is within that spread, and "not" otherwise (the testbed's criterion, lib/experiments/testbed).
+// From a grid's rows to what the figures and tables show: mean ± sd over seeds per cell (report split), and
+// heatmap matrices with the best cell (selected on the selection split) and the λ = 1 diagonal. The verdicts
+// are ./verdicts' (protocol v2); these summaries only describe.
 import { GridRow } from "./grid";
 
 export interface CellStats {
-  /** Mean and sample standard deviation of the score over the seeds that did not diverge. */
+  /** Mean and sample standard deviation of the report-split score over the seeds that did not diverge. */
   mean: number;
+  /** Mean selection-split score over the same seeds: what a "best cell" is chosen by. */
+  selectionMean: number;
   sd: number;
   min: number;
   max: number;
@@ -21,10 +22,11 @@ export function cellStats(rows: readonly GridRow[]): CellStats {
   const kept = rows.filter((r) => r.status === "ok");
   const values = kept.map((r) => r.after);
   const mean = values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+  const selectionMean = kept.length > 0 ? kept.reduce((a, r) => a + r.selection, 0) / kept.length : NaN;
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
   const losses = kept.map((r) => r.loss).filter((l): l is number => l !== null);
   return {
-    mean, sd, min: values.length > 0 ? Math.min(...values) : NaN, max: values.length > 0 ? Math.max(...values) : NaN,
+    mean, selectionMean, sd, min: values.length > 0 ? Math.min(...values) : NaN, max: values.length > 0 ? Math.max(...values) : NaN,
     runs: rows.length, diverged: rows.length - kept.length, loss: losses.length > 0 ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN,
   };
 }
@@ -59,9 +61,10 @@ export interface RateHeatmap {
   /** Columns: η_QK ascending. Rows: η_V descending (large rates on top, as both of the paper's heatmaps). */
   etaQK: number[];
   etaV: number[];
-  /** Mean score per cell (null where every seed diverged or the cell is missing). */
+  /** Mean report-split score per cell (null where every seed diverged or the cell is missing). */
   mean: (number | null)[][];
   sd: (number | null)[][];
+  /** The best cell, selected on the selection split. */
   best: { row: number; col: number; cell: RateCell };
   /** Cells with η_V = η_QK. */
   diagonal: { row: number; col: number }[];
@@ -84,47 +87,14 @@ export function rateHeatmap(cells: readonly RateCell[]): RateHeatmap {
   };
 }
 
-/** The cell with the highest mean score (the first of equals in the order given). */
+/** The cell with the highest mean selection-split score (the first of equals in the order given). */
 export function bestCell<C extends CellStats>(cells: readonly C[]): C {
-  const finite = cells.filter((c) => Number.isFinite(c.mean));
+  const finite = cells.filter((c) => Number.isFinite(c.selectionMean));
   if (finite.length === 0) throw new Error("bestCell: every cell diverged");
-  return finite.reduce((best, c) => (c.mean > best.mean ? c : best));
+  return finite.reduce((best, c) => (c.selectionMean > best.selectionMean ? c : best));
 }
 
 /** Rates equal up to the rounding of their product with a scale (1e-3 × 5 vs 5e-3). */
 export function sameRate(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-}
-
-export type Verdict = "reproduced" | "partly" | "not";
-
-export interface LambdaVerdict {
-  verdict: Verdict;
-  /** The best cell with λ = 1 and the best with λ > 1, and the difference of their means. */
-  bestEqual: RateCell;
-  bestLarger: RateCell;
-  gain: number;
-  /** The larger of the two cells' spreads over seeds (max − min). */
-  spread: number;
-}
-
-/**
- * Phenomenon 2 on one task's (η_QK, η_V) cells: does the best λ > 1 cell beat the best λ = 1 cell, by more
- * than the spread over seeds of either?
- */
-export function lambdaVerdict(cells: readonly RateCell[]): LambdaVerdict {
-  const equal = cells.filter((c) => sameRate(c.ratio, 1));
-  const larger = cells.filter((c) => c.ratio > 1 && !sameRate(c.ratio, 1));
-  if (equal.length === 0 || larger.length === 0) throw new Error("lambdaVerdict: the grid needs cells with λ = 1 and with λ > 1");
-  const bestEqual = bestCell(equal);
-  const bestLarger = bestCell(larger);
-  const gain = bestLarger.mean - bestEqual.mean;
-  const spread = Math.max(bestEqual.max - bestEqual.min, bestLarger.max - bestLarger.min);
-  return { verdict: verdictOf(gain, spread), bestEqual, bestLarger, gain, spread };
-}
-
-/** "reproduced" when the effect exceeds the spread, "partly" when it has the expected sign, else "not". */
-export function verdictOf(effect: number, spread: number): Verdict {
-  if (effect > spread && effect > 0) return "reproduced";
-  return effect > 0 ? "partly" : "not";
 }

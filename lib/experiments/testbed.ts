@@ -1,13 +1,15 @@
 // The testbed's sanity evidence (issue 6): does pretraining help? The same architecture is fine-tuned with
 // LoRA on W_q and W_v (r = 8) from the pretrained checkpoint and from a fresh random initialisation, over
-// several seeds, on each task; pretraining "helps" on a task when the mean gain exceeds the spread of either
-// side over the seeds. Each task is trained for its share of the paper's epochs (SST-2 twice the others, as in
+// several seeds, on each task; whether pretraining helps is judged by the verdict protocol (./protocol,
+// claim "pretraining-helps": the paired effect on the report split with its interval, five verdicts). Each task is trained for its share of the paper's epochs (SST-2 twice the others, as in
 // Figure 1). The runs go through the grid runner (./grid): stored by configuration, on worker processes.
 import * as path from "path";
 import { GlueTaskName } from "../data/glue";
 import { AdapterFields } from "../lora/index";
 import { FineTuneConfig, FineTuneResult } from "./finetune";
 import { GridSpec, GridTask, runGrid } from "./grid";
+import { Verdict } from "./protocol";
+import { ClaimVerdict, Comparison, pairedArmVerdict } from "./verdicts";
 
 export interface InitComparisonOptions {
   /** A task's own `steps`, if given, replace `steps` (the notebook gives SST-2 twice the steps: paperEpochSteps in ./grids). */
@@ -39,17 +41,16 @@ export interface InitSummary {
   beforeRandom: number;
   pretrained: { mean: number; sd: number; min: number; max: number };
   random: { mean: number; sd: number; min: number; max: number };
-  margin: number;
-  /** The larger max − min over seeds of the two sides. */
-  spread: number;
-  helps: boolean;
+  /** pretrained − random, paired by seed, with its 95 % interval and the protocol's verdict. */
+  comparison: Comparison;
+  verdict: Verdict;
 }
 
 /** The LoRA setting of the acceptance check: W_q and W_v, r = 8, α = 8 (the paper's Table 2 α). */
 export const TESTBED_ADAPTER: AdapterFields = { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: ["query", "value"] };
 
 /** Runs (or reads back) tasks × {pretrained, random} × seeds on the grid runner, and summarises each task. */
-export async function compareInitializations(options: InitComparisonOptions): Promise<{ runs: InitRun[]; summary: InitSummary[] }> {
+export async function compareInitializations(options: InitComparisonOptions): Promise<{ runs: InitRun[]; summary: InitSummary[]; verdict: ClaimVerdict }> {
   const spec: GridSpec = {
     name: path.basename(options.resultsDir),
     base: {
@@ -61,10 +62,12 @@ export async function compareInitializations(options: InitComparisonOptions): Pr
   const grid = await runGrid(spec, { resultsDir: options.resultsDir, workers: options.workers });
   if (grid.failed.length > 0) throw new Error(`${grid.failed.length} testbed runs failed, the first: ${grid.failed[0].label}: ${grid.failed[0].error}`);
   const runs: InitRun[] = grid.rows.map((r) => ({ task: r.task, init: r.init, seed: r.seed, result: { ...r.result, seconds: NaN } }));
-  return { runs, summary: options.tasks.map((t) => summarize(t.task, t.steps ?? options.steps, runs.filter((r) => r.task === t.task))) };
+  const verdict = pairedArmVerdict("pretraining-helps", { [spec.name]: grid.rows }, (r) => r.init, "pretrained", "random");
+  const comparisonOf = (task: GlueTaskName) => verdict.comparisons.find((c) => c.task === task)!;
+  return { runs, summary: options.tasks.map((t) => summarize(t.task, t.steps ?? options.steps, runs.filter((r) => r.task === t.task), comparisonOf(t.task))), verdict };
 }
 
-function summarize(task: GlueTaskName, steps: number, runs: InitRun[]): InitSummary {
+function summarize(task: GlueTaskName, steps: number, runs: InitRun[], comparison: Comparison): InitSummary {
   const side = (init: string) => {
     const v = runs.filter((r) => r.init === init).map((r) => r.result.after.value);
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
@@ -75,12 +78,8 @@ function summarize(task: GlueTaskName, steps: number, runs: InitRun[]): InitSumm
     const v = runs.filter((r) => r.init === init).map((r) => r.result.before.value);
     return v.reduce((a, b) => a + b, 0) / v.length;
   };
-  const pretrained = side("pretrained");
-  const random = side("random");
-  const margin = pretrained.mean - random.mean;
-  const spread = Math.max(pretrained.max - pretrained.min, random.max - random.min);
   return {
     task, metric: runs[0].result.after.metric, steps, beforePretrained: before("pretrained"), beforeRandom: before("random"),
-    pretrained, random, margin, spread, helps: margin > spread,
+    pretrained: side("pretrained"), random: side("random"), comparison, verdict: comparison.verdict,
   };
 }

@@ -1,96 +1,360 @@
-// The verdicts on the paper's two phenomena (PAPER.md §1), from the grids' rows, per task and overall. The
-// figure and table notebooks show the per-task evidence; 00_overview shows the overall line of each.
-//   phenomenon 1, unequal importance: W_v beats W_k (Table 1's V against K), and QV matches or beats QKV;
-//   phenomenon 2, customised rates: the best λ > 1 cell beats the best λ = 1 cell (Figures 1 and 2).
-import { GridRow } from "./grid";
-import { CellStats, cellStats, groupBy, LambdaVerdict, lambdaVerdict, rateCells, Verdict, verdictOf } from "./summary";
+// The verdicts of protocol v2 (./protocol, docs/PROTOCOL.md): each claim's per-task comparisons as paired
+// effects with intervals, and the claim's verdict from them. Everything here works on scored rows (what a grid
+// stores per run, or what ./simulate draws), so the simulator runs exactly this code.
+//
+// A task's comparison is a contrast in a randomised block design: the arms are cells of the task's grid, the
+// seeds are the blocks (a seed fixes the data order and initialisation in every arm), and the contrast's
+// standard error comes from the residual pooled over every cell of the design (lib/stats blockResidual).
+import { BlockDesign, blockContrast, ContrastEstimate, holm } from "../stats/index";
+import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, Verdict } from "./protocol";
 
-export interface ImportanceEvidence {
+/** What a verdict needs of a run: its arm, seed, scores on both splits, the chance levels, its training loss. */
+export interface ScoredRow {
   task: string;
-  v: CellStats;
-  k: CellStats;
-  qv: CellStats;
-  qkv: CellStats;
-  /** V alone against K alone: the effect (mean difference) judged against the larger seed spread of the two. */
-  vOverK: Verdict;
-  /** QV within the seed spread of QKV, or above it. */
-  qvMatchesQkv: boolean;
+  method: string;
+  /** QV, QKV, … */
+  targets: string;
+  r: number | null;
+  etaQK: number;
+  etaV: number;
+  ratio: number;
+  seed: number;
+  status: "ok" | "diverged";
+  /** The task metric on the report split (built-in: test; GLUE: dev) and on the selection split. */
+  after: number;
+  selection: number;
+  /** The majority baseline on the report split and the selection split, and how many report examples. */
+  chance: number;
+  chanceSelection: number;
+  reportExamples: number;
+  metric: string;
+  /** Training loss averaged over the run (null when it was not finite), and ln(classes) (the loss of a uniform guess). */
+  lossMean: number | null;
+  chanceLoss: number;
 }
 
-const spread = (a: CellStats, b: CellStats) => Math.max(a.max - a.min, b.max - b.min);
+export interface ContrastResult extends ContrastEstimate {
+  name: string;
+}
 
-/** Phenomenon 1 per task, from a Table 1 grid's rows (subsets of {W_q, W_k, W_v} as targets); tasks lacking a subset are skipped. */
-export function importanceEvidence(rows: readonly GridRow[]): ImportanceEvidence[] {
-  const evidence: ImportanceEvidence[] = [];
-  for (const [task, taskRows] of groupBy(rows, (r) => r.task)) {
-    const cell = (targets: string) => {
-      const cellRows = taskRows.filter((r) => r.targets === targets);
-      return cellRows.length > 0 ? cellStats(cellRows) : undefined;
-    };
-    const [v, k, qv, qkv] = [cell("V"), cell("K"), cell("QV"), cell("QKV")];
-    if (!v || !k || !qv || !qkv) continue;
-    evidence.push({ task, v, k, qv, qkv, vOverK: verdictOf(v.mean - k.mean, spread(v, k)), qvMatchesQkv: qv.mean - qkv.mean >= -spread(qv, qkv) });
+export interface Comparison {
+  claim: ClaimId;
+  grid: string;
+  task: string;
+  /** The arms and what is subtracted, e.g. "V − K". */
+  label: string;
+  kind: ClaimSpec["kind"];
+  margin: number;
+  /** One contrast, or two that must both hold (the λ design); `effect`/`interval` are the weaker one's. */
+  contrasts: ContrastResult[];
+  effect: number;
+  interval: [number, number];
+  seeds: number;
+  split: string;
+  /** One-sided p-values in the paper's direction and against it (the larger over the contrasts). */
+  pPaper: number;
+  pReverse: number;
+  /** Mean report-split score of each arm, the chance level, and the band above it that still counts as chance. */
+  arms: { name: string; mean: number }[];
+  chance: number;
+  chanceBand: number;
+  verdict: Verdict;
+  /** Why a comparison is not testable, or what was selected. */
+  note: string;
+}
+
+export interface ClaimVerdict {
+  claim: ClaimId;
+  statement: string;
+  verdict: Verdict;
+  comparisons: Comparison[];
+  /** How many comparisons entered the combination, and how many Holm rejected in each direction. */
+  tested: number;
+  forPaper: number;
+  againstPaper: number;
+  /** One line: the verdict's grounds. */
+  summary: string;
+}
+
+const shiftOf = (spec: ClaimSpec): number => (spec.kind === "matches" ? -spec.margin : 0);
+
+/** A run's score as a verdict counts it: a diverged run scores the majority baseline. */
+export function reportScore(row: ScoredRow): number {
+  return row.status === "ok" && Number.isFinite(row.after) ? row.after : row.chance;
+}
+
+function selectionScore(row: ScoredRow): number {
+  return row.status === "ok" && Number.isFinite(row.selection) ? row.selection : row.chanceSelection;
+}
+
+/** Minus the mean training loss (higher is faster); a diverged run counts as a uniform guess. */
+function convergenceScore(row: ScoredRow): number {
+  return row.status === "ok" && row.lossMean !== null && Number.isFinite(row.lossMean) ? -row.lossMean : -row.chanceLoss;
+}
+
+/** How far above chance a mean score must be to count as learned (docs/PROTOCOL.md §3). */
+export function chanceBand(row: Pick<ScoredRow, "chance" | "reportExamples" | "metric">): number {
+  const n = Math.max(1, row.reportExamples);
+  const sd = row.metric === "accuracy" ? Math.sqrt((row.chance * (1 - row.chance)) / n) : 1 / Math.sqrt(n);
+  return Math.max(PROTOCOL.noSignal.floor, PROTOCOL.noSignal.sdMultiple * sd);
+}
+
+interface Arm {
+  name: string;
+  /** The arm's score per seed (a virtual arm, like "QV at the selected λ", has one row per seed too). */
+  bySeed: Map<number, ScoredRow>;
+}
+
+function armOf(name: string, rows: readonly ScoredRow[]): Arm {
+  return { name, bySeed: new Map(rows.map((r) => [r.seed, r])) };
+}
+
+interface ComparisonInput {
+  spec: ClaimSpec;
+  grid: string;
+  task: string;
+  label: string;
+  /** Every arm of the task's design: they pool the residual. */
+  arms: Arm[];
+  contrasts: { name: string; weights: Record<string, number> }[];
+  /** The arms whose learning decides "no signal". */
+  signalArms: string[];
+  score: (row: ScoredRow) => number;
+  split: string;
+  note?: string;
+  /** Arms left out of the residual (a virtual arm that repeats other arms' runs). */
+  residualExcludes?: string[];
+}
+
+function notTestable(spec: ClaimSpec, grid: string, task: string, label: string, note: string): Comparison {
+  return {
+    claim: spec.id, grid, task, label, kind: spec.kind, margin: spec.margin, contrasts: [], effect: NaN, interval: [NaN, NaN], seeds: 0, split: "",
+    pPaper: NaN, pReverse: NaN, arms: [], chance: NaN, chanceBand: NaN, verdict: "not testable", note,
+  };
+}
+
+function compare(input: ComparisonInput): Comparison {
+  const { spec } = input;
+  const shift = shiftOf(spec);
+  // Complete blocks only: the seeds every arm has.
+  const seeds = [...input.arms[0].bySeed.keys()].filter((s) => input.arms.every((a) => a.bySeed.has(s))).sort((a, b) => a - b);
+  const anyRow = input.arms.flatMap((a) => [...a.bySeed.values()])[0];
+  const armMeans = input.signalArms.map((name) => {
+    const arm = input.arms.find((a) => a.name === name)!;
+    const values = seeds.map((s) => reportScore(arm.bySeed.get(s)!));
+    return { name, mean: values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : NaN };
+  });
+  const base: Omit<Comparison, "contrasts" | "effect" | "interval" | "pPaper" | "pReverse" | "verdict"> = {
+    claim: spec.id, grid: input.grid, task: input.task, label: input.label, kind: spec.kind, margin: spec.margin,
+    seeds: seeds.length, split: input.split, arms: armMeans, chance: anyRow?.chance ?? NaN,
+    chanceBand: anyRow ? chanceBand(anyRow) : NaN, note: input.note ?? "",
+  };
+  const untestable = (note: string): Comparison => ({
+    ...base, contrasts: [], effect: NaN, interval: [NaN, NaN], pPaper: NaN, pReverse: NaN, verdict: "not testable", note,
+  });
+  if (seeds.length < PROTOCOL.minSeeds) return untestable(`${seeds.length} complete seed(s); the protocol needs ${PROTOCOL.minSeeds}`);
+  const design = (arms: Arm[]): BlockDesign => ({ cells: arms.map((a) => a.name), seeds, scores: arms.map((a) => seeds.map((s) => input.score(a.bySeed.get(s)!))) });
+  const full = design(input.arms);
+  const residualArms = input.arms.filter((a) => !(input.residualExcludes ?? []).includes(a.name));
+  const contrasts: ContrastResult[] = input.contrasts.map((c) => ({ name: c.name, ...blockContrast(full, c.weights, PROTOCOL.confidence, shift, residualArms.length < input.arms.length ? design(residualArms) : undefined) }));
+  if (contrasts.some((c) => !Number.isFinite(c.se))) return untestable("the design has no residual degrees of freedom");
+  const weakest = contrasts.reduce((w, c) => (c.pAbove > w.pAbove ? c : w));
+  const pPaper = Math.max(...contrasts.map((c) => c.pAbove));
+  const pReverse = Math.max(...contrasts.map((c) => c.pBelow));
+  const learned = armMeans.some((a) => a.mean > base.chance + base.chanceBand);
+  let verdict: Verdict;
+  if (!learned) verdict = "no signal";
+  else if (contrasts.every((c) => c.interval[0] > shift)) verdict = "reproduced";
+  else if (contrasts.every((c) => c.interval[1] < shift)) verdict = "contradicted";
+  else verdict = "inconclusive";
+  return { ...base, contrasts, effect: weakest.effect, interval: weakest.interval, pPaper, pReverse, verdict };
+}
+
+/**
+ * A claim's verdict from its per-task comparisons (PROTOCOL.combination): no-signal and untestable tasks are
+ * left out; Holm over the rest in each direction; reproduced when at least half are rejected for the paper and
+ * none against it, contradicted in the mirror case, inconclusive otherwise.
+ */
+export function combineComparisons(id: ClaimId, comparisons: Comparison[]): ClaimVerdict {
+  const spec = claimSpec(id);
+  const tested = comparisons.filter((c) => c.verdict !== "no signal" && c.verdict !== "not testable");
+  const alpha = (1 - PROTOCOL.confidence) / 2;
+  const forPaper = holm(tested.map((c) => c.pPaper), alpha).filter(Boolean).length;
+  const againstPaper = holm(tested.map((c) => c.pReverse), alpha).filter(Boolean).length;
+  let verdict: Verdict;
+  if (spec.untestable !== undefined) verdict = "not testable";
+  else if (tested.length === 0) verdict = comparisons.some((c) => c.verdict === "no signal") ? "no signal" : "not testable";
+  else if (forPaper >= tested.length / 2 && againstPaper === 0) verdict = "reproduced";
+  else if (againstPaper >= tested.length / 2 && forPaper === 0) verdict = "contradicted";
+  else verdict = "inconclusive";
+  const left = comparisons.length - tested.length;
+  const summary = spec.untestable ?? (comparisons.length === 0
+    ? "no runs of this claim's grids"
+    : `${tested.length} of ${comparisons.length} comparisons tested${left > 0 ? ` (${left} left out: ${countBy(comparisons.filter((c) => !tested.includes(c)).map((c) => c.verdict))})` : ""}; ` +
+      `Holm at ${100 * alpha} % per direction: ${forPaper} for the paper, ${againstPaper} against`);
+  return { claim: id, statement: spec.statement, verdict, comparisons, tested: tested.length, forPaper, againstPaper, summary };
+}
+
+function countBy(values: string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${n} ${v}`).join(", ");
+}
+
+function byTask<R extends ScoredRow>(rows: readonly R[]): Map<string, R[]> {
+  const groups = new Map<string, R[]>();
+  for (const row of rows) groups.set(row.task, [...(groups.get(row.task) ?? []), row]);
+  return groups;
+}
+
+const reportSplit = (rows: readonly ScoredRow[]): string => (rows.length > 0 && rows[0].reportExamples > 0 ? `report split (${rows[0].reportExamples} examples)` : "report split");
+
+/** Phenomenon 1 on Table 1 grids (label → rows of the 7 target subsets): V − K, and QV − QKV. */
+export function importanceVerdicts(grids: Record<string, readonly ScoredRow[]>): { vOverK: ClaimVerdict; qvMatchesQkv: ClaimVerdict } {
+  const vk: Comparison[] = [];
+  const qv: Comparison[] = [];
+  for (const [grid, rows] of Object.entries(grids)) {
+    for (const [task, taskRows] of byTask(rows)) {
+      const subsets = [...new Set(taskRows.map((r) => r.targets))];
+      const arms = subsets.map((s) => armOf(s, taskRows.filter((r) => r.targets === s)));
+      const has = (...names: string[]) => names.every((n) => subsets.includes(n));
+      const common = { grid, task, arms, score: reportScore, split: reportSplit(taskRows) };
+      if (has("V", "K")) {
+        vk.push(compare({ ...common, spec: claimSpec("v-over-k"), label: "V − K", contrasts: [{ name: "V − K", weights: { V: 1, K: -1 } }], signalArms: ["V", "K"] }));
+      }
+      if (has("QV", "QKV")) {
+        qv.push(compare({ ...common, spec: claimSpec("qv-matches-qkv"), label: "QV − QKV", contrasts: [{ name: "QV − QKV", weights: { QV: 1, QKV: -1 } }], signalArms: ["QV", "QKV"] }));
+      }
+    }
   }
-  return evidence;
+  return { vOverK: combineComparisons("v-over-k", vk), qvMatchesQkv: combineComparisons("qv-matches-qkv", qv) };
 }
 
-export interface PhenomenonVerdict {
-  verdict: Verdict | "no evidence";
-  /** One line with the counts it rests on. */
-  evidence: string;
-}
-
-/** Reproduced when every task's verdict is, not when none is even partly, partly otherwise ("no evidence" without tasks). */
-export function combine(verdicts: readonly Verdict[]): Verdict | "no evidence" {
-  if (verdicts.length === 0) return "no evidence";
-  if (verdicts.every((v) => v === "reproduced")) return "reproduced";
-  return verdicts.every((v) => v === "not") ? "not" : "partly";
-}
-
-/** A task's phenomenon-1 verdict: both claims hold (reproduced), neither does (not), or one of them, or W_v's lead within the spread (partly). */
-export function importanceTaskVerdict(e: ImportanceEvidence): Verdict {
-  if (e.vOverK === "reproduced" && e.qvMatchesQkv) return "reproduced";
-  return e.vOverK === "not" && !e.qvMatchesQkv ? "not" : "partly";
-}
-
-/** Phenomenon 1 over one or more Table 1 grids (label → rows, e.g. encoder and decoder). */
-export function importanceVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
-  return overGrids(grids, importanceEvidence, importanceTaskVerdict, (label, seeds, evidence) => {
-    const vk = evidence.filter((e) => e.vOverK === "reproduced").length;
-    const qv = evidence.filter((e) => e.qvMatchesQkv).length;
-    return `${label}: W_v beats W_k beyond the spread of ${seeds} seed(s) on ${vk}/${evidence.length} tasks, QV matches or beats QKV on ${qv}/${evidence.length}`;
-  });
-}
-
-/** Phenomenon 2 per task of an (η_QK, η_V) grid. */
-export function lambdaEvidence(rows: readonly GridRow[]): (LambdaVerdict & { task: string })[] {
-  return [...groupBy(rows, (r) => r.task)].flatMap(([task, taskRows]) => {
-    const cells = rateCells(taskRows);
-    const hasBoth = cells.some((c) => c.ratio === 1) && cells.some((c) => c.ratio > 1);
-    return hasBoth ? [{ task, ...lambdaVerdict(cells) }] : [];
-  });
-}
-
-/** Phenomenon 2 over one or more rate grids (label → rows, e.g. Figure 1's encoder and Figure 2's decoder). */
-export function lambdaBenefitVerdict(grids: Record<string, readonly GridRow[]>): PhenomenonVerdict {
-  return overGrids(grids, lambdaEvidence, (e) => e.verdict, (label, seeds, evidence) => {
-    const won = evidence.filter((e) => e.verdict === "reproduced").length;
-    const gains = evidence.map((e) => `${e.task} ${e.gain >= 0 ? "+" : ""}${(100 * e.gain).toFixed(1)}±${(100 * e.spread).toFixed(1)}`).join(", ");
-    return `${label}: best λ > 1 beats best λ = 1 beyond the spread of ${seeds} seed(s) on ${won}/${evidence.length} tasks (${gains} points)`;
-  });
-}
-
-/** Per-task evidence of each grid, combined into one verdict, with one line of counts per grid. */
-function overGrids<E>(
-  grids: Record<string, readonly GridRow[]>, evidenceOf: (rows: readonly GridRow[]) => E[], verdictOf: (e: E) => Verdict,
-  describe: (label: string, seeds: number, evidence: E[]) => string,
-): PhenomenonVerdict {
-  const verdicts: Verdict[] = [];
-  const parts: string[] = [];
-  for (const [label, rows] of Object.entries(grids)) {
-    const evidence = evidenceOf(rows);
-    verdicts.push(...evidence.map(verdictOf));
-    parts.push(describe(label, new Set(rows.map((r) => r.seed)).size, evidence));
+/**
+ * Two arms of any grid, paired by seed, per task: `favoured` minus `other`, the arms told apart by `armOf`
+ * (e.g. the testbed's init: pretrained − random). Every arm of the task pools the residual.
+ */
+export function pairedArmVerdict<R extends ScoredRow>(id: ClaimId, grids: Record<string, readonly R[]>, armName: (row: R) => string, favoured: string, other: string): ClaimVerdict {
+  const comparisons: Comparison[] = [];
+  for (const [grid, rows] of Object.entries(grids)) {
+    for (const [task, taskRows] of byTask(rows)) {
+      const names = [...new Set(taskRows.map(armName))];
+      if (!names.includes(favoured) || !names.includes(other)) continue;
+      comparisons.push(compare({
+        spec: claimSpec(id), grid, task, label: `${favoured} − ${other}`, arms: names.map((n) => armOf(n, taskRows.filter((r) => armName(r) === n))),
+        contrasts: [{ name: `${favoured} − ${other}`, weights: { [favoured]: 1, [other]: -1 } }], signalArms: [favoured, other], score: reportScore, split: reportSplit(taskRows),
+      }));
+    }
   }
-  return { verdict: combine(verdicts), evidence: parts.join("; ") };
+  return combineComparisons(id, comparisons);
+}
+
+/** The rate grid's λ design: the stated η_QK set (as the grid runs them) and the λ values. */
+export interface LambdaDesign {
+  etaQK: number[];
+  lambdas: number[];
+}
+
+const cellName = (etaQK: number, etaV: number): string => `(${etaQK}, ${etaV})`;
+const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+
+/**
+ * Phenomenon 2 on rate grids (label → rows and the grid's λ design): per task, λ > 1 against λ = 1 at the same
+ * η_QK and at the same η_V (both must hold). `metric` "score" judges the report-split score ("lambda"),
+ * "loss" the mean training loss ("lambda-convergence").
+ */
+export function lambdaVerdict(grids: Record<string, { rows: readonly ScoredRow[]; design: LambdaDesign }>, metric: "score" | "loss" = "score"): ClaimVerdict {
+  const id: ClaimId = metric === "score" ? "lambda" : "lambda-convergence";
+  const comparisons: Comparison[] = [];
+  for (const [grid, { rows, design }] of Object.entries(grids)) {
+    for (const [task, taskRows] of byTask(rows)) {
+      const cell = (q: number, v: number) => taskRows.filter((r) => near(r.etaQK, q) && near(r.etaV, v));
+      const triples = design.etaQK.flatMap((q) => design.lambdas.map((l) => ({ q, l, v: Number((q * l).toPrecision(12)) })));
+      const missing = triples.flatMap(({ q, v }) => [[q, v], [q, q], [v, v]]).filter(([q, v]) => cell(q, v).length === 0);
+      if (missing.length > 0) {
+        const names = [...new Set(missing.map(([q, v]) => cellName(q, v)))];
+        comparisons.push(notTestable(claimSpec(id), grid, task, "λ > 1 − λ = 1", `the grid lacks the λ design's cells ${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}`));
+        continue;
+      }
+      const names = new Set<string>();
+      const sameQK: Record<string, number> = {};
+      const sameV: Record<string, number> = {};
+      const w = 1 / triples.length;
+      for (const { q, v } of triples) {
+        for (const n of [cellName(q, v), cellName(q, q), cellName(v, v)]) names.add(n);
+        sameQK[cellName(q, v)] = (sameQK[cellName(q, v)] ?? 0) + w;
+        sameQK[cellName(q, q)] = (sameQK[cellName(q, q)] ?? 0) - w;
+        sameV[cellName(q, v)] = (sameV[cellName(q, v)] ?? 0) + w;
+        sameV[cellName(v, v)] = (sameV[cellName(v, v)] ?? 0) - w;
+      }
+      const arms = [...names].map((n) => {
+        const [q, v] = n.slice(1, -1).split(", ").map(Number);
+        return armOf(n, cell(q, v));
+      });
+      comparisons.push(compare({
+        spec: claimSpec(id), grid, task, label: "λ > 1 − λ = 1", arms, signalArms: [...names],
+        contrasts: [{ name: "vs λ = 1 at the same η_QK", weights: sameQK }, { name: "vs λ = 1 at the same η_V", weights: sameV }],
+        score: metric === "score" ? reportScore : convergenceScore, split: metric === "score" ? reportSplit(taskRows) : "training loss",
+        note: `${design.etaQK.length} η_QK × λ ∈ {${design.lambdas.join(", ")}}`,
+      }));
+    }
+  }
+  return combineComparisons(id, comparisons);
+}
+
+/**
+ * Table 2's strategy: per task and method (method and rank), QV at the λ selected on the selection split
+ * (leave one seed out: seed s uses the λ whose other seeds scored best) against QKV at λ = 1.
+ */
+export function strategyVerdict(rows: readonly ScoredRow[], grid = "table2"): ClaimVerdict {
+  const comparisons: Comparison[] = [];
+  for (const [task, taskRows] of byTask(rows)) {
+    const methodOf = (r: ScoredRow) => (r.r === null ? r.method : `${r.method} r${r.r}`);
+    const cells = new Map<string, ScoredRow[]>();
+    for (const r of taskRows) {
+      const name = r.targets === "QV" ? `${methodOf(r)} QV λ${r.ratio}` : `${methodOf(r)} ${r.targets}`;
+      cells.set(name, [...(cells.get(name) ?? []), r]);
+    }
+    const realArms = [...cells].map(([name, cellRows]) => armOf(name, cellRows));
+    for (const method of [...new Set(taskRows.map(methodOf))]) {
+      const qkv = realArms.find((a) => a.name === `${method} QKV`);
+      const qvArms = realArms.filter((a) => a.name.startsWith(`${method} QV λ`));
+      if (!qkv || qvArms.length === 0) continue;
+      const seeds = [...qkv.bySeed.keys()].filter((s) => qvArms.every((a) => a.bySeed.has(s)));
+      const chosen = new Map<number, string>();
+      const selected: Arm = { name: `${method} QV selected λ`, bySeed: new Map() };
+      for (const s of seeds) {
+        const others = seeds.filter((o) => o !== s);
+        const devMean = (a: Arm) => others.reduce((sum, o) => sum + selectionScore(a.bySeed.get(o)!), 0) / Math.max(1, others.length);
+        const best = qvArms.reduce((b, a) => (devMean(a) > devMean(b) ? a : b));
+        selected.bySeed.set(s, best.bySeed.get(s)!);
+        chosen.set(s, best.name.slice(`${method} QV `.length));
+      }
+      comparisons.push(compare({
+        spec: claimSpec("strategy"), grid, task, label: `${method}: QV (selected λ) − QKV (λ = 1)`, arms: [...realArms, selected],
+        contrasts: [{ name: "QV selected − QKV", weights: { [selected.name]: 1, [qkv.name]: -1 } }], signalArms: [selected.name, qkv.name],
+        score: reportScore, split: reportSplit(taskRows), residualExcludes: [selected.name],
+        note: `λ chosen per seed: ${[...chosen].map(([s, l]) => `seed ${s} ${l}`).join(", ")}`,
+      }));
+    }
+  }
+  return combineComparisons("strategy", comparisons);
+}
+
+/** "+3.1 [−0.4, 6.6]": an effect and its interval in points. */
+export function formatEffect(c: Pick<Comparison, "effect" | "interval">): string {
+  if (!Number.isFinite(c.effect)) return "–";
+  const p = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
+  return `${p(c.effect)} [${p(c.interval[0])}, ${p(c.interval[1])}]`;
+}
+
+/** One table row per comparison, for the notebooks (effects in points). */
+export function comparisonTable(verdict: ClaimVerdict): Record<string, string | number>[] {
+  return verdict.comparisons.map((c) => ({
+    grid: c.grid, task: c.task, comparison: c.label,
+    ...(c.contrasts.length > 1 ? Object.fromEntries(c.contrasts.map((k) => [k.name, formatEffect({ effect: k.effect, interval: k.interval })])) : { "effect [95 % CI] (points)": formatEffect(c) }),
+    ...(c.kind === "matches" ? { margin: `−${(100 * c.margin).toFixed(0)}` } : {}),
+    seeds: c.seeds, split: c.split, chance: Number.isFinite(c.chance) ? +(100 * c.chance).toFixed(1) : "–",
+    verdict: c.verdict, ...(c.note ? { note: c.note } : {}),
+  }));
 }

@@ -44,7 +44,7 @@ export interface SuiteOptions {
 export const DEFAULT_SUITE: SuiteOptions = {
   seed: 0,
   difficulty: 0.5,
-  sizes: { train: 2000, dev: 500, test: 500, corpus: 20000 },
+  sizes: { train: 2000, dev: 500, test: 2000, corpus: 20000 },
   tasks: TASK_NAMES,
 };
 
@@ -212,7 +212,9 @@ export function ensureSuite(dir: string, log?: (line: string) => void): SuiteMan
   if (fs.existsSync(manifestFile)) {
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as SuiteManifest;
     const complete = Object.entries(manifest.tasks).every(([task, t]) => Object.keys(t.files).every((f) => fs.existsSync(path.join(dir, task, f))));
-    if (complete) return manifest;
+    // A suite of other sizes (an older default: its test split had 500 rows) is rewritten, not used.
+    const sizes = JSON.stringify(manifest.sizes) === JSON.stringify(DEFAULT_SUITE.sizes);
+    if (complete && sizes) return manifest;
   }
   log?.(`writing the default built-in suite into ${dir} (\`qkv tasks\`, a few seconds)`);
   return writeSuite(dir);
