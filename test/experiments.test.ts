@@ -103,8 +103,14 @@ describe("fineTune on a built-in task", () => {
     assert.equal(fs.statSync(path.join(results, "runs")).mtimeMs, stamp, "the second call computed nothing");
     assert.deepEqual(again.summary, first.summary);
     const s = first.summary[0];
-    assert.equal(s.helps, s.margin > s.spread);
+    // Two seeds: the protocol needs three, so the comparison is not testable, and says why.
+    assert.equal(s.verdict, "not testable");
+    assert.match(s.comparison.note, /2 complete seed\(s\); the protocol needs 3/);
     assert.equal(s.steps, 5);
+    // The protocol's splits: selected on dev (100 rows), reported on test (50), with the majority baseline of each.
+    assert.deepEqual([run.splits.selectionExamples, run.splits.reportExamples], [100, 50]);
+    assert.ok(run.chance.report > 0.3 && run.chance.report < 0.7 && Math.abs(run.chance.loss - Math.LN2) < 1e-12);
+    assert.ok(Number.isFinite(run.selection.value) && run.provenance.code.length === 12);
     // A task's own steps are used and reported (00b gives SST-2 twice the others').
     const longer = await compareInitializations({ ...options, tasks: [{ ...options.tasks[0], steps: 7 }], seeds: [0], resultsDir: tmp() });
     assert.equal(longer.summary[0].steps, 7);

@@ -1,11 +1,11 @@
-// From grid rows to the figures' numbers and the verdicts: statistics checked by hand, heatmap orientation and
-// the λ = 1 diagonal, the verdict rule on constructed rows whose answer is known, and the named grids' shapes
-// against the paper's (PAPER.md §4-§5).
+// From grid rows to the figures' numbers: statistics checked by hand, heatmap orientation, the λ = 1 diagonal
+// and the best cell (selected on the selection split), and the named grids' shapes against the paper's
+// (PAPER.md §4-§5) and the protocol's λ design. The verdicts are tested in verdicts.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  accuracyHeatmap, cellStats, expandGrid, GRID_NAMES, GridRow, importanceEvidence,
-  importanceVerdict, lambdaBenefitVerdict, lambdaVerdict, methodLabel, MINI_LR_SCALE, namedGrid, rateCells, rateHeatmap, stepsToLoss, verdictOf,
+  accuracyHeatmap, cellStats, expandGrid, GRID_NAMES, GridRow, lambdaDesign, methodLabel, MINI_LR_SCALE, namedGrid, PROTOCOL, PROTOCOL_HASH,
+  rateCells, rateHeatmap, stepsToLoss,
 } from "../lib/experiments/index";
 import { FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../lib/paper/index";
 
@@ -15,7 +15,8 @@ function row(fields: Partial<GridRow> & { after: number }): GridRow {
   const ratio = fields.ratio ?? (fields.etaV !== undefined ? fields.etaV / etaQK : 1);
   return {
     key: "k", task: "SST-2", maxTrain: null, checkpoint: "c", init: "pretrained", method: "lora", targets: "QV", r: 8, seed: 0,
-    status: "ok", metric: "accuracy", before: 0.5, loss: 0.5, steps: 10, trainable: 1,
+    status: "ok", metric: "accuracy", before: 0.5, loss: 0.5, lossMean: 0.6, steps: 10, trainable: 1,
+    selection: fields.after, chance: 0.5, chanceSelection: 0.5, reportExamples: 2000, chanceLoss: Math.LN2,
     config: {} as GridRow["config"], result: { loss: [] } as unknown as GridRow["result"],
     ...fields, etaQK, ratio, etaV: fields.etaV ?? etaQK * ratio,
   };
@@ -48,39 +49,12 @@ describe("rate heatmaps", () => {
   });
 });
 
-describe("verdicts", () => {
-  const grid = (gain: number, spreadHalf: number) => [0, 1, 2].flatMap((seed) => [
-    row({ etaQK: 1e-3, etaV: 1e-3, seed, after: 0.7 + (seed - 1) * spreadHalf }),
-    row({ etaQK: 1e-3, etaV: 4e-3, seed, after: 0.7 + gain + (seed - 1) * spreadHalf }),
-  ]);
-  test("the rule: effect beyond the spread, within it, or of the wrong sign", () => {
-    assert.equal(verdictOf(0.05, 0.02), "reproduced");
-    assert.equal(verdictOf(0.01, 0.02), "partly");
-    assert.equal(verdictOf(-0.01, 0.02), "not");
-  });
-  test("λ > 1 against λ = 1 on constructed cells", () => {
-    assert.equal(lambdaVerdict(rateCells(grid(0.05, 0.01))).verdict, "reproduced"); // gain 5, spread 2 points
-    const within = lambdaVerdict(rateCells(grid(0.01, 0.01)));
-    assert.deepEqual([within.verdict, +within.gain.toFixed(6), +within.spread.toFixed(6)], ["partly", 0.01, 0.02]);
-    assert.equal(lambdaVerdict(rateCells(grid(-0.03, 0.01))).verdict, "not");
-    assert.equal(lambdaBenefitVerdict({ a: grid(0.05, 0.01), b: grid(-0.03, 0.01) }).verdict, "partly");
-    assert.equal(lambdaBenefitVerdict({ a: grid(0.01, 0.01), b: grid(0.01, 0.01) }).verdict, "partly"); // within the spread everywhere
-    assert.equal(lambdaBenefitVerdict({ a: grid(-0.03, 0.01) }).verdict, "not");
-    assert.equal(lambdaBenefitVerdict({ a: grid(0.05, 0.01) }).verdict, "reproduced");
-    assert.equal(lambdaBenefitVerdict({}).verdict, "no evidence");
-  });
-  test("unequal importance on constructed subsets", () => {
-    const subsets = (v: number, k: number, qv: number, qkv: number) => [0, 1].flatMap((seed) => [
-      row({ targets: "V", seed, after: v + seed * 0.01 }), row({ targets: "K", seed, after: k + seed * 0.01 }),
-      row({ targets: "QV", seed, after: qv + seed * 0.01 }), row({ targets: "QKV", seed, after: qkv + seed * 0.01 }),
-    ]);
-    const [e] = importanceEvidence(subsets(0.8, 0.6, 0.85, 0.855));
-    assert.deepEqual([e.vOverK, e.qvMatchesQkv], ["reproduced", true]); // QV 0.5 points below QKV, spread 1 point
-    const [worse] = importanceEvidence(subsets(0.8, 0.6, 0.8, 0.85));
-    assert.equal(worse.qvMatchesQkv, false);
-    assert.equal(importanceVerdict({ encoder: subsets(0.6, 0.8, 0.85, 0.85) }).verdict, "partly"); // QV ≥ QKV holds, W_v ≫ W_k does not
-    assert.equal(importanceVerdict({ encoder: subsets(0.6, 0.8, 0.8, 0.85) }).verdict, "not");
-    assert.equal(importanceVerdict({ encoder: subsets(0.8, 0.6, 0.85, 0.855) }).verdict, "reproduced");
+describe("best cells are selected on the selection split", () => {
+  test("a cell that leads on the report split but not on the selection split is not the best", () => {
+    const rows = [row({ etaQK: 1e-3, etaV: 1e-3, after: 0.9, selection: 0.6 }), row({ etaQK: 1e-3, etaV: 2e-3, after: 0.7, selection: 0.8 })];
+    const map = rateHeatmap(rateCells(rows));
+    assert.equal(map.best.cell.etaV, 2e-3);
+    assert.ok(Math.abs(map.best.cell.mean - 0.7) < 1e-12, "the best cell shows its report-split score");
   });
 });
 
@@ -106,28 +80,40 @@ describe("the named grids", () => {
   test("every named grid expands at every profile", () => {
     for (const name of names) for (const profile of ["smoke", "default", "full"] as const) assert.ok(expandGrid(namedGrid(name, profile)).length > 0, `${name} ${profile}`);
   });
-  test("Figure 1 and Figure 2 keep the paper's grids, scaled, with the paper's λ = 1 diagonal", () => {
+  test("Figure 1 and Figure 2 keep the paper's grids, scaled, with the paper's λ = 1 diagonal, and add the protocol's λ design", () => {
     const rates = (name: string) => {
       const runs = expandGrid(namedGrid(name, "default"));
       return { etaQK: [...new Set(runs.map((r) => r.rates.etaQK))], etaV: [...new Set(runs.map((r) => +(r.rates.etaQK * r.rates.ratio).toPrecision(6)))], runs };
     };
+    const scale = (xs: number[], s: number) => xs.map((x) => +(x * s).toPrecision(6));
     const f1 = rates("figure1");
-    assert.deepEqual(f1.etaQK, FIGURE1_ROBERTA_GRID.etaQK.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
-    assert.deepEqual(f1.etaV.sort((a, b) => a - b), FIGURE1_ROBERTA_GRID.etaV.map((x) => +(x * MINI_LR_SCALE.encoder).toPrecision(6)));
-    assert.equal(f1.runs.length, 4 * 6 * 6 * 3);
-    assert.equal(f1.runs.filter((r) => r.rates.ratio === 1).length, 4 * 4 * 3); // 4 diagonal cells, as the paper's grid
+    const paperCell = (r: { rates: { etaQK: number; ratio: number } }, grid: { etaQK: number[]; etaV: number[] }, s: number) =>
+      scale(grid.etaQK, s).includes(r.rates.etaQK) && scale(grid.etaV, s).includes(+(r.rates.etaQK * r.rates.ratio).toPrecision(6));
+    const f1Paper = f1.runs.filter((r) => paperCell(r, FIGURE1_ROBERTA_GRID, MINI_LR_SCALE.encoder));
+    // Every paper cell at seed 0; the λ design (15 cells per task, 12 of them the paper's) at seeds 0, 1, 2.
+    assert.equal(f1Paper.filter((r) => r.seed === 0).length, 4 * 6 * 6);
+    assert.equal(f1.runs.length, 4 * (36 + 15 * 3 - 12));
+    assert.ok(f1.runs.every((r) => r.protocol === PROTOCOL_HASH));
+    const design = lambdaDesign("figure1", "default");
+    assert.deepEqual(design.etaQK, scale(PROTOCOL.lambdaEtaQK.figure1, MINI_LR_SCALE.encoder));
+    for (const q of design.etaQK) for (const l of design.lambdas) {
+      for (const [a, b] of [[q, q * l], [q, q], [q * l, q * l]]) {
+        const seeds = f1.runs.filter((r) => r.data.task === "MNLI" && r.rates.etaQK === +a.toPrecision(6) && Math.abs(r.rates.etaQK * r.rates.ratio - b) < 1e-12).map((r) => r.seed);
+        assert.deepEqual(seeds.sort(), [0, 1, 2], `λ design cell (${a}, ${b})`);
+      }
+    }
     // The paper trains SST-2 for 6 epochs and the others for 3: twice the steps.
     const steps = (task: string) => [...new Set(f1.runs.filter((r) => r.data.task === task).map((r) => r.steps))];
     assert.deepEqual([steps("MNLI"), steps("QQP"), steps("QNLI"), steps("SST-2")], [[100], [100], [100], [200]]);
     const f2 = rates("figure2");
-    assert.deepEqual(f2.etaQK.sort((a, b) => a - b), FIGURE2_LLAMA_MNLI.etaQK.map((x) => +(x * MINI_LR_SCALE.decoder).toPrecision(6)));
-    assert.equal(f2.runs.length, 7 * 5);
-    assert.equal(f2.runs.filter((r) => r.rates.ratio === 1).length, 5);
+    assert.equal(f2.runs.filter((r) => r.seed === 0 && paperCell(r, FIGURE2_LLAMA_MNLI, MINI_LR_SCALE.decoder)).length, 7 * 5);
+    assert.equal(f2.runs.length, 35 + 14 * 3 - 6);
     assert.ok(f2.runs.every((r) => r.schedule === "constant" && r.adapter.r === 16));
   });
-  test("Table 1 has the 7 subsets per task, Table 2 the paper's 20 fine-tuned rows per task", () => {
+  test("Table 1 has the 7 subsets per task; Table 2 the paper's rows per task (r = 16 at the full profile only), 3 seeds each", () => {
     assert.equal(expandGrid(namedGrid("table1-encoder", "default")).length, 4 * 7 * 3);
-    const t2 = [...expandGrid(namedGrid("table2-qkv", "default")), ...expandGrid(namedGrid("table2-qv", "default"))];
-    assert.equal(t2.length, 4 * 20);
+    const t2 = (profile: "default" | "full") => [...expandGrid(namedGrid("table2-qkv", profile)), ...expandGrid(namedGrid("table2-qv", profile))];
+    assert.equal(t2("default").length, 4 * 12 * 3);
+    assert.equal(t2("full").length, 4 * 20 * 3);
   });
 });

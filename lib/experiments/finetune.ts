@@ -185,10 +185,19 @@ export function trainOptions(config: FineTuneConfig): TrainOptions {
   return { rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 }, seed: config.seed };
 }
 
+/**
+ * The score before fine-tuning depends on the backbone, the seeded head and the data, not on the adapter (every
+ * adapter starts as the identity: LoRA's B and DoRA's direction are zero, full fine-tuning starts at W) nor on
+ * the rates: a grid worker scores it once per (checkpoint, data, init, seed, length) and reuses it.
+ */
+const beforeScores = new Map<string, TaskScore>();
+
 export function fineTune(config: FineTuneConfig): FineTuneResult {
   const { model, data, trainSet, selection, report, trainable } = setUpRun(config);
   try {
-    const before = score(model, report, config.batchSize);
+    const beforeKey = JSON.stringify([config.checkpoint, config.data, config.init, config.seed, config.maxLength]);
+    const before = beforeScores.get(beforeKey) ?? score(model, report);
+    beforeScores.set(beforeKey, before);
     const run = train(model, trainSet, trainOptions(config));
     const window = Math.max(1, Math.floor(run.history.length / 20));
     const loss: FineTuneResult["loss"] = [];
@@ -198,7 +207,7 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
     }
     const count = (split: ScoredSplit) => split.sets.reduce((n, set) => n + set.examples.length, 0);
     return {
-      before, after: score(model, report, config.batchSize), selection: score(model, selection, config.batchSize),
+      before, after: score(model, report), selection: score(model, selection),
       splits: { selection: selection.description, report: report.description, selectionExamples: count(selection), reportExamples: count(report) },
       chance: { selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report), loss: Math.log(Math.max(2, data.labels)) },
       provenance: provenance(), loss, diverged: run.diverged, steps: run.steps,
@@ -215,8 +224,11 @@ function initialModel(dir: string, config: FineTuneConfig, data: TaskData): Mode
   return createModel(configFromHf(hf, path.join(dir, "config.json")), { labels: data.labels, seed: config.seed });
 }
 
-function score(model: Model, split: ScoredSplit, batchSize: number): TaskScore {
-  return scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, predict(model, e.examples, batchSize).outputs])));
+/** Rows per forward pass when scoring: larger than a training batch (no gradients to keep), so 2000-row splits score fast. */
+export const SCORE_BATCH = 128;
+
+function score(model: Model, split: ScoredSplit): TaskScore {
+  return scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, predict(model, e.examples, SCORE_BATCH).outputs])));
 }
 
 /**
