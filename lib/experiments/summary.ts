@@ -98,3 +98,20 @@ export function bestCell<C extends CellStats>(cells: readonly C[]): C {
 export function sameRate(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }
+
+/**
+ * What the stored runs actually did, per task (the deviation tables' "here" column, read from the runs, not
+ * typed): training rows, steps, batch, epochs, the two splits and their sizes, seeds, and the runs' protocol.
+ */
+export function runSettings(rows: readonly GridRow[]): Record<string, string | number>[] {
+  return [...groupBy(rows, (r) => r.task)].map(([task, taskRows]) => {
+    const r = taskRows[0];
+    const steps = [...new Set(taskRows.map((x) => x.steps))].join(", ");
+    const epochs = [...new Set(taskRows.map((x) => +((x.steps * x.config.batchSize) / x.result.trainExamples).toFixed(2)))].join(", ");
+    return {
+      task, "training rows": r.result.trainExamples, steps, batch: r.config.batchSize, epochs, "max length": r.config.maxLength,
+      "selection split": r.result.splits.selection, "report split": r.result.splits.report,
+      seeds: [...new Set(taskRows.map((x) => x.seed))].sort((a, b) => a - b).join(", "), runs: taskRows.length, protocol: r.config.protocol ?? "none",
+    };
+  });
+}

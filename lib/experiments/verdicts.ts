@@ -6,7 +6,7 @@
 // seeds are the blocks (a seed fixes the data order and initialisation in every arm), and the contrast's
 // standard error comes from the residual pooled over every cell of the design (lib/stats blockResidual).
 import { BlockDesign, blockContrast, ContrastEstimate, holm } from "../stats/index";
-import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, Verdict } from "./protocol";
+import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, PROTOCOL_HASH, Verdict } from "./protocol";
 
 /** What a verdict needs of a run: its arm, seed, scores on both splits, the chance levels, its training loss. */
 export interface ScoredRow {
@@ -357,4 +357,11 @@ export function comparisonTable(verdict: ClaimVerdict): Record<string, string | 
     seeds: c.seeds, split: c.split, chance: Number.isFinite(c.chance) ? +(100 * c.chance).toFixed(1) : "–",
     verdict: c.verdict, ...(c.note ? { note: c.note } : {}),
   }));
+}
+
+/** The verdict line a notebook prints: the claim, the verdict, its grounds, the comparison and the protocol. */
+export function describeVerdict(v: ClaimVerdict): string {
+  const spec = claimSpec(v.claim);
+  return `${spec.part}: "${spec.statement}" — ${v.verdict.toUpperCase()} (${v.summary}). ` +
+    `Comparison: ${spec.comparison}; metric: ${spec.metric}. Protocol v${PROTOCOL.version} (${PROTOCOL_HASH}).`;
 }
