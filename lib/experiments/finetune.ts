@@ -132,25 +132,32 @@ export interface Provenance {
   blasThreads: string;
 }
 
-/** The folders whose code decides a run's numbers. */
-export const PROVENANCE_FOLDERS = ["backend", "data", "experiments", "lora", "models", "tokenizers", "train"];
+/**
+ * The code that decides a run's numbers: these folders of lib/, and of lib/experiments the files that compute and
+ * store a run (not the summaries and verdicts, which read runs and can change without changing any).
+ */
+export const PROVENANCE_SOURCES = [
+  "backend", "data", "lora", "models", "random", "safetensors", "tokenizers", "train",
+  "experiments/finetune.ts", "experiments/cache.ts", "experiments/worker.ts",
+];
 
-let codeHash: string | undefined;
+/** A hash of every .ts file of PROVENANCE_SOURCES (path and content). */
+export function hashLibraryCode(root = REPO_ROOT): string {
+  const files: string[] = [];
+  const walk = (entry: string): void => {
+    if (fs.statSync(entry).isDirectory()) {
+      for (const name of fs.readdirSync(entry).sort()) walk(path.join(entry, name));
+    } else if (entry.endsWith(".ts")) files.push(entry);
+  };
+  for (const source of PROVENANCE_SOURCES) walk(path.join(root, "lib", source));
+  return sha256(files.map((f) => `${path.relative(root, f)}\n${fs.readFileSync(f, "utf8")}`).join("\n")).slice(0, 12);
+}
 
-/** A hash of every .ts file of PROVENANCE_FOLDERS (path and content), computed once per process. */
+// Taken when this module loads, i.e. of the code this process runs (a later edit on disk does not change it).
+const codeHash = hashLibraryCode();
+
+/** The code hash of this process (hashLibraryCode at load time). */
 export function libraryCodeHash(): string {
-  if (codeHash === undefined) {
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (entry.name.endsWith(".ts")) files.push(full);
-      }
-    };
-    for (const folder of PROVENANCE_FOLDERS) walk(path.join(REPO_ROOT, "lib", folder));
-    codeHash = sha256(files.map((f) => `${path.relative(REPO_ROOT, f)}\n${fs.readFileSync(f, "utf8")}`).join("\n")).slice(0, 12);
-  }
   return codeHash;
 }
 

@@ -189,9 +189,9 @@ export function combineComparisons(id: ClaimId, comparisons: Comparison[]): Clai
   else verdict = "inconclusive";
   const left = comparisons.length - tested.length;
   const summary = spec.untestable ?? (comparisons.length === 0
-    ? "no runs of this claim's grids"
+    ? "no task of the grids has both arms of the comparison"
     : `${tested.length} of ${comparisons.length} comparisons tested${left > 0 ? ` (${left} left out: ${countBy(comparisons.filter((c) => !tested.includes(c)).map((c) => c.verdict))})` : ""}; ` +
-      `Holm at ${100 * alpha} % per direction: ${forPaper} for the paper, ${againstPaper} against`);
+      `Holm at ${(100 * alpha).toFixed(1)} % per direction: ${forPaper} for the paper, ${againstPaper} against`);
   return { claim: id, statement: spec.statement, verdict, comparisons, tested: tested.length, forPaper, againstPaper, summary };
 }
 
