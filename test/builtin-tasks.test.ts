@@ -217,7 +217,7 @@ describe("the built-in task suite", () => {
         }
         assert.equal(lines[0], HEADERS[task]);
         assert.equal(lines.length - 1, f.rows);
-        assert.equal(f.rows, file === "train.tsv" ? DEFAULT_SUITE.sizes.train : 500);
+        assert.equal(f.rows, file === "train.tsv" ? DEFAULT_SUITE.sizes.train : file === "test.tsv" ? DEFAULT_SUITE.sizes.test : DEFAULT_SUITE.sizes.dev);
       }
     }
   });

@@ -67,6 +67,14 @@ describe("expandGrid", () => {
     assert.match(configs[0].checkpoint.sha256, /^[0-9a-f]{64}$/);
   });
 
+  test("a list of axis objects is the union of their products, a shared run kept once, in order", () => {
+    const union = expandGrid({ ...tinyGrid(), axes: [{ etaQK: [1e-3, 2e-3], ratio: [1], seed: [0] }, { etaQK: [1e-3], ratio: [1, 4], seed: [0, 1] }] });
+    assert.deepEqual(union.map((c) => [c.rates.etaQK, c.rates.ratio, c.seed]), [[1e-3, 1, 0], [2e-3, 1, 0], [1e-3, 1, 1], [1e-3, 4, 0], [1e-3, 4, 1]]);
+    assert.ok(union.every((c) => c.protocol === PROTOCOL_HASH));
+    assert.throws(() => expandGrid({ ...tinyGrid(), axes: [{ etaQK: [1e-3], ratio: [1] }, { etaQK: [1e-3], colour: [1] } as never] }), /axes\[1\]: unknown axis "colour"/);
+    assert.throws(() => expandGrid({ ...tinyGrid(), axes: [] }), /a non-empty list of them/);
+  });
+
   test("etaV sets λ = etaV / etaQK; adapter, rank and targets axes merge into the adapter", () => {
     const spec = { ...tinyGrid(), axes: { etaQK: [1e-4, 2e-4], etaV: [3e-4, 8e-4] } };
     assert.deepEqual(expandGrid(spec).map((c) => c.rates.ratio), [3, 8, 1.5, 4]);
@@ -108,9 +116,9 @@ describe("runGrid", () => {
     assert.equal(read(path.join(dir, "results.csv")), expected);
     assert.deepEqual(two.rows.map((r) => r.key), expandGrid(tinyGrid()).map(runKey));
     const lines = expected.trim().split("\n");
-    assert.equal(lines[0], "key,task,maxTrain,checkpoint,init,method,targets,r,etaQK,ratio,etaV,seed,status,metric,before,after,loss,steps,trainable");
+    assert.equal(lines[0], "key,task,maxTrain,checkpoint,init,method,targets,r,etaQK,ratio,etaV,seed,status,metric,before,after,selection,chance,chanceSelection,reportExamples,loss,lossMean,steps,trainable");
     assert.equal(lines.length, 9);
-    assert.match(lines[4], /^[0-9a-f]{16},SST-2,40,.*,pretrained,lora,QV,2,0\.001,4,0\.004,1,ok,accuracy,[0-9.]+,[0-9.]+,[0-9.]+,12,\d+$/);
+    assert.match(lines[4], /^[0-9a-f]{16},SST-2,40,.*,pretrained,lora,QV,2,0\.001,4,0\.004,1,ok,accuracy,(?:[0-9.]+,){8}12,\d+$/);
     assert.equal(read(path.join(dir, "timings.csv")).trim().split("\n").length, 9);
     const again = await runGrid(tinyGrid(), { resultsDir: dir, workers: 2, showProgress: false });
     assert.deepEqual([again.computed, again.cached], [0, 8]);

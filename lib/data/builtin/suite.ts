@@ -204,18 +204,25 @@ export function writeSuite(dir: string, partial: Parameters<typeof suiteOptions>
 }
 
 /**
- * The default suite in `dir`, written there when a file of it is missing (a fresh clone has only suite.json:
- * the files are regenerated, byte-identical, rather than committed). Returns the manifest.
+ * The suite `dir`'s suite.json describes, its files regenerated when one is missing or differs from the manifest's
+ * sha256 (a fresh clone has only suite.json: the files are regenerated, byte-identical, rather than committed; a
+ * checkout whose suite.json moved on, as when the test split grew to 2000 rows, gets the files it names). Without a
+ * suite.json, the default suite. Returns the manifest.
  */
 export function ensureSuite(dir: string, log?: (line: string) => void): SuiteManifest {
   const manifestFile = path.join(dir, "suite.json");
-  if (fs.existsSync(manifestFile)) {
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as SuiteManifest;
-    const complete = Object.entries(manifest.tasks).every(([task, t]) => Object.keys(t.files).every((f) => fs.existsSync(path.join(dir, task, f))));
-    // A suite of other sizes (an older default: its test split had 500 rows) is rewritten, not used.
-    const sizes = JSON.stringify(manifest.sizes) === JSON.stringify(DEFAULT_SUITE.sizes);
-    if (complete && sizes) return manifest;
+  if (!fs.existsSync(manifestFile)) {
+    log?.(`writing the default built-in suite into ${dir} (\`qkv tasks\`, a few seconds)`);
+    return writeSuite(dir);
   }
-  log?.(`writing the default built-in suite into ${dir} (\`qkv tasks\`, a few seconds)`);
-  return writeSuite(dir);
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as SuiteManifest;
+  const current = Object.entries(manifest.tasks).every(([task, t]) => Object.entries(t.files).every(([file, f]) => {
+    const where = path.join(dir, task, file);
+    return fs.existsSync(where) && sha256(fs.readFileSync(where)) === f.sha256;
+  }));
+  if (current) return manifest;
+  log?.(`writing the built-in suite that ${manifestFile} describes (\`qkv tasks\`, a few seconds)`);
+  return writeSuite(dir, {
+    seed: manifest.seed, difficulty: manifest.difficulty, knobs: manifest.knobs, sizes: manifest.sizes, tasks: Object.keys(manifest.tasks) as TaskName[],
+  });
 }
