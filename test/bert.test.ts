@@ -20,6 +20,7 @@ import { REPO_ROOT } from "../lib/paths";
 import { loadSafetensors, writeSafetensors } from "../lib/safetensors/index";
 import { loadTokenizer } from "../lib/tokenizers/index";
 import { taskLoss } from "../lib/train/loss";
+import { evaluate, train } from "../lib/train/loop";
 import { catalogModel, modelDir } from "../lib/weights/index";
 import { pythonProblem, runReference } from "./helpers/hf";
 import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
@@ -277,6 +278,20 @@ describe("BERT checkpoints, adapters, token types and counts", () => {
     assert.deepEqual(tokenizer.idsToTokens(pair.ids), ["[CLS]", "hello", "world", "[SEP]", "good", "day", "[SEP]"]);
     assert.deepEqual(pair.typeIds, [0, 0, 0, 0, 1, 1, 1]);
     assert.equal(single.typeIds, undefined);
+  });
+
+  test("token types reach the model through training and evaluation: a task only the segments tell apart is learned", () => {
+    // The same ids; label 1 when the last two tokens are a second segment. Without token types it is unlearnable.
+    const data = Array.from({ length: 32 }, (_, i) => {
+      const w = 5 + (Math.floor(i / 2) % 8); // every word with both labels
+      return i % 2 === 0 ? { ids: [2, w, 3, w, 3], typeIds: [0, 0, 0, 1, 1], label: 1 } : { ids: [2, w, 3, w, 3], label: 0 };
+    });
+    const model = createModel(preset("bert-tiny"), { labels: 2, seed: 12, init: "fan-in" });
+    attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, targetModules: "q,k,v,o" }, 13);
+    const result = train(model, data, { rates: { etaQK: 3e-2, ratio: 1, grouping: "paper" }, batchSize: 16, steps: 60, seed: 1 });
+    assert.equal(result.diverged, false);
+    assert.equal(evaluate(model, data).metrics.accuracy, 1);
+    disposeModel(model);
   });
 
   test("all-minilm-l6-v2's counts: the real checkpoint's 22,713,216 backbone parameters; qkv params and qkv bound know it", () => {
