@@ -110,6 +110,20 @@ describe("qkv models fetch from a wheel built here", () => {
   });
 });
 
+describe("the qkv models command", () => {
+  const qkv = path.join(__dirname, "..", "bin", "qkv");
+  test("list --json names the catalog; an unknown name or action is a usage error (exit 2) listing the models", () => {
+    const list = spawnSync(qkv, ["models", "list", "--json"], { encoding: "utf8" });
+    assert.equal(list.status, 0, list.stderr);
+    const rows = JSON.parse(list.stdout) as { name: string; preset: string; installed: boolean }[];
+    assert.deepEqual(rows.map((r) => [r.name, r.preset]), [["all-MiniLM-L6-v2", "all-minilm-l6-v2"]]);
+    const unknown = spawnSync(qkv, ["models", "fetch", "bert-large"], { encoding: "utf8" });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown model "bert-large"; known models: all-MiniLM-L6-v2/);
+    assert.equal(spawnSync(qkv, ["models", "frobnicate"], { encoding: "utf8" }).status, 2);
+  });
+});
+
 const miniLm = catalogModel("all-MiniLM-L6-v2");
 const installed = fs.existsSync(modelDir(miniLm)) ? false : `${miniLm.name} is not installed in ${MODELS_DIR} (bin/qkv models fetch ${miniLm.name}; setup does it)`;
 

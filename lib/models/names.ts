@@ -1,11 +1,11 @@
 // Hugging Face tensor names and shapes of the architectures (RobertaForSequenceClassification,
 // BertForSequenceClassification and LlamaForSequenceClassification), so checkpoints move between this project
 // and transformers/peft unchanged. Linear weights are [out, in], as torch stores them.
-import { AttentionMatrix, attentionShapes, encoderFamily, ModelConfig } from "./config";
+import { AttentionMatrix, attentionShapes, EncoderConfig, encoderFamily, ModelConfig } from "./config";
 
-/** The encoder's name prefix: "roberta" or "bert" (transformers' base_model_prefix). */
-export function encoderPrefix(config: ModelConfig): "roberta" | "bert" {
-  return config.architecture === "encoder" ? encoderFamily(config) : "roberta";
+/** The encoder's name prefix: "roberta" or "bert" (transformers' base_model_prefix, the family's name). */
+export function encoderPrefix(config: EncoderConfig): "roberta" | "bert" {
+  return encoderFamily(config);
 }
 
 /** The name prefix of one attention projection, e.g. "roberta.encoder.layer.3.attention.self.value". */
