@@ -1,7 +1,9 @@
 // One LoRA fine-tuning step of the encoder (issue 3's benchmark): 4 layers, d = 256, 4 heads, T = 128,
 // batch 32, r = 8 on query+value, AdamW — in tfjs on the selected backend, and the same model and step in
-// PyTorch CPU (bench/lora_step.py), timed in one run and reported as a ratio.
-//   node --import tsx bench/lora-step.ts [steps=10]
+// PyTorch CPU (bench/lora_step.py), timed in one run and reported as a ratio. `minilm`: the shape of
+// all-MiniLM-L6-v2 (BERT, 6 layers, d = 384, 12 heads, FFN 1536), batch 32 of 40-64 tokens padded to the
+// batch's longest row (dynamic padding, T = 64), the same padded batch on both sides.
+//   node --import tsx bench/lora-step.ts [steps=10] [encoder-small|minilm]
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
@@ -11,8 +13,10 @@ import { createModel, EncoderConfig, makeBatch, modelLogits, preset, trainableVa
 import { AdamW, taskLoss } from "../lib/train/index";
 
 const STEPS = Number(process.argv[2] ?? 10);
+const SHAPE = process.argv[3] ?? "encoder-small";
+if (SHAPE !== "encoder-small" && SHAPE !== "minilm") throw new Error(`shape must be encoder-small or minilm, got ${SHAPE}`);
 const B = 32;
-const T = 128;
+const T = SHAPE === "minilm" ? 64 : 128;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -20,14 +24,16 @@ async function main(): Promise<void> {
   const choice = await selectBackend();
   const env = await environmentReport(choice);
   // Dropout off on both sides: the comparison is of the same arithmetic.
-  const config: EncoderConfig = { ...(preset("encoder-small") as EncoderConfig), hiddenDropout: 0, attentionDropout: 0 };
+  const config: EncoderConfig = { ...(preset(SHAPE === "minilm" ? "all-minilm-l6-v2" : "encoder-small") as EncoderConfig), hiddenDropout: 0, attentionDropout: 0 };
   const model = createModel(config, { labels: 2, seed: 0 });
   attachAdapter(model, { method: "lora", r: 8, loraAlpha: 8, targetModules: ["query", "value"] }, 1);
   const vars = trainableVariables(model);
   const names = [...vars.keys()];
   const list = names.map((n) => vars.get(n)!);
   const optimizer = new AdamW(vars, parameterGroups(vars, { etaQK: 1e-4, ratio: 4, grouping: "paper" }));
-  const rows = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => 3 + ((b * 131 + t * 17) % (config.vocabSize - 3))));
+  // minilm: lengths 40-64 ([CLS] … [SEP]); padded to the longest row, 64.
+  const length = (b: number) => (SHAPE === "minilm" ? (b === 0 ? T : 40 + ((b * 37) % 25)) : T);
+  const rows = Array.from({ length: B }, (_, b) => Array.from({ length: length(b) }, (_, t) => 3 + ((b * 131 + t * 17) % (config.vocabSize - 3))));
   const batch = makeBatch(rows, config.padTokenId);
   const targets = tf.tensor1d(rows.map((_, b) => b % 2), "int32");
 
@@ -53,7 +59,9 @@ async function main(): Promise<void> {
 
   const shapes = Object.fromEntries([...model.tensors].map(([n, t]) => [n, t.shape]));
   const torchRun = (threads: number) => {
-    const input = JSON.stringify({ config, adapter: model.adapter, labels: 2, shapes, trainable: names, batch: B, length: T, steps: STEPS, warmup: 2, threads });
+    const padded = rows.map((r) => [...r, ...Array(T - r.length).fill(config.padTokenId)]);
+    const mask = rows.map((r) => [...r.map(() => 1), ...Array(T - r.length).fill(0)]);
+    const input = JSON.stringify({ config, adapter: model.adapter, labels: 2, shapes, trainable: names, batch: B, length: T, steps: STEPS, warmup: 2, threads, ...(SHAPE === "minilm" ? { input_ids: padded, attention_mask: mask } : {}) });
     const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "lora_step.py")], { input, encoding: "utf8", maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`PyTorch reference failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as { step_ms: number[]; threads: number; torch: string; blas: string };
@@ -61,8 +69,9 @@ async function main(): Promise<void> {
   const cores = env.cpus;
   const torchRuns = [torchRun(1), ...(cores > 1 ? [torchRun(cores)] : [])];
 
-  const tokens = B * T;
-  console.log(`LoRA step: encoder 4 layers, d 256, 4 heads, T ${T}, batch ${B}, r 8 on query+value, AdamW (${STEPS} timed steps)`);
+  const tokens = rows.reduce((n, r) => n + r.length, 0);
+  const what = SHAPE === "minilm" ? `all-MiniLM-L6-v2 shape (BERT 6 layers, d 384, 12 heads), ${tokens} tokens padded to T ${T}` : `encoder 4 layers, d 256, 4 heads, T ${T}`;
+  console.log(`LoRA step: ${what}, batch ${B}, r 8 on query+value, AdamW (${STEPS} timed steps)`);
   console.log(`backend: ${choice.name} — ${env.backendReason}${env.blasMatmul ? `; BLAS matmul: ${env.blasMatmul.detail}` : ""}`);
   const ourMs = median(ours);
   console.log(`  tfjs (${choice.name})`.padEnd(34) + `${ourMs.toFixed(0).padStart(6)} ms/step  ${(tokens / (ourMs / 1000)).toFixed(0).padStart(7)} tokens/s`);

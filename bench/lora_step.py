@@ -30,7 +30,9 @@ trainable = [p[n].requires_grad_() for n in spec["trainable"]]
 B, T = spec["batch"], spec["length"]
 case = {
     "config": spec["config"], "adapter": spec["adapter"], "labels": spec["labels"],
-    "input_ids": torch.randint(3, spec["config"]["vocabSize"], (B, T)), "attention_mask": torch.ones(B, T),
+    # The TypeScript side's own padded batch when it sends one (dynamic padding), else random full rows.
+    "input_ids": torch.tensor(spec["input_ids"]) if "input_ids" in spec else torch.randint(3, spec["config"]["vocabSize"], (B, T)),
+    "attention_mask": torch.tensor(spec["attention_mask"], dtype=torch.float32) if "attention_mask" in spec else torch.ones(B, T),
     "targets": torch.randint(0, spec["labels"], (B,)),
 }
 optimizer = torch.optim.AdamW(trainable, lr=1e-4, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.0)

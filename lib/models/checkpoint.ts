@@ -6,7 +6,7 @@ import * as path from "path";
 import { writeFileAtomic } from "../files/index";
 import * as tf from "@tensorflow/tfjs";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
-import { ConfigError, DecoderConfig, EncoderConfig, ModelConfig, validateConfig } from "./config";
+import { ConfigError, DecoderConfig, EncoderConfig, encoderFamily, ModelConfig, validateConfig } from "./config";
 import { createModel, Model } from "./model";
 import { isHeadTensor, tensorShapes } from "./names";
 
@@ -17,7 +17,7 @@ export class CheckpointError extends Error {
   }
 }
 
-/** Our configuration from a transformers config.json (RoBERTa or Llama), checking what we can run. */
+/** Our configuration from a transformers config.json (BERT, RoBERTa or Llama), checking what we can run. */
 export function configFromHf(json: Record<string, unknown>, source = "config.json"): ModelConfig {
   const num = (key: string, fallback?: number): number => {
     const v = json[key] ?? fallback;
@@ -25,6 +25,27 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
     return v;
   };
   const type = json.model_type;
+  if (type === "bert") {
+    // hidden_act "gelu" is transformers' exact (erf) GELU; other activations and relative positions are not ours.
+    if ((json.hidden_act ?? "gelu") !== "gelu") throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
+    if ((json.position_embedding_type ?? "absolute") !== "absolute") {
+      throw new ConfigError(`${source}: position_embedding_type ${JSON.stringify(json.position_embedding_type)} is not supported (only absolute)`);
+    }
+    const config: EncoderConfig = {
+      architecture: "encoder", family: "bert",
+      vocabSize: num("vocab_size"), hiddenSize: num("hidden_size"), numLayers: num("num_hidden_layers"),
+      numHeads: num("num_attention_heads"), intermediateSize: num("intermediate_size"),
+      maxPositions: num("max_position_embeddings"), typeVocabSize: num("type_vocab_size", 2),
+      layerNormEps: num("layer_norm_eps", 1e-12), padTokenId: num("pad_token_id", 0),
+      // BertForSequenceClassification's dropout is classifier_dropout when set; this project uses one rate for both.
+      hiddenDropout: num("hidden_dropout_prob", 0.1), attentionDropout: num("attention_probs_dropout_prob", 0.1),
+    };
+    const classifierDropout = json.classifier_dropout;
+    if (classifierDropout !== undefined && classifierDropout !== null && classifierDropout !== config.hiddenDropout) {
+      throw new ConfigError(`${source}: classifier_dropout ${JSON.stringify(classifierDropout)} differs from hidden_dropout_prob ${config.hiddenDropout}; not supported`);
+    }
+    return validateConfig(config, source);
+  }
   if (type === "roberta" || type === "xlm-roberta") {
     if ((json.hidden_act ?? "gelu") !== "gelu") throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
     const config: EncoderConfig = {
@@ -52,7 +73,7 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
     if (ropeScaling) config.ropeScaling = ropeScaling;
     return validateConfig(config, source);
   }
-  throw new ConfigError(`${source}: model_type ${JSON.stringify(type)} is not supported; use a RoBERTa ("roberta") or Llama ("llama") checkpoint`);
+  throw new ConfigError(`${source}: model_type ${JSON.stringify(type)} is not supported; use a BERT ("bert"), RoBERTa ("roberta") or Llama ("llama") checkpoint`);
 }
 
 function ropeScalingFromHf(value: unknown, source: string): DecoderConfig["ropeScaling"] {
@@ -69,6 +90,17 @@ function ropeScalingFromHf(value: unknown, source: string): DecoderConfig["ropeS
 /** The transformers config.json for our configuration. */
 export function configToHf(config: ModelConfig, labels: number): Record<string, unknown> {
   const id2label = Object.fromEntries(Array.from({ length: labels }, (_, i) => [String(i), `LABEL_${i}`]));
+  if (config.architecture === "encoder" && encoderFamily(config) === "bert") {
+    return {
+      architectures: ["BertForSequenceClassification"], model_type: "bert", vocab_size: config.vocabSize,
+      hidden_size: config.hiddenSize, num_hidden_layers: config.numLayers, num_attention_heads: config.numHeads,
+      intermediate_size: config.intermediateSize, max_position_embeddings: config.maxPositions,
+      type_vocab_size: config.typeVocabSize, layer_norm_eps: config.layerNormEps, pad_token_id: config.padTokenId,
+      hidden_act: "gelu", hidden_dropout_prob: config.hiddenDropout, attention_probs_dropout_prob: config.attentionDropout,
+      position_embedding_type: "absolute", initializer_range: 0.02, id2label,
+      ...(labels === 1 ? { problem_type: "regression" } : {}),
+    };
+  }
   if (config.architecture === "encoder") {
     return {
       architectures: ["RobertaForSequenceClassification"], model_type: "roberta", vocab_size: config.vocabSize,
@@ -94,6 +126,12 @@ export function configToHf(config: ModelConfig, labels: number): Record<string, 
 
 /** Our name for a checkpoint tensor, or undefined for tensors we do not use (MLM/LM heads, pooler, buffers). */
 function canonicalName(name: string, config: ModelConfig): string | undefined {
+  if (config.architecture === "encoder" && encoderFamily(config) === "bert") {
+    if (/^(embeddings|encoder|pooler)\./.test(name)) name = `bert.${name}`; // saved from BertModel (sentence-transformers)
+    name = name.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
+    // position_ids / token_type_ids are buffers; cls.* is the pretraining (MLM/NSP) head.
+    return /^bert\.embeddings\.(position_ids|token_type_ids)$/.test(name) || name.startsWith("cls.") ? undefined : name;
+  }
   if (config.architecture === "encoder") {
     if (/^(embeddings|encoder)\./.test(name)) name = `roberta.${name}`; // saved from RobertaModel
     name = name.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias"); // TF-era names
@@ -161,7 +199,8 @@ export function loadModel(dir: string, options: { labels?: number; seed?: number
     }
   }
   const initialized = [...expected.keys()].filter((n) => !seen.has(n));
-  const missingBody = initialized.filter((n) => !isHeadTensor(n));
+  // A BERT saved without its pooler (BertModel(add_pooling_layer=False), BertForMaskedLM) gets a fresh one, as transformers does.
+  const missingBody = initialized.filter((n) => !isHeadTensor(n) && !n.startsWith("bert.pooler."));
   if (missingBody.length > 0) {
     throw new CheckpointError(`${dir}: the checkpoint lacks ${missingBody.length} backbone tensor(s), e.g. ${missingBody.slice(0, 3).join(", ")}`);
   }

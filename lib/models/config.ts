@@ -5,15 +5,30 @@
 export const ATTENTION_MATRICES = ["query", "key", "value", "output"] as const;
 export type AttentionMatrix = (typeof ATTENTION_MATRICES)[number];
 
-/** RoBERTa-style encoder: learned positions, post-LayerNorm, GELU feed-forward, bidirectional attention. */
+/**
+ * The two encoder families. Both are post-LayerNorm with erf-GELU and bidirectional attention; they differ in
+ * positions (RoBERTa offsets them past padTokenId, BERT counts from 0), token types (RoBERTa has one, BERT
+ * segments 0 and 1), tensor names ("roberta." / "bert.") and the head (RoBERTa: dense → tanh → out_proj on
+ * <s>; BERT: the backbone's tanh pooler on [CLS], then one linear `classifier`).
+ */
+export type EncoderFamily = "roberta" | "bert";
+
+/** An encoder's family: absent means RoBERTa (every configuration written before BERT was added). */
+export function encoderFamily(config: EncoderConfig): EncoderFamily {
+  return config.family ?? "roberta";
+}
+
+/** Learned-position encoder (RoBERTa, or BERT with family "bert"): post-LayerNorm, GELU feed-forward, bidirectional attention. */
 export interface EncoderConfig {
   architecture: "encoder";
+  /** Absent for RoBERTa, so that RoBERTa configurations (and the hashes of runs keyed on them) are unchanged. */
+  family?: EncoderFamily;
   vocabSize: number;
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
   intermediateSize: number;
-  /** Learned position table size; RoBERTa offsets positions by padTokenId + 1, so usable length is 2 less. */
+  /** Learned position table size; RoBERTa offsets positions by padTokenId + 1, so usable length is 2 less (BERT: all of it). */
   maxPositions: number;
   typeVocabSize: number;
   layerNormEps: number;
@@ -85,7 +100,12 @@ export function validateConfig<C extends ModelConfig>(config: C, source = "model
     }
     if (headDim(config) % 2 !== 0) throw new ConfigError(`${source}: rotary embeddings need an even head size, got ${headDim(config)}`);
   } else if (config.architecture === "encoder") {
-    if (config.maxPositions <= config.padTokenId + 1) {
+    if (config.family !== undefined && config.family !== "roberta" && config.family !== "bert") {
+      throw new ConfigError(`${source}: family must be "roberta" or "bert", got ${JSON.stringify(config.family)}`);
+    }
+    if (encoderFamily(config) === "bert") {
+      if (!Number.isInteger(config.typeVocabSize) || config.typeVocabSize < 1) throw new ConfigError(`${source}: typeVocabSize must be a positive integer, got ${JSON.stringify(config.typeVocabSize)}`);
+    } else if (config.maxPositions <= config.padTokenId + 1) {
       throw new ConfigError(`${source}: maxPositions ${config.maxPositions} leaves no position after the padding offset ${config.padTokenId + 1}`);
     }
   } else {

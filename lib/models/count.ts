@@ -1,8 +1,8 @@
 // Parameter counts of the architectures, from their configuration alone (real-scale models are never built
 // here). test/models checks these against the tensors of instantiated small models.
-import { attentionShapes, ModelConfig } from "./config";
+import { attentionShapes, encoderFamily, ModelConfig } from "./config";
 
-/** The backbone without any head (RoBERTa without pooler, Llama without lm_head). */
+/** The backbone without any head (RoBERTa without pooler, BERT with its pooler as BertModel has it, Llama without lm_head). */
 export function backboneParameterCount(config: ModelConfig): number {
   const d = config.hiddenSize;
   const ff = config.intermediateSize;
@@ -12,7 +12,8 @@ export function backboneParameterCount(config: ModelConfig): number {
     const attentionBiases = Object.values(shapes).reduce((sum, s) => sum + s.dOut, 0);
     const layer = attentionWeights + attentionBiases + 2 * d + (d * ff + ff) + (ff * d + d) + 2 * d;
     const embeddings = (config.vocabSize + config.maxPositions + config.typeVocabSize) * d + 2 * d;
-    return embeddings + config.numLayers * layer;
+    const pooler = encoderFamily(config) === "bert" ? d * d + d : 0;
+    return embeddings + config.numLayers * layer + pooler;
   }
   const layer = attentionWeights + 3 * d * ff + 2 * d; // q,k,v,o; gate, up, down; two RMSNorms
   return config.vocabSize * d + config.numLayers * layer + d;
@@ -20,9 +21,10 @@ export function backboneParameterCount(config: ModelConfig): number {
 
 /**
  * The sequence-classification head: RoBERTa's dense (d×d + d) → tanh → out_proj (d×labels + labels);
- * Llama's `score` (d×labels, no bias).
+ * BERT's `classifier` (d×labels + labels, on the pooled [CLS]); Llama's `score` (d×labels, no bias).
  */
 export function headParameterCount(config: ModelConfig, labels: number): number {
   const d = config.hiddenSize;
+  if (config.architecture === "encoder" && encoderFamily(config) === "bert") return d * labels + labels;
   return config.architecture === "encoder" ? d * d + d + d * labels + labels : d * labels;
 }

@@ -1,12 +1,17 @@
-// Hugging Face tensor names and shapes of both architectures (RobertaForSequenceClassification and
-// LlamaForSequenceClassification), so checkpoints move between this project and transformers/peft unchanged.
-// Linear weights are [out, in], as torch stores them.
-import { AttentionMatrix, attentionShapes, ModelConfig } from "./config";
+// Hugging Face tensor names and shapes of the architectures (RobertaForSequenceClassification,
+// BertForSequenceClassification and LlamaForSequenceClassification), so checkpoints move between this project
+// and transformers/peft unchanged. Linear weights are [out, in], as torch stores them.
+import { AttentionMatrix, attentionShapes, EncoderConfig, encoderFamily, ModelConfig } from "./config";
+
+/** The encoder's name prefix: "roberta" or "bert" (transformers' base_model_prefix, the family's name). */
+export function encoderPrefix(config: EncoderConfig): "roberta" | "bert" {
+  return encoderFamily(config);
+}
 
 /** The name prefix of one attention projection, e.g. "roberta.encoder.layer.3.attention.self.value". */
 export function attentionLinearName(config: ModelConfig, layer: number, matrix: AttentionMatrix): string {
   if (config.architecture === "encoder") {
-    const base = `roberta.encoder.layer.${layer}.attention`;
+    const base = `${encoderPrefix(config)}.encoder.layer.${layer}.attention`;
     return matrix === "output" ? `${base}.output.dense` : `${base}.self.${matrix}`;
   }
   return `model.layers.${layer}.self_attn.${matrix[0]}_proj`;
@@ -23,16 +28,17 @@ export function tensorShapes(config: ModelConfig, labels: number): Map<string, n
   };
   const attention = attentionShapes(config);
   if (config.architecture === "encoder") {
-    shapes.set("roberta.embeddings.word_embeddings.weight", [config.vocabSize, d]);
-    shapes.set("roberta.embeddings.position_embeddings.weight", [config.maxPositions, d]);
-    shapes.set("roberta.embeddings.token_type_embeddings.weight", [config.typeVocabSize, d]);
-    shapes.set("roberta.embeddings.LayerNorm.weight", [d]);
-    shapes.set("roberta.embeddings.LayerNorm.bias", [d]);
+    const prefix = encoderPrefix(config);
+    shapes.set(`${prefix}.embeddings.word_embeddings.weight`, [config.vocabSize, d]);
+    shapes.set(`${prefix}.embeddings.position_embeddings.weight`, [config.maxPositions, d]);
+    shapes.set(`${prefix}.embeddings.token_type_embeddings.weight`, [config.typeVocabSize, d]);
+    shapes.set(`${prefix}.embeddings.LayerNorm.weight`, [d]);
+    shapes.set(`${prefix}.embeddings.LayerNorm.bias`, [d]);
     for (let i = 0; i < config.numLayers; i++) {
       for (const m of ["query", "key", "value", "output"] as const) {
         linear(attentionLinearName(config, i, m), attention[m].dIn, attention[m].dOut, true);
       }
-      const layer = `roberta.encoder.layer.${i}`;
+      const layer = `${prefix}.encoder.layer.${i}`;
       shapes.set(`${layer}.attention.output.LayerNorm.weight`, [d]);
       shapes.set(`${layer}.attention.output.LayerNorm.bias`, [d]);
       linear(`${layer}.intermediate.dense`, d, ff, true);
@@ -40,8 +46,14 @@ export function tensorShapes(config: ModelConfig, labels: number): Map<string, n
       shapes.set(`${layer}.output.LayerNorm.weight`, [d]);
       shapes.set(`${layer}.output.LayerNorm.bias`, [d]);
     }
-    linear("classifier.dense", d, d, true);
-    linear("classifier.out_proj", d, labels, true);
+    if (prefix === "bert") {
+      // BertModel's pooler (part of the backbone, frozen under peft), then BertForSequenceClassification's head.
+      linear("bert.pooler.dense", d, d, true);
+      linear("classifier", d, labels, true);
+    } else {
+      linear("classifier.dense", d, d, true);
+      linear("classifier.out_proj", d, labels, true);
+    }
   } else {
     shapes.set("model.embed_tokens.weight", [config.vocabSize, d]);
     for (let i = 0; i < config.numLayers; i++) {

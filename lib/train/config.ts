@@ -130,18 +130,22 @@ export function readExamples(file: string, options: { tokenizer?: Tokenizer; max
       throw new RunConfigError(`${where}: label must be ${isClass ? `an integer in [0, ${options.labels})` : "a finite number"}, got ${JSON.stringify(label)}`);
     }
     let ids: number[];
+    let typeIds: number[] | undefined;
     if (Array.isArray(row.ids)) {
       if (!row.ids.every((t) => Number.isInteger(t) && t >= 0)) throw new RunConfigError(`${where}: ids must be non-negative integers`);
       ids = (row.ids as number[]).slice(0, options.maxLength);
     } else if (typeof row.text === "string") {
       if (!tokenizer) throw new RunConfigError(`${where}: a text row needs data.tokenizer (a tokenizer directory)`);
       const pair = typeof row.text_pair === "string" ? row.text_pair : undefined;
-      ids = tokenizer.encode(row.text, pair, { maxLength: options.maxLength, truncation: "longest_first" }).ids;
+      const encoding = tokenizer.encode(row.text, pair, { maxLength: options.maxLength, truncation: "longest_first" });
+      ids = encoding.ids;
+      // BERT's pairs carry segment 1 for the second text; all-0 types (RoBERTa, single texts) are left out.
+      if (encoding.typeIds.some((t) => t !== 0)) typeIds = encoding.typeIds;
     } else {
       throw new RunConfigError(`${where}: a row needs "ids" (token ids) or "text"`);
     }
     if (ids.length === 0) throw new RunConfigError(`${where}: no tokens`);
-    examples.push({ ids, label });
+    examples.push(typeIds ? { ids, typeIds, label } : { ids, label });
   });
   if (examples.length === 0) throw new RunConfigError(`${file}: no examples`);
   return examples;

@@ -12,6 +12,8 @@ import { Schedule, scheduleFactor, validateSchedule } from "./schedule";
 
 export interface Example {
   ids: number[];
+  /** Token types, one per id (BERT's segment 1 for a pair's second text); absent means all 0. */
+  typeIds?: number[];
   /** Class id, or a score for regression. */
   label: number;
 }
@@ -80,7 +82,7 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   try {
     for (let step = 0; step < options.steps; step++) {
       const rows = order.next();
-      const batch = makeBatch(rows.map((i) => data[i].ids), model.config.padTokenId);
+      const batch = makeBatch(rows.map((i) => data[i].ids), model.config.padTokenId, undefined, rows.map((i) => data[i].typeIds));
       const targets = tf.tensor1d(rows.map((i) => data[i].label), model.labels === 1 ? "float32" : "int32");
       const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch, { seeds }), targets), list);
       const loss = value.dataSync()[0];
@@ -120,7 +122,7 @@ export function predict(model: Model, data: Example[], batchSize = 64): { loss: 
   let lossSum = 0;
   for (let i = 0; i < data.length; i += batchSize) {
     const chunk = data.slice(i, i + batchSize);
-    const batch = makeBatch(chunk.map((e) => e.ids), model.config.padTokenId);
+    const batch = makeBatch(chunk.map((e) => e.ids), model.config.padTokenId, undefined, chunk.map((e) => e.typeIds));
     const [loss, out] = tf.tidy(() => {
       const logits = modelLogits(model, batch);
       const targets = tf.tensor1d(chunk.map((e) => e.label), model.labels === 1 ? "float32" : "int32");

@@ -23,11 +23,15 @@ export interface TorchResult {
 export interface TorchCase {
   model: Model;
   rows: number[][];
+  /** Token types per row (BERT's segments); absent means 0 throughout. */
+  typeIds?: number[][];
   targets: number[];
   /** Names of the tensors to differentiate. */
   trainable: string[];
   direction?: Record<string, number[]>;
   eps?: number;
+  /** Send only these tensors; the reference reads the rest from a safetensors file (a real checkpoint, too big for JSON). */
+  safetensors?: { file: string; prefix: string; send: string[] };
   /** Pretraining's language-model loss at these flat positions instead of the classification loss. */
   lm?: { positions: number[]; targets: number[] };
 }
@@ -41,11 +45,13 @@ export function torchReference(cases: TorchCase[]): TorchResult[] {
   return JSON.parse(r.stdout) as TorchResult[];
 }
 
-function toJson({ model, rows, targets, trainable, direction, eps, lm }: TorchCase): unknown {
+function toJson({ model, rows, typeIds, targets, trainable, direction, eps, lm, safetensors }: TorchCase): unknown {
   const T = Math.max(...rows.map((r) => r.length));
   const pad = model.config.padTokenId;
   const tensors: Record<string, { shape: number[]; data: number[] }> = {};
-  for (const [name, t] of model.tensors) tensors[name] = { shape: t.shape, data: Array.from(t.dataSync()) };
+  for (const [name, t] of model.tensors) {
+    if (!safetensors || safetensors.send.includes(name)) tensors[name] = { shape: t.shape, data: Array.from(t.dataSync()) };
+  }
   return {
     config: model.config,
     adapter: model.adapter,
@@ -54,9 +60,11 @@ function toJson({ model, rows, targets, trainable, direction, eps, lm }: TorchCa
     trainable,
     input_ids: rows.map((r) => [...r, ...Array(T - r.length).fill(pad)]),
     attention_mask: rows.map((r) => [...r.map(() => 1), ...Array(T - r.length).fill(0)]),
+    token_type_ids: rows.map((r, i) => [...(typeIds?.[i] ?? r.map(() => 0)), ...Array(T - r.length).fill(0)]),
     targets,
     ...(direction ? { direction, eps } : {}),
     ...(lm ? { lm } : {}),
+    ...(safetensors ? { safetensors: { file: safetensors.file, prefix: safetensors.prefix } } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
-"""Independent PyTorch reference for the encoder and decoder forward/backward (test/models.test.ts).
+"""Independent PyTorch reference for the encoder and decoder forward/backward (test/models.test.ts, test/bert.test.ts).
 
-Written from transformers' RobertaForSequenceClassification and LlamaForSequenceClassification and peft's
-LoRA/DoRA layers, in float64. Reads a JSON list of cases on stdin, each {"config", "adapter", "labels", "tensors": {name: {"shape",
+Written from transformers' RobertaForSequenceClassification, BertForSequenceClassification (config "family":
+"bert") and LlamaForSequenceClassification and peft's LoRA/DoRA layers, in float64. BERT: positions 0..T-1,
+token_type_ids from the case (segments), post-LN blocks, the tanh pooler on [CLS], one linear classifier. Reads a JSON list of cases on stdin, each {"config", "adapter", "labels", "tensors": {name: {"shape",
 "data"}}, "trainable": [names], "input_ids", "attention_mask", "targets"} and optionally "direction"
 ({name: flat list}) with "eps": then it also returns the central finite difference of the loss along that
 direction, (L(θ + εu) − L(θ − εu)) / 2ε, in float64. Writes a list of {"loss", "logits", "grads", "fd"}.
@@ -19,9 +20,30 @@ def main():
     json.dump([run(case) for case in json.load(sys.stdin)], sys.stdout)
 
 
+def read_safetensors(path, prefix):
+    """A float32 safetensors file read by hand (8-byte header length, JSON header, raw little-endian data)."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] != "F32":
+            continue
+        a, b = info["data_offsets"]
+        t = torch.frombuffer(bytearray(data[8 + n + a:8 + n + b]), dtype=torch.float32).reshape(info["shape"]).to(torch.float64)
+        out[name if name.startswith(prefix) else prefix + name] = t
+    return out
+
+
 def run(case):
-    p = {n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]) for n, t in case["tensors"].items()}
+    # "safetensors": {"file", "prefix"} loads a real checkpoint's weights (bare names get the prefix); the JSON tensors override them.
+    p = read_safetensors(case["safetensors"]["file"], case["safetensors"]["prefix"]) if "safetensors" in case else {}
+    p.update({n: torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"]) for n, t in case["tensors"].items()})
     case = {**case, "input_ids": torch.tensor(case["input_ids"]), "attention_mask": torch.tensor(case["attention_mask"], dtype=torch.float64)}
+    if "token_type_ids" in case:
+        case["token_type_ids"] = torch.tensor(case["token_type_ids"])
     fd = None
     if "direction" in case:
         with torch.no_grad():
@@ -30,7 +52,8 @@ def run(case):
     for n in case["trainable"]:
         p[n].requires_grad_(True)
     loss, logits = forward(case, p)
-    loss.backward()
+    if case["trainable"]:
+        loss.backward()
     grads = {n: p[n].grad.flatten().tolist() for n in case["trainable"]}
     return {"loss": loss.item(), "logits": logits.detach().flatten().tolist(), "grads": grads, "fd": fd}
 
@@ -67,7 +90,22 @@ def forward(case, p):
     def merge(x):
         return x.transpose(1, 2).reshape(B, T, -1)
 
-    if cfg["architecture"] == "encoder":
+    if cfg["architecture"] == "encoder" and cfg.get("family") == "bert":
+        ln = lambda x, n: torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
+        types = case.get("token_type_ids", torch.zeros_like(ids))
+        x = p["bert.embeddings.word_embeddings.weight"][ids] + p["bert.embeddings.position_embeddings.weight"][torch.arange(T)][None]
+        x = ln(x + p["bert.embeddings.token_type_embeddings.weight"][types], "bert.embeddings.LayerNorm")
+        bias = ((1 - mask) * -1e9)[:, None, None, :]
+        for i in range(cfg["numLayers"]):
+            L = f"bert.encoder.layer.{i}"
+            H = cfg["numHeads"]
+            q, k, v = (heads(linear(x, f"{L}.attention.self.{m}"), H) for m in ("query", "key", "value"))
+            a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
+            f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
+            x = ln(f + a, f"{L}.output.LayerNorm")
+        pooled = torch.tanh(linear(x[:, 0], "bert.pooler.dense"))
+        logits = linear(pooled, "classifier")
+    elif cfg["architecture"] == "encoder":
         ln = lambda x, n: torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
         pos = torch.cumsum(mask.long(), 1) * mask.long() + cfg["padTokenId"]
         x = p["roberta.embeddings.word_embeddings.weight"][ids] + p["roberta.embeddings.position_embeddings.weight"][pos]
