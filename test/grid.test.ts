@@ -11,7 +11,7 @@ import { before, describe, test } from "node:test";
 import { parseShard } from "../lib/cli/grid";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
-import { expandGrid, GridSpec, measureCost, runGrid, runKey, slurmScript } from "../lib/experiments/index";
+import { expandGrid, GridSpec, measureCost, PROTOCOL_HASH, runGrid, runKey, slurmScript } from "../lib/experiments/index";
 import { REPO_ROOT } from "../lib/paths";
 import { pretrain, pretrainRecipe } from "../lib/pretrain/index";
 
