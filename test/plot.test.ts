@@ -10,7 +10,7 @@ import { CATALOG } from "../lib/notebook/index";
 import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "../lib/paper/index";
 import {
   bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, diagramBoxes, displayBundle, exportFigure,
-  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, lines, mathBundle, PALETTE, progress, renderPng, renderSvg, show,
+  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, legendRows, lines, mathBundle, PALETTE, progress, renderPng, renderSvg, show,
 } from "../lib/plot/index";
 import type { DiagramBox, DiagramNode, DiagramOptions, Figure } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";
@@ -574,5 +574,15 @@ describe("flowDiagram (Figure 5's builder) and the guidance content", () => {
     for (const [i, p] of free.entries()) for (const q of free.slice(i + 1)) assert.ok(!overlap(p, q), `"${p.id}" overlaps "${q.id}"`);
     assert.equal(free.length, GUIDANCE_COLUMNS.length + GUIDANCE_EDGES.filter((e) => e.label).length);
     assert.equal(checked, GUIDANCE_NODES.length + GUIDANCE_NODES.filter((n) => n.kind === "theory" || n.kind === "experiment").length);
+  });
+});
+
+describe("legends", () => {
+  test("a legend that wraps onto more rows gets more room between the title and the plot (it was drawn over the title)", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `λ = ${i + 1} (η_V 0.00${i + 1})`);
+    assert.equal(legendRows(names(2)), 1);
+    assert.equal(legendRows(names(9)), 3);
+    const top = (n: number) => (lines({ title: "t", series: names(n).map((name) => ({ name, x: [1, 2], y: [1, 2] })) }).layout.margin as { t: number }).t;
+    assert.ok(top(9) - top(2) >= 2 * 26, `top margin ${top(2)} → ${top(9)}`);
   });
 });

@@ -279,7 +279,7 @@ export function lines(opts: LinesOptions): Figure {
         ...(opts.yRange ? { range: opts.logY ? opts.yRange.map(Math.log10) : [...opts.yRange] } : {}),
       }),
       legend: topLegend,
-    }),
+    }, legendRows(series.map((s) => s.name))),
   };
 }
 
@@ -330,14 +330,33 @@ export function bars(opts: BarsOptions): Figure {
       xaxis: axis(opts.xTitle, { type: "category", showgrid: false }),
       yaxis: axis(opts.yTitle, opts.yRange ? { range: [...opts.yRange] } : {}),
       legend: topLegend,
-    }),
+    }, legendRows(series.map((s) => s.name))),
   };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Theme
 
-function baseLayout(title: string | undefined, rest: Layout): Layout {
+/**
+ * Rows a horizontal legend of these entries wraps onto at the default width: plotly packs entries left to right,
+ * each its symbol (≈ 40 px) and its text (≈ 7.5 px a character at the theme's 14 px font).
+ */
+export function legendRows(names: readonly string[], width = DEFAULT_WIDTH - 90): number {
+  let rows = 1;
+  let used = 0;
+  for (const name of names) {
+    const entry = 40 + 7.5 * name.length;
+    if (used > 0 && used + entry > width) {
+      rows++;
+      used = 0;
+    }
+    used += entry;
+  }
+  return rows;
+}
+
+/** The layout every figure shares; `legendRowCount` rows of a top legend get room between the title and the plot. */
+function baseLayout(title: string | undefined, rest: Layout, legendRowCount = 1): Layout {
   return {
     width: DEFAULT_WIDTH,
     height: DEFAULT_HEIGHT,
@@ -346,7 +365,7 @@ function baseLayout(title: string | undefined, rest: Layout): Layout {
     plot_bgcolor: "#ffffff",
     colorway: PALETTE,
     // Room at the top for the title and, above the plot area, the legend.
-    margin: { l: 70, r: 20, t: (title ? 40 : 10) + ("legend" in rest ? 40 : 20), b: 60 },
+    margin: { l: 70, r: 20, t: (title ? 40 : 10) + ("legend" in rest ? 14 + 26 * legendRowCount : 20), b: 60 },
     hoverlabel: { font: { family: FONT_FAMILY } },
     ...(title ? { title: { text: title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 }, font: { size: 17 } } } : {}),
     ...rest,

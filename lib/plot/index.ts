@@ -1,6 +1,6 @@
 // Plotting for the notebooks: figure builders (plain Plotly JSON), inline display in tslab, static export.
 export {
-  bars, describeFigure, figureSize, heatmap, lines,
+  bars, describeFigure, figureSize, heatmap, legendRows, lines,
   DEFAULT_HEIGHT, DEFAULT_WIDTH, FONT_FAMILY, HEATMAP_COLORSCALE, HIGHLIGHT_COLOR, PALETTE,
 } from "./figure";
 export type {
