@@ -10,7 +10,7 @@ import { CATALOG } from "../lib/notebook/index";
 import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "../lib/paper/index";
 import {
   bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, diagramBoxes, displayBundle, exportFigure,
-  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, legendRows, lines, mathBundle, PALETTE, progress, renderPng, renderSvg, show,
+  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, legendRows, lines, mathBundle, tableHtml, tableText, PALETTE, progress, renderPng, renderSvg, show,
 } from "../lib/plot/index";
 import type { DiagramBox, DiagramNode, DiagramOptions, Figure } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";
@@ -584,5 +584,22 @@ describe("legends", () => {
     assert.equal(legendRows(names(9)), 3);
     const top = (n: number) => (lines({ title: "t", series: names(n).map((name) => ({ name, x: [1, 2], y: [1, 2] })) }).layout.margin as { t: number }).t;
     assert.ok(top(9) - top(2) >= 2 * 26, `top margin ${top(2)} → ${top(9)}`);
+  });
+});
+
+describe("result tables", () => {
+  const rows = [{ task: "MNLI", "effect [95 % CI]": "+3.1 [−0.4, +6.6]", seeds: 3, verdict: "inconclusive" }, { task: "SST-2 <b>", seeds: 12, verdict: "reproduced" }];
+  test("plain text: one header, a rule, aligned columns, numbers to the right, missing cells empty", () => {
+    const lines = tableText(rows, "caption").split("\n");
+    assert.equal(lines[0], "caption");
+    assert.equal(lines.length, 5);
+    assert.equal(lines[1].indexOf("seeds"), lines[3].indexOf(" 3") - 3);
+    assert.ok(lines[4].startsWith("SST-2 <b>"));
+  });
+  test("HTML: escaped text, one row per result, a style per cell on request", () => {
+    const html = tableHtml(rows, { cellStyle: (c, v) => (c === "verdict" && v === "reproduced" ? "color:green" : undefined) });
+    assert.equal((html.match(/<tr>/g) ?? []).length, 3);
+    assert.ok(html.includes("SST-2 &lt;b&gt;") && !html.includes("<b>"));
+    assert.equal((html.match(/color:green/g) ?? []).length, 1);
   });
 });

@@ -13,6 +13,8 @@ export type { ExportFormat, ExportOptions } from "./export";
 export { emitDisplay, inKernel } from "./jupyter";
 export type { EmitOptions, MimeBundle } from "./jupyter";
 export { progress } from "./progress";
+export { showTable, tableHtml, tableText } from "./table";
+export type { TableOptions, TableRow, TableValue } from "./table";
 export type { Progress, ProgressOptions } from "./progress";
 export { CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPdf, renderPng, renderSvg, svgToPdf } from "./render";
 export type { PngOptions } from "./render";
