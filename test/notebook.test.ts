@@ -1,8 +1,11 @@
 // Notebook execution through nbconvert on the project's tslab kernel, and every failure mode's message.
+import * as path from "node:path";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, describe, test } from "node:test";
 import { executeNotebook, executionProblems, formatFailure, kernelProblems } from "../lib/notebook/index";
+import { KERNEL_DIR, kernelSpec } from "../lib/notebook/kernelspec";
+import { REPO_ROOT } from "../lib/paths";
 import { tempDir, writeNotebook } from "./helpers/notebooks";
 
 const dir = tempDir("nb");
@@ -80,6 +83,13 @@ describe("executeNotebook", () => {
 });
 
 describe("preflight", () => {
+  test("the kernelspec names its launcher relative to itself, so a copied checkout runs its own lib/", () => {
+    const [launcher] = kernelSpec().argv;
+    assert.match(launcher, /^\{resource_dir\}\/\.\.\/\.\.\/\.\.\/bin\/tslab-kernel$/);
+    assert.equal(path.resolve(KERNEL_DIR, launcher.replace("{resource_dir}/", "")), path.join(REPO_ROOT, "bin", "tslab-kernel"));
+    assert.ok(!JSON.stringify(kernelSpec().argv).includes(REPO_ROOT), "no absolute path to this checkout in argv");
+  });
+
   test("the kernel is registered (setup ran)", () => {
     assert.deepEqual(kernelProblems(), []);
   });

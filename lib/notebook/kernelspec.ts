@@ -8,12 +8,18 @@ import { REPO_ROOT } from "../paths";
 
 export const KERNEL_NAME = "qkv-tslab";
 export const JUPYTER_DIR = path.join(REPO_ROOT, ".jupyter");
-const KERNEL_LAUNCHER = path.join(REPO_ROOT, "bin", "tslab-kernel");
-const KERNEL_JSON = path.join(JUPYTER_DIR, "kernels", KERNEL_NAME, "kernel.json");
+export const KERNEL_DIR = path.join(JUPYTER_DIR, "kernels", KERNEL_NAME);
+const KERNEL_JSON = path.join(KERNEL_DIR, "kernel.json");
+/**
+ * The launcher, relative to the kernelspec's own folder ({resource_dir}, which jupyter_client substitutes): a
+ * copied or moved checkout then runs its own bin/tslab-kernel, lib/ and figures/, never the checkout that wrote
+ * the spec (an absolute path here silently ran the other one).
+ */
+export const KERNEL_LAUNCHER_ARG = `{resource_dir}/${path.relative(KERNEL_DIR, path.join(REPO_ROOT, "bin", "tslab-kernel")).split(path.sep).join("/")}`;
 
-export function kernelSpec(): object {
+export function kernelSpec(): { argv: string[]; display_name: string; language: string; env: Record<string, string> } {
   return {
-    argv: [KERNEL_LAUNCHER, "{connection_file}"],
+    argv: [KERNEL_LAUNCHER_ARG, "{connection_file}"],
     display_name: "TypeScript (qkv-lab)",
     language: "typescript",
     // The node that ran setup: a Jupyter started from a shell without it on PATH (nvm) still finds it.
@@ -40,7 +46,7 @@ export function kernelProblems(): string[] {
   if (!fs.existsSync(KERNEL_JSON)) {
     problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered (${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
   } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== kernelSpecText()) {
-    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written for another checkout or Node binary: run \`npm run setup\``);
+    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written by another version of qkv-lab or for another Node binary: run \`npm run setup\``);
   }
   if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab"))) {
     problems.push("tslab is not installed in node_modules: run `npm run setup`");
