@@ -19,11 +19,10 @@ import {
 import { REPO_ROOT } from "../lib/paths";
 import { loadSafetensors, writeSafetensors } from "../lib/safetensors/index";
 import { loadTokenizer } from "../lib/tokenizers/index";
-import { taskLoss } from "../lib/train/loss";
 import { evaluate, train } from "../lib/train/loop";
 import { catalogModel, modelDir } from "../lib/weights/index";
 import { pythonProblem, runReference } from "./helpers/hf";
-import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
+import { lossAndGrads, relativeError, torchProblem, torchReference, values } from "./helpers/torch";
 
 const skipTorch = torchProblem();
 const skipHf = skipTorch || pythonProblem("transformers", "peft");
@@ -46,18 +45,6 @@ function perturb(model: Model, seed: number, all = false): void {
       v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed + i++))));
     }
   }
-}
-
-function lossAndGrads(model: Model, rows: number[][], types: number[][] | undefined, targets: number[]) {
-  const batch = makeBatch(rows, model.config.padTokenId, undefined, types);
-  const y = tf.tensor1d(targets, model.labels === 1 ? "float32" : "int32");
-  const vars = trainableVariables(model);
-  const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), y), [...vars.values()]);
-  const logits = modelLogits(model, batch);
-  const out = { loss: value.dataSync()[0], logits: values(logits), grads: new Map([...vars.keys()].map((n) => [n, values(grads[vars.get(n)!.name])])) };
-  tf.dispose([value, logits, y, ...Object.values(grads)]);
-  disposeBatch(batch);
-  return out;
 }
 
 type Method = "lora" | "dora" | "full";
@@ -101,7 +88,7 @@ function compare(label: string, ours: ReturnType<typeof lossAndGrads>, ref: { lo
 describe("BERT against the float64 PyTorch reference (1e-4 relative)", { skip: skipTorch || false }, () => {
   test("bert-tiny, sentence pairs with token types: LoRA, DoRA (exact and detached norm), full fine-tuning", () => {
     const models = CASES.map((c, i) => tinyCase(c, 30 + 10 * i));
-    const ours = models.map((m, i) => lossAndGrads(m, ROWS, TYPES, targetsFor(CASES[i].labels)));
+    const ours = models.map((m, i) => lossAndGrads(m, ROWS, targetsFor(CASES[i].labels), TYPES));
     const refs = torchReference(models.map((model, i) => ({ model, rows: ROWS, typeIds: TYPES, targets: targetsFor(CASES[i].labels), trainable: [...trainableVariables(model).keys()] })));
     const worst = CASES.map((c, i) => compare(`${c.method} ${c.targets.join("+")}`, ours[i], refs[i]));
     console.log(`max relative error vs PyTorch float64: ${worst.map((w) => w.toExponential(1)).join(", ")}`);
@@ -110,8 +97,8 @@ describe("BERT against the float64 PyTorch reference (1e-4 relative)", { skip: s
 
   test("token types matter: segment 1 changes the logits (the reference agrees with and without them)", () => {
     const model = tinyCase(CASES[1], 90);
-    const withTypes = lossAndGrads(model, ROWS, TYPES, [0, 1, 1]).logits;
-    const without = lossAndGrads(model, ROWS, undefined, [0, 1, 1]).logits;
+    const withTypes = lossAndGrads(model, ROWS, [0, 1, 1], TYPES).logits;
+    const without = lossAndGrads(model, ROWS, [0, 1, 1]).logits;
     assert.ok(relativeError(withTypes, without) > 1e-3);
     const [ref] = torchReference([{ model, rows: ROWS, targets: [0, 1, 1], trainable: [] }]);
     assert.ok(relativeError(without, ref.logits) < 1e-4);
@@ -168,7 +155,7 @@ describe("BERT against Hugging Face transformers + peft (float64, 1e-4 relative)
         input.adapter_dir = path.join(dir, "adapter");
       }
       inputs.push(input);
-      ours.push(lossAndGrads(base, ROWS, TYPES, targetsFor(c.labels)));
+      ours.push(lossAndGrads(base, ROWS, targetsFor(c.labels), TYPES));
       models.push(base);
     }
     const { results, versions } = runReference<{ results: { loss: number; logits: number[]; grads: Record<string, number[]> }[]; versions: Record<string, string> }>("hf_bert.py", inputs);

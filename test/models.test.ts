@@ -8,8 +8,7 @@ import { attachAdapter } from "../lib/lora/attach";
 import { QKV_SUBSETS, targetLabel } from "../lib/lora/targets";
 import { createModel, disposeBatch, makeBatch, Model, ModelConfig, modelLogits, preset, tensorShapes, trainableVariables } from "../lib/models/index";
 import { backboneParameterCount, headParameterCount } from "../lib/models/count";
-import { taskLoss } from "../lib/train/loss";
-import { relativeError, torchProblem, torchReference, values } from "./helpers/torch";
+import { lossAndGrads, relativeError, torchProblem, torchReference, values } from "./helpers/torch";
 
 const skipTorch = torchProblem();
 
@@ -25,18 +24,6 @@ function perturbAdapters(model: Model, seed: number): void {
       v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed + i++))));
     }
   }
-}
-
-function lossAndGrads(model: Model, rows: number[][], targets: number[]) {
-  const batch = makeBatch(rows, model.config.padTokenId);
-  const y = tf.tensor1d(targets, model.labels === 1 ? "float32" : "int32");
-  const vars = trainableVariables(model);
-  const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), y), [...vars.values()]);
-  const logits = modelLogits(model, batch);
-  const out = { loss: value.dataSync()[0], logits: values(logits), grads: new Map([...vars.keys()].map((n) => [n, values(grads[vars.get(n)!.name])])) };
-  tf.dispose([value, logits, y, ...Object.values(grads)]);
-  disposeBatch(batch);
-  return out;
 }
 
 const ROWS = [[0, 5, 9, 12, 7, 2], [0, 33, 4, 2], [0, 17, 60, 21, 40, 11, 2]];

@@ -2,7 +2,9 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { disposeBatch, makeBatch, modelLogits, trainableVariables } from "../../lib/models/index";
 import { Model } from "../../lib/models/model";
+import { taskLoss } from "../../lib/train/loss";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -82,4 +84,17 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 
 export function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
+}
+
+/** Our loss, logits and the gradient of every trainable tensor, by name, on one batch (token types optional: BERT pairs). */
+export function lossAndGrads(model: Model, rows: number[][], targets: number[], types?: number[][]): { loss: number; logits: number[]; grads: Map<string, number[]> } {
+  const batch = makeBatch(rows, model.config.padTokenId, undefined, types);
+  const y = tf.tensor1d(targets, model.labels === 1 ? "float32" : "int32");
+  const vars = trainableVariables(model);
+  const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), y), [...vars.values()]);
+  const logits = modelLogits(model, batch);
+  const out = { loss: value.dataSync()[0], logits: values(logits), grads: new Map([...vars.keys()].map((n) => [n, values(grads[vars.get(n)!.name])])) };
+  tf.dispose([value, logits, y, ...Object.values(grads)]);
+  disposeBatch(batch);
+  return out;
 }

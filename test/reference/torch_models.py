@@ -90,34 +90,33 @@ def forward(case, p):
     def merge(x):
         return x.transpose(1, 2).reshape(B, T, -1)
 
+    def ln(x, n):
+        return torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
+
+    def post_ln_layers(x, prefix):
+        # The post-LN encoder layers RoBERTa and BERT share (exact GELU, a residual then LayerNorm after each block).
+        bias = ((1 - mask) * -1e9)[:, None, None, :]
+        for i in range(cfg["numLayers"]):
+            L = f"{prefix}.encoder.layer.{i}"
+            H = cfg["numHeads"]
+            q, k, v = (heads(linear(x, f"{L}.attention.self.{m}"), H) for m in ("query", "key", "value"))
+            a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
+            f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
+            x = ln(f + a, f"{L}.output.LayerNorm")
+        return x
+
     if cfg["architecture"] == "encoder" and cfg.get("family") == "bert":
-        ln = lambda x, n: torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
         types = case.get("token_type_ids", torch.zeros_like(ids))
         x = p["bert.embeddings.word_embeddings.weight"][ids] + p["bert.embeddings.position_embeddings.weight"][torch.arange(T)][None]
         x = ln(x + p["bert.embeddings.token_type_embeddings.weight"][types], "bert.embeddings.LayerNorm")
-        bias = ((1 - mask) * -1e9)[:, None, None, :]
-        for i in range(cfg["numLayers"]):
-            L = f"bert.encoder.layer.{i}"
-            H = cfg["numHeads"]
-            q, k, v = (heads(linear(x, f"{L}.attention.self.{m}"), H) for m in ("query", "key", "value"))
-            a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
-            f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
-            x = ln(f + a, f"{L}.output.LayerNorm")
+        x = post_ln_layers(x, "bert")
         pooled = torch.tanh(linear(x[:, 0], "bert.pooler.dense"))
         logits = linear(pooled, "classifier")
     elif cfg["architecture"] == "encoder":
-        ln = lambda x, n: torch.nn.functional.layer_norm(x, x.shape[-1:], p[n + ".weight"], p[n + ".bias"], cfg["layerNormEps"])
         pos = torch.cumsum(mask.long(), 1) * mask.long() + cfg["padTokenId"]
         x = p["roberta.embeddings.word_embeddings.weight"][ids] + p["roberta.embeddings.position_embeddings.weight"][pos]
         x = ln(x + p["roberta.embeddings.token_type_embeddings.weight"][0], "roberta.embeddings.LayerNorm")
-        bias = ((1 - mask) * -1e9)[:, None, None, :]
-        for i in range(cfg["numLayers"]):
-            L = f"roberta.encoder.layer.{i}"
-            H = cfg["numHeads"]
-            q, k, v = (heads(linear(x, f"{L}.attention.self.{m}"), H) for m in ("query", "key", "value"))
-            a = ln(linear(merge(attend(q, k, v, bias)), f"{L}.attention.output.dense") + x, f"{L}.attention.output.LayerNorm")
-            f = linear(torch.nn.functional.gelu(linear(a, f"{L}.intermediate.dense")), f"{L}.output.dense")
-            x = ln(f + a, f"{L}.output.LayerNorm")
+        x = post_ln_layers(x, "roberta")
         if "lm" in case:
             h = x.reshape(B * T, -1)[torch.as_tensor(case["lm"]["positions"])]
             h = ln(torch.nn.functional.gelu(linear(h, "lm_head.dense")), "lm_head.layer_norm")
