@@ -17,7 +17,7 @@ import { checkpointDir } from "../pretrain/recipe";
 import { experimentCheckpoint } from "./finetune";
 import { GridAxes, GridBase, GridSpec, GridTask } from "./grid";
 import { PROTOCOL } from "./protocol";
-import { LambdaDesign } from "./verdicts";
+import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
 /** Our rate = the paper's × this: 5 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). */
 export const MINI_LR_SCALE = { encoder: 5, decoder: 10 } as const;
@@ -96,14 +96,7 @@ export function lambdaDesign(name: "figure1" | "figure2", profile: Profile): Lam
 
 /** One product per cell of the λ design: (η_QK, λη_QK), (η_QK, η_QK), (λη_QK, λη_QK), with the verdict seeds. */
 function lambdaDesignAxes(design: LambdaDesign, profile: Profile, task?: GridTask[]): GridAxes[] {
-  const cells = new Map<string, [number, number]>();
-  for (const q of design.etaQK) {
-    for (const l of design.lambdas) {
-      const v = Number((q * l).toPrecision(6));
-      for (const [a, b] of [[q, v], [q, q], [v, v]]) cells.set(`${a} ${b}`, [a, b]);
-    }
-  }
-  return [...cells.values()].map(([etaQK, etaV]) => ({ ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile) }));
+  return lambdaDesignCells(design).map(({ etaQK, etaV }) => ({ ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile) }));
 }
 
 const scaled = (rates: number[], architecture: "encoder" | "decoder"): number[] => rates.map((r) => Number((r * MINI_LR_SCALE[architecture]).toPrecision(6)));

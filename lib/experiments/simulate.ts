@@ -11,7 +11,7 @@
 // claim favours, placed at the claim's boundary (0 for "beats", −margin for "matches").
 import { Rng } from "../random/index";
 import { claimSpec, ClaimId, PROTOCOL, Verdict, VERDICTS } from "./protocol";
-import { ClaimVerdict, importanceVerdicts, LambdaDesign, lambdaVerdict, ScoredRow, strategyVerdict } from "./verdicts";
+import { ClaimVerdict, importanceVerdicts, LambdaDesign, lambdaDesignCells, lambdaVerdict, ScoredRow, strategyVerdict } from "./verdicts";
 
 export type Scenario = "null" | "paper" | "reversed";
 export const SCENARIOS: Scenario[] = ["null", "paper", "reversed"];
@@ -99,14 +99,7 @@ export function simulateOnce(claim: ClaimId, options: SimulationOptions, rng: Rn
         run({ ...lora, targets }, isFavoured ? favoured : 0);
       }
     } else if (claim === "lambda" || claim === "lambda-convergence") {
-      const cells = new Map<string, { etaQK: number; etaV: number }>();
-      for (const q of SIMULATED_LAMBDA_DESIGN.etaQK) {
-        for (const l of SIMULATED_LAMBDA_DESIGN.lambdas) {
-          const v = Number((q * l).toPrecision(12));
-          for (const c of [{ etaQK: q, etaV: v }, { etaQK: q, etaV: q }, { etaQK: v, etaV: v }]) cells.set(`${c.etaQK} ${c.etaV}`, c);
-        }
-      }
-      for (const c of cells.values()) run({ ...lora, targets: "QKV", ...c, ratio: Number((c.etaV / c.etaQK).toPrecision(12)) }, c.etaV > c.etaQK ? favoured : 0);
+      for (const c of lambdaDesignCells(SIMULATED_LAMBDA_DESIGN)) run({ ...lora, targets: "QKV", ...c, ratio: Number((c.etaV / c.etaQK).toPrecision(12)) }, c.etaV > c.etaQK ? favoured : 0);
     } else if (claim === "strategy") {
       for (let m = 0; m < options.methods; m++) {
         const method = { method: `method${m}`, r: 8, etaQK: 1e-3 };

@@ -32,8 +32,8 @@ export function cellStats(rows: readonly GridRow[]): CellStats {
 }
 
 /** Rows grouped by a key, in the order the keys first appear. */
-export function groupBy<K>(rows: readonly GridRow[], key: (row: GridRow) => K): Map<K, GridRow[]> {
-  const groups = new Map<K, GridRow[]>();
+export function groupBy<R, K>(rows: readonly R[], key: (row: R) => K): Map<K, R[]> {
+  const groups = new Map<K, R[]>();
   for (const row of rows) {
     const k = key(row);
     const group = groups.get(k);

@@ -8,6 +8,7 @@
 import { showTable, TableValue } from "../plot/index";
 import { BlockDesign, blockContrast, ContrastEstimate, holm } from "../stats/index";
 import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, PROTOCOL_HASH, Verdict } from "./protocol";
+import { groupBy } from "./summary";
 
 /** What a verdict needs of a run: its arm, seed, scores on both splits, the chance levels, its training loss. */
 export interface ScoredRow {
@@ -202,11 +203,7 @@ function countBy(values: string[]): string {
   return [...counts].map(([v, n]) => `${n} ${v}`).join(", ");
 }
 
-function byTask<R extends ScoredRow>(rows: readonly R[]): Map<string, R[]> {
-  const groups = new Map<string, R[]>();
-  for (const row of rows) groups.set(row.task, [...(groups.get(row.task) ?? []), row]);
-  return groups;
-}
+const byTask = <R extends ScoredRow>(rows: readonly R[]): Map<string, R[]> => groupBy(rows, (r) => r.task);
 
 const reportSplit = (rows: readonly ScoredRow[]): string => (rows.length > 0 && rows[0].reportExamples > 0 ? `report split (${rows[0].reportExamples} examples)` : "report split");
 
@@ -216,9 +213,9 @@ export function importanceVerdicts(grids: Record<string, readonly ScoredRow[]>):
   const qv: Comparison[] = [];
   for (const [grid, rows] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
-      const subsets = [...new Set(taskRows.map((r) => r.targets))];
-      const arms = subsets.map((s) => armOf(s, taskRows.filter((r) => r.targets === s)));
-      const has = (...names: string[]) => names.every((n) => subsets.includes(n));
+      const groups = groupBy(taskRows, (r) => r.targets);
+      const arms = [...groups].map(([targets, armRows]) => armOf(targets, armRows));
+      const has = (...names: string[]) => names.every((n) => groups.has(n));
       const common = { grid, task, arms, score: reportScore, split: reportSplit(taskRows) };
       if (has("V", "K")) {
         vk.push(compare({ ...common, spec: claimSpec("v-over-k"), label: "V − K", contrasts: [{ name: "V − K", weights: { V: 1, K: -1 } }], signalArms: ["V", "K"] }));
@@ -239,10 +236,10 @@ export function pairedArmVerdict<R extends ScoredRow>(id: ClaimId, grids: Record
   const comparisons: Comparison[] = [];
   for (const [grid, rows] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
-      const names = [...new Set(taskRows.map(armName))];
-      if (!names.includes(favoured) || !names.includes(other)) continue;
+      const groups = groupBy(taskRows, armName);
+      if (!groups.has(favoured) || !groups.has(other)) continue;
       comparisons.push(compare({
-        spec: claimSpec(id), grid, task, label: `${favoured} − ${other}`, arms: names.map((n) => armOf(n, taskRows.filter((r) => armName(r) === n))),
+        spec: claimSpec(id), grid, task, label: `${favoured} − ${other}`, arms: [...groups].map(([n, armRows]) => armOf(n, armRows)),
         contrasts: [{ name: `${favoured} − ${other}`, weights: { [favoured]: 1, [other]: -1 } }], signalArms: [favoured, other], score: reportScore, split: reportSplit(taskRows),
       }));
     }
@@ -254,6 +251,21 @@ export function pairedArmVerdict<R extends ScoredRow>(id: ClaimId, grids: Record
 export interface LambdaDesign {
   etaQK: number[];
   lambdas: number[];
+}
+
+/**
+ * Every cell of a λ design, once, in order: per η_QK and λ, (η_QK, λη_QK), (η_QK, η_QK) and (λη_QK, λη_QK). The grids
+ * run these cells, the simulator draws them, and lambdaVerdict weighs them.
+ */
+export function lambdaDesignCells(design: LambdaDesign): { etaQK: number; etaV: number }[] {
+  const cells = new Map<string, { etaQK: number; etaV: number }>();
+  for (const q of design.etaQK) {
+    for (const l of design.lambdas) {
+      const v = Number((q * l).toPrecision(12));
+      for (const [etaQK, etaV] of [[q, v], [q, q], [v, v]]) cells.set(`${etaQK} ${etaV}`, { etaQK, etaV });
+    }
+  }
+  return [...cells.values()];
 }
 
 const cellName = (etaQK: number, etaV: number): string => `(${etaQK}, ${etaV})`;
@@ -270,30 +282,27 @@ export function lambdaVerdict(grids: Record<string, { rows: readonly ScoredRow[]
   for (const [grid, { rows, design }] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
       const cell = (q: number, v: number) => taskRows.filter((r) => near(r.etaQK, q) && near(r.etaV, v));
-      const triples = design.etaQK.flatMap((q) => design.lambdas.map((l) => ({ q, l, v: Number((q * l).toPrecision(12)) })));
-      const missing = triples.flatMap(({ q, v }) => [[q, v], [q, q], [v, v]]).filter(([q, v]) => cell(q, v).length === 0);
+      const triples = design.etaQK.flatMap((q) => design.lambdas.map((l) => ({ q, v: Number((q * l).toPrecision(12)) })));
+      const designCells = lambdaDesignCells(design);
+      const missing = designCells.filter((c) => cell(c.etaQK, c.etaV).length === 0);
       if (missing.length > 0) {
-        const names = [...new Set(missing.map(([q, v]) => cellName(q, v)))];
+        const names = missing.map((c) => cellName(c.etaQK, c.etaV));
         comparisons.push(notTestable(claimSpec(id), grid, task, "λ > 1 − λ = 1", `the grid lacks the λ design's cells ${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}`));
         continue;
       }
-      const names = new Set<string>();
+      // The two contrasts' weights on the design's cells.
       const sameQK: Record<string, number> = {};
       const sameV: Record<string, number> = {};
       const w = 1 / triples.length;
       for (const { q, v } of triples) {
-        for (const n of [cellName(q, v), cellName(q, q), cellName(v, v)]) names.add(n);
         sameQK[cellName(q, v)] = (sameQK[cellName(q, v)] ?? 0) + w;
         sameQK[cellName(q, q)] = (sameQK[cellName(q, q)] ?? 0) - w;
         sameV[cellName(q, v)] = (sameV[cellName(q, v)] ?? 0) + w;
         sameV[cellName(v, v)] = (sameV[cellName(v, v)] ?? 0) - w;
       }
-      const arms = [...names].map((n) => {
-        const [q, v] = n.slice(1, -1).split(", ").map(Number);
-        return armOf(n, cell(q, v));
-      });
+      const arms = designCells.map((c) => armOf(cellName(c.etaQK, c.etaV), cell(c.etaQK, c.etaV)));
       comparisons.push(compare({
-        spec: claimSpec(id), grid, task, label: "λ > 1 − λ = 1", arms, signalArms: [...names],
+        spec: claimSpec(id), grid, task, label: "λ > 1 − λ = 1", arms, signalArms: arms.map((a) => a.name),
         contrasts: [{ name: "vs λ = 1 at the same η_QK", weights: sameQK }, { name: "vs λ = 1 at the same η_V", weights: sameV }],
         score: metric === "score" ? reportScore : convergenceScore, split: metric === "score" ? reportSplit(taskRows) : "training loss",
         note: `${design.etaQK.length} η_QK × λ ∈ {${design.lambdas.join(", ")}}`,
@@ -311,11 +320,7 @@ export function strategyVerdict(rows: readonly ScoredRow[], grid = "table2"): Cl
   const comparisons: Comparison[] = [];
   for (const [task, taskRows] of byTask(rows)) {
     const methodOf = (r: ScoredRow) => (r.r === null ? r.method : `${r.method} r${r.r}`);
-    const cells = new Map<string, ScoredRow[]>();
-    for (const r of taskRows) {
-      const name = r.targets === "QV" ? `${methodOf(r)} QV λ${r.ratio}` : `${methodOf(r)} ${r.targets}`;
-      cells.set(name, [...(cells.get(name) ?? []), r]);
-    }
+    const cells = groupBy(taskRows, (r) => (r.targets === "QV" ? `${methodOf(r)} QV λ${r.ratio}` : `${methodOf(r)} ${r.targets}`));
     const realArms = [...cells].map(([name, cellRows]) => armOf(name, cellRows));
     for (const method of [...new Set(taskRows.map(methodOf))]) {
       const qkv = realArms.find((a) => a.name === `${method} QKV`);
