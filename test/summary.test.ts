@@ -76,7 +76,8 @@ describe("steps to a target loss", () => {
 });
 
 describe("the named grids", () => {
-  const names = GRID_NAMES.filter((n) => n !== "figure1-glue"); // needs GLUE_DIR and a GLUE checkpoint
+  // figure1-glue needs GLUE_DIR and a GLUE checkpoint; minilm the stored rate sweep (test/minilm.test.ts builds it at a given rate).
+  const names = GRID_NAMES.filter((n) => n !== "figure1-glue" && n !== "minilm");
   test("every named grid expands at every profile", () => {
     for (const name of names) for (const profile of ["smoke", "default", "full"] as const) assert.ok(expandGrid(namedGrid(name, profile)).length > 0, `${name} ${profile}`);
   });

@@ -15,7 +15,8 @@
 // Runs are in the order of the axes as declared (the key order of `axes`), the last axis varying fastest.
 // `axes` may also be a list of such objects: the grid is then the union of their products, in order, a run
 // that two of them share kept once (the paper's heatmap cells at one seed beside the protocol's λ design at three).
-// Every run carries the verdict protocol's hash (./protocol), so runs made under another protocol are recomputed.
+// Every run carries the verdict protocol's hash (./protocol; or the grid's `protocol`, an addendum's), so runs made
+// under another protocol are recomputed.
 import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -75,6 +76,8 @@ export interface GridSpec {
   base: GridBase;
   /** One product of axes, or a union of several. */
   axes: GridAxes | GridAxes[];
+  /** The hash of the protocol (or addendum) its runs are made under; default PROTOCOL_HASH. */
+  protocol?: string;
 }
 
 type AxisName = keyof GridAxes;
@@ -98,7 +101,7 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   const inUnion = new Set<string>();
   parts.forEach((part, p) => {
     const partWhere = parts.length > 1 ? `${where}, axes[${p}]` : where;
-    for (const config of expandProduct(spec.base, part, partWhere, checkpoints)) {
+    for (const config of expandProduct(spec.base, part, partWhere, checkpoints, spec.protocol ?? PROTOCOL_HASH)) {
       const key = runKey(config);
       if (inUnion.has(key)) continue;
       inUnion.add(key);
@@ -108,7 +111,7 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   return configs;
 }
 
-function expandProduct(base: GridBase, product: GridAxes, where: string, checkpoints: Map<string, FineTuneConfig["checkpoint"]>): FineTuneConfig[] {
+function expandProduct(base: GridBase, product: GridAxes, where: string, checkpoints: Map<string, FineTuneConfig["checkpoint"]>, protocol: string): FineTuneConfig[] {
   if (typeof product !== "object" || product === null || Array.isArray(product)) throw new Error(`${where}: axes must be an object of value lists`);
   const axes = Object.entries(product) as [AxisName, unknown[]][];
   for (const [name, values] of axes) {
@@ -132,7 +135,7 @@ function expandProduct(base: GridBase, product: GridAxes, where: string, checkpo
     }
     let config: FineTuneConfig;
     try {
-      config = gridConfig(base, choice, checkpoints);
+      config = gridConfig(base, choice, checkpoints, protocol);
     } catch (err) {
       throw new Error(`${where}, run ${index}: ${(err as Error).message}`);
     }
@@ -147,7 +150,7 @@ function expandProduct(base: GridBase, product: GridAxes, where: string, checkpo
 type GridAxisValues = { [A in AxisName]?: NonNullable<GridAxes[A]>[number] };
 
 /** One run's configuration from the base and one value per axis (errors are prefixed with the grid and run by the caller). */
-function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<string, FineTuneConfig["checkpoint"]>): FineTuneConfig {
+function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<string, FineTuneConfig["checkpoint"]>, protocol: string): FineTuneConfig {
   const required = <T>(value: T | undefined, field: string, axis: string): T => {
     if (value === undefined || value === null) throw new Error(`no ${field}; set base.${field} or give an axis ${axis}`);
     return value;
@@ -181,7 +184,7 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
   return {
     data, checkpoint: ref, init, adapter, rates,
-    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed, protocol: PROTOCOL_HASH,
+    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed, protocol,
   };
 }
 

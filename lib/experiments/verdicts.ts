@@ -384,3 +384,21 @@ export function showVerdict(v: ClaimVerdict): void {
   if (rows.length > 0) showTable(rows, { cellStyle: (column: string, value: TableValue) => (column === "verdict" ? VERDICT_STYLE[value as Verdict] : undefined) });
   console.log(describeVerdict(v));
 }
+
+/**
+ * The MiniLM addendum's five verdicts from its one grid (grids.ts `minilm`, docs/PROTOCOL.md §8): each claim reads
+ * its slice of the rows at the chosen η_QK. Table 1's subsets are the LoRA r = 8 cells at λ = 1; the λ design is
+ * LoRA r = 8 on QKV; the strategy is QV at each λ against QKV at λ = 1, per method.
+ */
+export function addendumVerdicts(rows: readonly ScoredRow[], design: { etaQK: number; lambdas: number[] }, grid = "minilm"): Record<"vOverK" | "qvMatchesQkv" | "lambda" | "lambdaConvergence" | "strategy", ClaimVerdict> {
+  const atEta = (r: ScoredRow) => near(r.etaQK, design.etaQK);
+  const lora8 = (r: ScoredRow) => r.method === "lora" && r.r === 8;
+  const { vOverK, qvMatchesQkv } = importanceVerdicts({ [grid]: rows.filter((r) => lora8(r) && atEta(r) && r.ratio === 1) });
+  const lambdaGrid = { [grid]: { rows: rows.filter((r) => lora8(r) && r.targets === "QKV"), design: { etaQK: [design.etaQK], lambdas: design.lambdas } } };
+  const strategyRows = rows.filter((r) => atEta(r) && (r.targets === "QV" ? design.lambdas.includes(r.ratio) : r.targets === "QKV" && r.ratio === 1));
+  return {
+    vOverK, qvMatchesQkv,
+    lambda: lambdaVerdict(lambdaGrid), lambdaConvergence: lambdaVerdict(lambdaGrid, "loss"),
+    strategy: strategyVerdict(strategyRows, grid),
+  };
+}
