@@ -5,7 +5,8 @@
 //   testbed.ts   compareInitializations: pretrained vs random initialisation over seeds (the testbed's sanity check)
 //   grid.ts      GridSpec → expandGrid / runGrid (resume, shards, worker processes) → results.csv; slurmScript
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
-//   grids.ts     the paper's sweeps at mini scale, named for `qkv grid NAME` and the notebooks
+//   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
+//   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   figures.ts   the paper's figures from grid rows: accuracy heatmaps, training-loss curves
 //   protocol.ts  the verdict protocol (v2) in machine form and its hash; docs/PROTOCOL.md is its prose
@@ -17,6 +18,7 @@ export * from "./cache";
 export * from "./finetune";
 export * from "./grid";
 export * from "./grids";
+export * from "./minilm";
 export * from "./testbed";
 export * from "./summary";
 export * from "./figures";
