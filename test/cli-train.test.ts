@@ -58,7 +58,7 @@ describe("qkv train", () => {
     const expectError = (config: object, pattern: RegExp) => {
       fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify(config));
       const r = qkv("train", "--config", path.join(dir, "run.json"));
-      assert.notEqual(r.status, 0);
+      assert.equal(r.status, 2, `bad input exits 2: ${r.stderr}`);
       assert.match(r.stderr, pattern);
     };
     expectError({ ...baseConfig, rates: { etaQK: -1 } }, /rates: learning rate η_QK \(etaQK\) must be a positive finite number, got -1/);
@@ -67,13 +67,45 @@ describe("qkv train", () => {
     expectError({ ...baseConfig, adapter: { r: 17 } }, /r = 17 exceeds min\(d_in, d_out\) = 16 of the query matrix/);
     expectError({ ...baseConfig, adapter: { target_modules: ["query", "keys"] } }, /unknown target "keys"/);
     expectError({ ...baseConfig, model: "bert-base" }, /model must be one of roberta-base/);
-    expectError({ ...baseConfig, stpes: 3 }, /stpes is not a field/);
+    expectError({ ...baseConfig, stpes: 3 }, /stpes: unknown field; did you mean steps\?/);
+    expectError({ ...baseConfig, adapter: { r: 4, lora_aplha: 32 } }, /adapter\.lora_aplha: unknown field; did you mean lora_alpha\?/);
     expectError({ ...baseConfig, steps: 0 }, /steps must be an integer ≥ 1, got 0/);
     fs.appendFileSync(path.join(dir, "train.jsonl"), '{"ids": [0, 5, 2], "label": 7}\n');
     expectError(baseConfig, /train\.jsonl:49: label must be an integer in \[0, 2\), got 7/);
     const none = qkv("train");
     assert.equal(none.status, 2);
     assert.match(none.stderr, /--config is required/);
+  });
+});
+
+describe("qkv train outputs (issue 19, items 4, 5, 15)", () => {
+  test("an output that is an input, a folder for a file, or an unwritable place is refused before training, exit 2", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    const config = path.join(dir, "run.json");
+    fs.writeFileSync(config, JSON.stringify(baseConfig));
+    const before = fs.readFileSync(config, "utf8");
+    const refused = (args: string[], pattern: RegExp) => {
+      const r = qkv("train", "--config", config, ...args);
+      assert.equal(r.status, 2, r.stderr + r.stdout);
+      assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stdout, /step|done/, "refused before training");
+    };
+    refused(["--out", config], /--out .*run\.json is also an input: refusing to overwrite it/);
+    refused(["--out", path.join(dir, "train.jsonl")], /--out .*train\.jsonl is also an input/);
+    refused(["--out", dir], /--out .* is a folder; give a file path/);
+    refused(["--save-adapter", path.join(dir, "dev.jsonl")], /--save-adapter .*dev\.jsonl is also an input/);
+    fs.writeFileSync(path.join(dir, "blocker"), "");
+    refused(["--out", path.join(dir, "blocker", "result.json")], /--out .*blocker\/result\.json: cannot write in .*blocker \((ENOTDIR|EEXIST)/);
+    assert.equal(fs.readFileSync(config, "utf8"), before, "the config is untouched");
+  });
+  test("a run that diverges exits 1 and says why", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, rates: { etaQK: 1e3, ratio: 1, grouping: "paper" }, steps: 60, evalEvery: 0 }));
+    const r = qkv("train", "--config", path.join(dir, "run.json"), "--quiet");
+    assert.equal(r.status, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /diverged at step \d+: (mean loss .* above 4 ×|loss (NaN|Infinity))/);
   });
 });
 

@@ -277,6 +277,10 @@ describe("GLUE files: layouts and errors", () => {
     // A file cut inside a multi-byte character (the first two bytes of "€").
     const cut = Buffer.concat([Buffer.from("a\tb\n1\t2\n3\t"), Buffer.from([0xe2, 0x82])]);
     assert.match(dataError(() => readTsv(path.join(glueFixture({ "cut.tsv": cut }), "cut.tsv"))).message, /cut\.tsv:3: not valid UTF-8: byte 0xe2 at byte 3 of the line$/);
+    // A Latin-1 letter (issue 19, item 13): 0xE9 opens a 3-byte character that the space after it cuts short.
+    const latin1 = Buffer.concat([Buffer.from("a\tb\n"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6e]), Buffer.from("\tx\n")]);
+    const named = dataError(() => readTsv(path.join(glueFixture({ "latin1.tsv": latin1 }), "latin1.tsv")));
+    assert.match(named.message, /latin1\.tsv:2: not valid UTF-8: byte 0xe9 at byte 4 of the line$/);
   });
 
   test("CRLF line ends and a BOM are accepted; quotes are text", () => {

@@ -90,7 +90,7 @@ describe("expandGrid", () => {
     assert.deepEqual(mixed.map((c) => c.steps), [12, 24]);
     assert.equal(runKey(mixed[0]), runKey(plain[0]));
     assert.ok(!("steps" in mixed[1].data), "the budget is a run setting, not part of the data");
-    assert.throws(() => expandGrid({ ...tinyGrid(), axes: { task: [{ ...task, steps: 0 }], etaQK: [1e-3], ratio: [1] } }), /task SST-2: steps must be a positive integer, got 0/);
+    assert.throws(() => expandGrid({ ...tinyGrid(), axes: { task: [{ ...task, steps: 0 }], etaQK: [1e-3], ratio: [1] } }), /axes\.task\[0\]\.steps must be a positive integer, got 0/);
   });
 
   test("a bad spec is named: unknown axis, etaV beside ratio, repeated values, missing field, unknown task", () => {
@@ -188,6 +188,17 @@ describe("runGrid", () => {
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, /4 runs \(0 computed, 2 cached, 2 failed, 2 missing\)/);
     assert.match(cli.stderr, new RegExp(`failed: run 3 \\(${result.failed[1].key}\\) .*no such directory`));
+  });
+});
+
+describe("runGrid outputs (issue 19, item 5)", () => {
+  test("a results folder that cannot be written is refused by name before any run is computed", async () => {
+    const blocker = path.join(tmp(), "blocker");
+    fs.writeFileSync(blocker, "");
+    const progress: unknown[] = [];
+    await assert.rejects(runGrid(tinyGrid(), { resultsDir: path.join(blocker, "results"), showProgress: false, onProgress: (p) => progress.push(p) }),
+      (err: Error) => err.name === "OutputPathError" && /grid tiny: results folder .*blocker\/results\/runs: cannot write in/.test(err.message));
+    assert.equal(progress.length, 0, "nothing computed");
   });
 });
 

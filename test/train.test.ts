@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter, parameterGroups } from "../lib/lora/index";
 import { createModel, disposeModel, preset, trainableVariables } from "../lib/models/index";
-import { accuracy, AdamW, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
+import { accuracy, AdamW, divergenceWatch, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
 import { PYTHON, relativeError, torchProblem, values } from "./helpers/torch";
 
 before(async () => {
@@ -154,6 +154,34 @@ describe("the training loop", () => {
     assert.equal(result.diverged, true);
     assert.ok(result.steps < 200 && !Number.isFinite(result.history[result.steps - 1].loss));
     disposeModel(model);
+  });
+
+  test("a finite loss far above its start is diverged too (issue 19, item 3): AdamW at η_QK 1e3", () => {
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
+    attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, targetModules: ["query", "value"] }, 2);
+    const result = train(model, task(64, 1), { rates: { etaQK: 1e3, ratio: 1, grouping: "paper" }, batchSize: 16, steps: 200, seed: 0 });
+    disposeModel(model);
+    assert.equal(result.diverged, true, `losses ${result.history.slice(-5).map((h) => h.loss)}`);
+    assert.ok(result.steps < 200 && result.history.every((h) => Number.isFinite(h.loss)), "stopped early on a finite loss");
+    assert.match(result.divergence!, /mean loss .* above 4 × .* for 3 windows of 10 steps/);
+  });
+
+  test("the divergence rule: non-finite at once; above factor × max(start, ln classes) for `patience` windows; a spike is not", () => {
+    const feed = (losses: number[], reference = Math.log(2)) => {
+      const watch = divergenceWatch(reference);
+      for (const [i, l] of losses.entries()) {
+        const why = watch(l);
+        if (why !== undefined) return { step: i + 1, why };
+      }
+      return undefined;
+    };
+    assert.equal(feed([0.7, NaN])?.step, 2);
+    assert.equal(feed([...Array(40).fill(3)], 0.5)?.step, undefined, "a run that starts at 3 is measured from 3");
+    assert.equal(feed([0.7, ...Array(39).fill(3)])?.step, 40, "windows 2-4 above 4 × 0.7 (the first, 2.77, is not)");
+    assert.equal(feed([0.7, ...Array(19).fill(3), ...Array(10).fill(0.5), ...Array(20).fill(3)]), undefined, "not 3 in a row");
+    assert.equal(feed([0.7, ...Array(39).fill(2.7)]), undefined, "2.7 < 4 × 0.7");
+    // A run starting far below chance is measured against ln(classes), so going back to chance is not divergence.
+    assert.equal(feed([...Array(10).fill(0.01), ...Array(30).fill(0.69)]), undefined);
   });
 
   test("evaluation scores regression with correlations", () => {

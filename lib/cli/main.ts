@@ -51,6 +51,20 @@ async function main(argv: string[]): Promise<number> {
   return module.run(rest);
 }
 
+/**
+ * The exit codes, the same for every command (README "Exit codes"): 0 ok; 1 a run failed or diverged, or the
+ * machine failed it (a backend, a download); 2 bad input or usage: options, configs, data files, model folders,
+ * adapter files, output paths, each named in the message.
+ */
+const BAD_INPUT = new Set([
+  "UsageError", "RunConfigError", "AdapterConfigError", "AdapterFileError", "LearningRateError", "TargetError", "ConfigError", "DataError",
+  "CheckpointError", "SafetensorsError", "TokenizerError", "OutputPathError", "UnknownModelError", "BoundsError", "DynamicsError", "SuiteError",
+]);
+
+export function exitCodeOf(err: Error): number {
+  return err instanceof UsageError || BAD_INPUT.has(err.name) ? 2 : 1;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -59,6 +73,6 @@ main(process.argv.slice(2)).then(
     // Errors carry messages written for people; the stack is for developers (QKV_DEBUG=1).
     const e = err instanceof Error ? err : new Error(String(err));
     console.error(process.env.QKV_DEBUG ? e.stack : `qkv: ${e.message}`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    process.exitCode = exitCodeOf(e);
   },
 );

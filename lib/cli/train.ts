@@ -1,7 +1,7 @@
 // `qkv train --config FILE`: one fine-tuning run; prints progress and a summary, writes the history and
 // evaluations as JSON (--out, atomically) and the trained adapter (--save-adapter DIR).
 import * as path from "path";
-import { writeFileAtomic } from "../files/index";
+import { checkOutputPath, writeFileAtomic } from "../files/index";
 import { selectBackend } from "../backend/index";
 import { attachAdapter, saveAdapter } from "../lora/index";
 import { createModel, disposeModel, loadModel, preset, trainableVariables } from "../models/index";
@@ -15,6 +15,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { config: { type: "string" }, out: { type: "string" }, "save-adapter": { type: "string" }, quiet: { type: "boolean" } }, usage);
   if (!values.config) throw new UsageError(`--config is required\nusage: ${usage}`);
   const config = readRunConfig(values.config);
+  // Refused before training, not after: an output that is an input, a folder for a file, an unwritable place.
+  const inputs = [values.config, config.data.train, ...(config.data.eval ? [config.data.eval] : [])];
+  if (values.out) checkOutputPath(values.out, "file", inputs, "--out");
+  if (values["save-adapter"]) checkOutputPath(values["save-adapter"], "folder", inputs, "--save-adapter");
   // One tokenizer for both files (a BPE vocabulary takes a quarter of a second to load).
   const reading = { tokenizer: config.data.tokenizer ? loadTokenizer(config.data.tokenizer) : undefined, maxLength: config.data.maxLength, labels: config.labels };
   const trainSet = readExamples(config.data.train, reading);
@@ -38,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   for (const e of result.evals) if (!values.quiet) console.log(`  eval at ${e.step}: loss ${e.loss.toFixed(4)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v!.toFixed(4)}`).join(" ")}`);
-  console.log(result.diverged ? `diverged at step ${result.steps} (loss not finite)` : `done: ${result.steps} steps in ${result.seconds.toFixed(1)} s`);
+  console.log(result.diverged ? `diverged at step ${result.steps}: ${result.divergence}` : `done: ${result.steps} steps in ${result.seconds.toFixed(1)} s`);
   if (values.out) {
     writeFileAtomic(path.resolve(values.out), JSON.stringify({ config, adapter, backend: backend.name, trainableParams: trainable, ...result }, null, 1) + "\n");
   }

@@ -88,5 +88,15 @@ function firstInvalidByte(bytes: Buffer): number {
     if (decodes(mid)) good = mid;
     else bad = mid;
   }
-  return bad - 1;
+  // The failing byte may be a fine one that cut short the character an earlier lead byte began ("caf\xe9 on":
+  // 0xE9 starts a 3-byte character, the space ends it): then that lead byte is the culprit.
+  const failing = bad - 1;
+  let start = failing - 1;
+  while (start >= 0 && failing - start < 4 && (bytes[start] & 0xc0) === 0x80) start--;
+  if (start >= 0 && start < failing) {
+    const lead = bytes[start];
+    const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (length > failing - start) return start;
+  }
+  return failing;
 }

@@ -51,6 +51,8 @@ export interface FineTuneResult {
   /** Training loss, mean over each twentieth of the run. */
   loss: { step: number; loss: number }[];
   diverged: boolean;
+  /** Why it diverged (lib/train DIVERGENCE); absent when it did not. */
+  divergence?: string;
   steps: number;
   seconds: number;
   trainExamples: number;
@@ -217,7 +219,7 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
       before, after: score(model, report), selection: score(model, selection),
       splits: { selection: selection.description, report: report.description, selectionExamples: count(selection), reportExamples: count(report) },
       chance: { selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report), loss: Math.log(Math.max(2, data.labels)) },
-      provenance: provenance(), loss, diverged: run.diverged, steps: run.steps,
+      provenance: provenance(), loss, diverged: run.diverged, ...(run.divergence !== undefined ? { divergence: run.divergence } : {}), steps: run.steps,
       seconds: Math.round(run.seconds * 10) / 10, trainExamples: trainSet.length, trainable,
     };
   } finally {

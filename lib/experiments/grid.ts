@@ -21,8 +21,9 @@ import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { GLUE_TASK_NAMES, GlueTaskName } from "../data/glue";
-import { writeFileAtomic } from "../files/index";
-import { adapterConfig, AdapterFields, LearningRates, parseTargets, targetLabel, validateLearningRates } from "../lora/index";
+import { checkOutputPath, writeFileAtomic } from "../files/index";
+import { adapterConfig, AdapterFields, LEARNING_RATE_FIELDS, LearningRates, parseTargets, strictAdapterFields, targetLabel, validateLearningRates } from "../lora/index";
+import { checkObject, nearestName } from "../validate/index";
 import { REPO_ROOT } from "../paths";
 import { progress } from "../plot/progress";
 import { SCHEDULES, ScheduleName } from "../train/schedule";
@@ -81,19 +82,36 @@ export interface GridSpec {
 }
 
 type AxisName = keyof GridAxes;
+const GRID_BASE_FIELDS = ["data", "checkpoint", "init", "adapter", "rates", "steps", "batchSize", "maxLength", "schedule", "seed"] as const;
+const GRID_TASK_FIELDS = ["dir", "task", "maxTrain", "maxEval", "steps"] as const;
+
+/** A task object's fields, and its sizes as positive integers (a worker would fail on each run otherwise). */
+function checkTask(task: unknown, field: string, where: string): void {
+  const t = checkObject(task, GRID_TASK_FIELDS, field, (m) => new Error(`${where}: ${m}`));
+  for (const size of ["maxTrain", "maxEval", "steps"] as const) {
+    if (t[size] !== undefined && (!Number.isInteger(t[size]) || (t[size] as number) < 1)) {
+      throw new Error(`${where}: ${field}.${size} must be a positive integer, got ${JSON.stringify(t[size])}`);
+    }
+  }
+}
 const AXIS_NAMES: AxisName[] = ["task", "checkpoint", "init", "adapter", "targets", "rank", "etaQK", "ratio", "etaV", "seed"];
 
 /** Every run of the grid, in the documented order; the spec is checked first (errors name the grid and field). */
 export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   const where = `grid ${JSON.stringify(spec.name)}`;
+  const strict = (value: unknown, known: readonly string[], field: string) => checkObject(value, known, field, (m) => new Error(`${where}: ${m}`));
+  strict(spec, ["name", "base", "axes", "protocol"], "");
   if (typeof spec.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) {
     throw new Error(`${where}: name must be letters, digits, '.', '_' or '-' (it names the results folder)`);
   }
-  if (typeof spec.base !== "object" || spec.base === null) throw new Error(`${where}: base must be an object of FineTuneConfig fields`);
+  strict(spec.base, GRID_BASE_FIELDS, "base");
+  if (spec.base.data !== undefined) checkTask(spec.base.data, "base.data", where);
+  if (spec.base.rates !== undefined) strict(spec.base.rates, LEARNING_RATE_FIELDS, "base.rates");
+  if (spec.base.adapter !== undefined) strictAdapterFields(spec.base.adapter, `${where}: base.adapter`);
   const parts = Array.isArray(spec.axes) ? spec.axes : [spec.axes];
   if (parts.length === 0) throw new Error(`${where}: axes must be an object of value lists, or a non-empty list of them`);
   for (const field of ["steps", "batchSize", "maxLength"] as const) {
-    if (!Number.isInteger(spec.base[field]) || spec.base[field] < 1) throw new Error(`${where}: base.${field} must be a positive integer, got ${JSON.stringify(spec.base[field])}`);
+    if (!Number.isInteger(spec.base[field]) || spec.base[field] < (field === "maxLength" ? 2 : 1)) throw new Error(`${where}: base.${field} must be an integer ≥ ${field === "maxLength" ? 2 : 1}, got ${JSON.stringify(spec.base[field])}`);
   }
   if (!SCHEDULES.includes(spec.base.schedule)) throw new Error(`${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`);
   const checkpoints = new Map<string, FineTuneConfig["checkpoint"]>();
@@ -115,9 +133,14 @@ function expandProduct(base: GridBase, product: GridAxes, where: string, checkpo
   if (typeof product !== "object" || product === null || Array.isArray(product)) throw new Error(`${where}: axes must be an object of value lists`);
   const axes = Object.entries(product) as [AxisName, unknown[]][];
   for (const [name, values] of axes) {
-    if (!AXIS_NAMES.includes(name)) throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; the axes are ${AXIS_NAMES.join(", ")}`);
+    if (!AXIS_NAMES.includes(name)) {
+      const near = nearestName(name, AXIS_NAMES);
+      throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; ${near !== undefined ? `did you mean ${near}?` : `the axes are ${AXIS_NAMES.join(", ")}`}`);
+    }
     if (!Array.isArray(values) || values.length === 0) throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
   }
+  product.task?.forEach((t, i) => checkTask(t, `axes.task[${i}]`, where));
+  product.adapter?.forEach((a, i) => strictAdapterFields(a, `${where}: axes.adapter[${i}]`));
   if (product.etaV && (product.ratio || base.rates?.ratio !== undefined)) {
     throw new Error(`${where}: an etaV axis sets λ = etaV / etaQK, so give neither a ratio axis nor base.rates.ratio`);
   }
@@ -333,6 +356,8 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   }
   const mine = configs.map((config, index) => ({ index, config, key: runKey(config) })).filter((j) => j.index % shard.count === shard.index);
   const jobs = mine.filter((j) => readCached(runsDir, j.config) === undefined);
+  // Before computing anything: a results folder that cannot take the runs would lose every one of them.
+  if (jobs.length > 0) checkOutputPath(runsDir, "folder", [], `grid ${spec.name}: results folder`);
   const cached = mine.length - jobs.length;
   const failed: GridFailure[] = [];
   let computed = 0;

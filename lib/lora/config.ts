@@ -1,6 +1,7 @@
 // The adapter configuration in peft's vocabulary (r, lora_alpha, lora_dropout, target_modules), plus the
 // method: LoRA, DoRA (weight-decomposed LoRA), or full fine-tuning of the target matrices.
 import { AttentionMatrix, attentionShapes, ModelConfig } from "../models/config";
+import { checkObject } from "../validate/index";
 import { parseTargets } from "./targets";
 
 export const METHODS = ["lora", "dora", "full"] as const;
@@ -35,6 +36,20 @@ export const DEFAULT_ADAPTER: AdapterConfig = {
 
 /** What a person or an adapter_config.json writes: any subset of the fields, targets in any vocabulary. */
 export type AdapterFields = Partial<Omit<AdapterConfig, "targetModules">> & { targetModules?: string | readonly string[] } & Record<string, unknown>;
+
+/** The fields a hand-written adapter may have, in either vocabulary (camelCase or peft's snake_case). */
+export const ADAPTER_FIELDS = [
+  "method", "peft_type", "use_dora", "r", "loraAlpha", "lora_alpha", "loraDropout", "lora_dropout", "targetModules", "target_modules", "detachNorm", "detach_norm",
+] as const;
+
+/**
+ * A hand-written adapter (a run config's or a grid's): an object whose every key is an adapter field, so a typo
+ * (`lora_aplha`) is an error naming it instead of a default silently used. adapter_config.json files, which carry
+ * peft's other keys, go through adapterConfig alone.
+ */
+export function strictAdapterFields(value: unknown, where: string): AdapterFields {
+  return checkObject(value, ADAPTER_FIELDS, where, (m) => new AdapterConfigError(m)) as AdapterFields;
+}
 
 /**
  * An adapter configuration with defaults filled in and every field checked against the model it adapts

@@ -18,6 +18,9 @@ export interface LearningRates {
   weightDecay?: number;
 }
 
+/** The fields a hand-written `rates` object may have (lib/validate rejects any other). */
+export const LEARNING_RATE_FIELDS = ["etaQK", "ratio", "grouping", "embeddingLr", "weightDecay"] as const;
+
 export interface ParameterGroup {
   label: string;
   /** Peak learning rate (the schedule multiplies it). */

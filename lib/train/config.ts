@@ -3,8 +3,9 @@
 // field is checked and a bad one is named with its path in the file.
 import * as fs from "fs";
 import * as path from "path";
-import { AdapterFields, adapterConfig } from "../lora/config";
-import { Grouping, LearningRates, validateLearningRates } from "../lora/groups";
+import { ADAPTER_FIELDS, AdapterFields, adapterConfig } from "../lora/config";
+import { Grouping, LEARNING_RATE_FIELDS, LearningRates, validateLearningRates } from "../lora/groups";
+import { checkObject } from "../validate/index";
 import { PRESET_NAMES } from "../models/presets";
 import type { Tokenizer } from "../tokenizers/index";
 import type { Example } from "./loop";
@@ -25,6 +26,8 @@ export interface RunConfig {
   seed: number;
   data: { train: string; eval?: string; tokenizer?: string; maxLength: number };
 }
+
+export const RUN_CONFIG_FIELDS = ["model", "modelDir", "labels", "adapter", "rates", "schedule", "batchSize", "steps", "evalEvery", "seed", "data"] as const;
 
 export class RunConfigError extends Error {
   constructor(message: string) {
@@ -49,9 +52,8 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
     throw new RunConfigError(`${source}: ${field} ${message}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("(top level)", "must be a JSON object");
-  const c = raw as Record<string, unknown>;
-  const known = ["model", "modelDir", "labels", "adapter", "rates", "schedule", "batchSize", "steps", "evalEvery", "seed", "data"];
-  for (const key of Object.keys(c)) if (!known.includes(key)) fail(key, `is not a field (known: ${known.join(", ")})`);
+  const strict = (value: unknown, known: readonly string[], where: string) => checkObject(value, known, where, (m) => new RunConfigError(`${source}: ${m}`));
+  const c = strict(raw, RUN_CONFIG_FIELDS, "");
   const int = (field: string, v: unknown, min: number): number => {
     if (!Number.isInteger(v) || (v as number) < min) fail(field, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
     return v as number;
@@ -65,22 +67,23 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
   if (c.model !== undefined && !(PRESET_NAMES as string[]).includes(c.model as string)) {
     fail("model", `must be one of ${PRESET_NAMES.join(", ")}, got ${JSON.stringify(c.model)}`);
   }
-  const rates = (c.rates ?? {}) as Record<string, unknown>;
+  const rates = strict(c.rates ?? {}, LEARNING_RATE_FIELDS, "rates");
   const lr: LearningRates = {
     etaQK: rates.etaQK as number, ratio: (rates.ratio ?? 1) as number, grouping: (rates.grouping ?? "paper") as Grouping,
     weightDecay: (rates.weightDecay ?? 0) as number,
+    ...(rates.embeddingLr !== undefined ? { embeddingLr: rates.embeddingLr as number } : {}),
   };
   try {
     validateLearningRates(lr);
   } catch (err) {
     fail("rates:", (err as Error).message);
   }
-  const schedule = (c.schedule ?? {}) as Record<string, unknown>;
+  const schedule = strict(c.schedule ?? {}, ["name", "warmupSteps"], "schedule");
   const scheduleName = (schedule.name ?? "linear") as ScheduleName;
   if (!SCHEDULES.includes(scheduleName)) fail("schedule.name", `must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(schedule.name)}`);
-  const data = c.data as Record<string, unknown> | undefined;
-  if (!data || typeof data !== "object") fail("data", "must be an object with at least a train file");
-  const adapter = (c.adapter ?? {}) as AdapterFields;
+  if (c.data === undefined) fail("data", "must be an object with at least a train file");
+  const data = strict(c.data, ["train", "eval", "tokenizer", "maxLength"], "data");
+  const adapter = strict(c.adapter ?? {}, ADAPTER_FIELDS, "adapter") as AdapterFields;
   try {
     adapterConfig(adapter); // checked against the model's shapes again once it is loaded
   } catch (err) {

@@ -1,6 +1,6 @@
 // One fine-tuning run: seeded shuffling and dropout, batches padded to their longest row, AdamW over the
 // learning-rate groups with a schedule, evaluation every k steps, and a stop marked "diverged" the moment
-// the loss is not finite (the paper's collapsed cells are such runs).
+// the loss is not finite or stays far above where it started (DIVERGENCE; the paper's collapsed cells are such runs).
 import * as tf from "@tensorflow/tfjs";
 import { parameterGroups, LearningRates } from "../lora/groups";
 import { disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables } from "../models/index";
@@ -49,11 +49,20 @@ export interface EvalRecord {
 export interface TrainResult {
   history: StepRecord[];
   evals: EvalRecord[];
-  /** True when the loss became NaN or infinite; training stopped at that step. */
+  /** True when the run diverged by DIVERGENCE's rule; training stopped at that step, and `divergence` says why. */
   diverged: boolean;
+  divergence?: string;
   steps: number;
   seconds: number;
 }
+
+/**
+ * When a run counts as diverged: its loss is not finite, or its mean over `window` steps is above `factor` × the
+ * larger of its first step's loss (before any update) and ln(classes) (the loss of a uniform guess) for `patience`
+ * windows in a row.
+ * AdamW at η 1e3 takes a 2-class loss from 0.69 to thousands and stays there: diverged, though finite.
+ */
+export const DIVERGENCE = { factor: 4, window: 10, patience: 3 } as const;
 
 let warnedCpu = false;
 
@@ -79,6 +88,7 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   const result: TrainResult = { history: [], evals: [], diverged: false, steps: 0, seconds: 0 };
   const start = performance.now();
   const evalEvery = options.evalEvery ?? 0;
+  const watch = divergenceWatch(model.labels > 1 ? Math.log(model.labels) : 0);
   try {
     for (let step = 0; step < options.steps; step++) {
       const rows = order.next();
@@ -94,8 +104,10 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
       result.history.push(record);
       result.steps = step + 1;
       options.onStep?.(record);
-      if (!Number.isFinite(loss)) {
+      const divergence = watch(loss);
+      if (divergence !== undefined) {
         result.diverged = true;
+        result.divergence = divergence;
         break;
       }
       const last = step + 1 === options.steps;
@@ -108,6 +120,27 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   }
   result.seconds = (performance.now() - start) / 1000;
   return result;
+}
+
+/** Feeds each step's loss; returns why the run diverged (DIVERGENCE), or undefined while it has not. */
+export function divergenceWatch(reference: number, rule: { factor: number; window: number; patience: number } = DIVERGENCE): (loss: number) => string | undefined {
+  let step = 0;
+  let sum = 0;
+  let baseline: number | undefined;
+  let strikes = 0;
+  return (loss) => {
+    step++;
+    if (!Number.isFinite(loss)) return `loss ${loss} at step ${step}`;
+    baseline ??= Math.max(loss, reference);
+    sum += loss;
+    if (step % rule.window !== 0) return undefined;
+    const mean = sum / rule.window;
+    sum = 0;
+    strikes = mean > rule.factor * baseline ? strikes + 1 : 0;
+    return strikes >= rule.patience
+      ? `mean loss ${mean.toPrecision(4)} over steps ${step - rule.window + 1}-${step}, above ${rule.factor} × ${baseline.toPrecision(4)} for ${rule.patience} windows of ${rule.window} steps`
+      : undefined;
+  };
 }
 
 /** Loss and metrics on a data set, without dropout. */
