@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { catalogModel, modelDir } from "../weights/index";
 import { experimentCheckpoint } from "./finetune";
-import { collectGrid, expandGrid, GridAxes, GridBase, GridSpec, GridTask } from "./grid";
+import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask } from "./grid";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
@@ -266,7 +266,7 @@ export function minilmTasks(profile: Profile, env: NodeJS.ProcessEnv = process.e
 
 function minilmBase(profile: Profile, fields: Partial<GridBase>): GridBase {
   const size = MINILM_RUN_SIZES[profile];
-  return { ...base(size, { checkpoint: minilmDir(), maxLength: 128, adapter: lora(8, "q,k,v"), ...fields }) };
+  return base(size, { checkpoint: minilmDir(), maxLength: 128, adapter: lora(8, "q,k,v"), ...fields });
 }
 
 /** The addendum's rate-scale sweep: LoRA r = 8 on QKV at λ = 1 and η_QK = 1e-4 × s, seed 0, SST-2. */
@@ -304,10 +304,18 @@ export function minilmScale(profile: Profile): { scale: number; etaQK: number; s
   if (rows.length < total) {
     throw new Error(`the MiniLM rate scale is chosen by grid ${spec.name}, which has ${rows.length} of ${total} runs stored: run \`bin/qkv grid minilm-scale${profile === "default" ? "" : ` --profile ${profile}`}\` first`);
   }
+  return scaleOfSweep(rows);
+}
+
+/** chooseScale over the sweep's stored rows, and the η_QK it gives. */
+export function scaleOfSweep(rows: readonly GridRow[]): { scale: number; etaQK: number; swept: SweptScale[] } {
   const swept = rows.map((r) => ({ scale: Number((r.etaQK / MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), selection: r.status === "diverged" ? r.chanceSelection : r.selection, diverged: r.status === "diverged" }));
   const scale = chooseScale(swept);
   return { scale, etaQK: Number((scale * MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), swept };
 }
+
+/** The λ values of the MiniLM λ design and strategy cells at a profile. */
+export const minilmLambdas = (profile: Profile): number[] => (profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default);
 
 /**
  * The addendum's verdict cells at the chosen rate, 3 seeds (smoke: one, K and V only): Table 1's subsets at λ = 1,
@@ -321,7 +329,7 @@ function minilm(profile: Profile): GridSpec {
 export function minilmGrid(profile: Profile, etaQK: number): GridSpec {
   const task = minilmTasks(profile);
   const seed = verdictSeeds(profile);
-  const lambdas = profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default;
+  const lambdas = minilmLambdas(profile);
   const subsets: string[][] = profile === "smoke" ? [["key"], ["value"]] : profile === "full" ? QKV_SUBSETS : [["key"], ["value"], ["query", "value"], ["query", "key", "value"]];
   const design = lambdaDesignCells({ etaQK: [etaQK], lambdas });
   const axes: GridAxes[] = [

@@ -4,7 +4,7 @@
 import { Profile } from "../notebook/profile";
 import { GridResult, GridRow, methodLabel, runGrid } from "./grid";
 import { cellStats, groupBy } from "./summary";
-import { minilmScale, minilmTasks, namedGrid, SweptScale } from "./grids";
+import { minilmGrid, minilmLambdas, minilmScale, minilmTasks, namedGrid, scaleOfSweep, SweptScale } from "./grids";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH } from "./protocol";
 import { addendumVerdicts } from "./verdicts";
 
@@ -28,10 +28,13 @@ export async function runMinilmExperiments(profile: Profile, options: { workers:
     r.failed.map((f) => `\n  failed: ${f.label}: ${f.error}`).join(""));
   const sweep = await runGrid(namedGrid("minilm-scale", profile), { workers: options.workers });
   report(sweep);
-  const scale = minilmScale(profile);
-  const grid = await runGrid(namedGrid("minilm", profile), { workers: options.workers });
+  if (sweep.missing > 0) minilmScale(profile); // throws, naming what is missing
+  // The scale from the sweep just run, not read back again; the grid at it, named as namedGrid names it.
+  const scale = scaleOfSweep(sweep.rows);
+  const spec = minilmGrid(profile, scale.etaQK);
+  const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, { workers: options.workers });
   report(grid);
-  const design = { etaQK: scale.etaQK, lambdas: profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default };
+  const design = { etaQK: scale.etaQK, lambdas: minilmLambdas(profile) };
   return { profile, source, sweep, scale, grid, design, verdicts: addendumVerdicts(grid.rows, design), addendum: `MiniLM addendum v${MINILM_ADDENDUM.version} (${MINILM_ADDENDUM_HASH})` };
 }
 
