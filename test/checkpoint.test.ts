@@ -9,6 +9,8 @@ import { selectBackend } from "../lib/backend/index";
 import { adapterConfig, attachAdapter, loadAdapter, mergeAdapters, saveAdapter, unmergeAdapters } from "../lib/lora/index";
 import { configFromHf, configToHf, createModel, disposeBatch, disposeModel, loadModel, makeBatch, Model, modelLogits, preset, saveModel, trainableVariables } from "../lib/models/index";
 import { SafetensorsError, writeSafetensors } from "../lib/safetensors/index";
+import { Rng } from "../lib/random/index";
+import { pythonProblem, runReference } from "./helpers/hf";
 import { tempDir } from "./helpers/notebooks";
 import { relativeError, values } from "./helpers/torch";
 
@@ -171,5 +173,94 @@ describe("adapters", () => {
     assert.throws(() => adapterConfig({ targetModules: [] }, model), /target_modules is empty/);
     // Under grouped-query attention the key/value matrices are narrower: 4096×1024 in Llama-3.1-8B.
     assert.throws(() => adapterConfig({ r: 2048, targetModules: ["value"] }, preset("llama-3.1-8b")), /min\(d_in, d_out\) = 1024 of the value matrix \(4096×1024\)/);
+  });
+});
+
+describe("config.json and the shard index (issue 19, items 11 and 12)", () => {
+  /** A saved encoder-tiny (RoBERTa) folder and its config.json as a dict. */
+  const saved = (name: string) => {
+    const dir = tempDir(name);
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 0 });
+    saveModel(model, dir);
+    disposeModel(model);
+    return { dir, file: path.join(dir, "config.json"), json: JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) };
+  };
+  const refusedWith = (dir: string, pattern: RegExp) =>
+    assert.throws(() => loadModel(dir, { labels: 2 }), (err: Error) => ["ConfigError", "CheckpointError"].includes(err.name) && pattern.test(err.message), String(pattern));
+
+  test("bad values are refused by their config.json key", () => {
+    const { dir, file, json } = saved("config-values");
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ layer_norm_eps: -1e-5 }, /config\.json: layer_norm_eps must be a positive finite number, got -0\.00001/],
+      [{ hidden_dropout_prob: 1.5 }, /config\.json: hidden_dropout_prob must be a probability in \[0, 1\), got 1\.5/],
+      [{ attention_probs_dropout_prob: -0.1 }, /attention_probs_dropout_prob must be a probability/],
+      [{ pad_token_id: 64 }, /config\.json: pad_token_id must be an integer in \[0, vocabSize 64\), got 64/],
+      [{ hidden_size: 16.5 }, /config\.json: hidden_size must be a positive integer, got 16\.5/],
+    ];
+    for (const [change, pattern] of cases) {
+      fs.writeFileSync(file, JSON.stringify({ ...json, ...change }));
+      refusedWith(dir, pattern);
+    }
+  });
+
+  test("a config.json with fewer layers than the checkpoint holds is refused, naming the layers", () => {
+    const { dir, file, json } = saved("config-layers");
+    fs.writeFileSync(file, JSON.stringify({ ...json, num_hidden_layers: 1 }));
+    refusedWith(dir, /holds \d+ tensor\(s\) that config\.json does not describe, e\.g\. roberta\.encoder\.layer\.1\..*layers up to 1 but config\.json's num_hidden_layers is 1/);
+  });
+
+  test("model.safetensors.index.json: invalid JSON is named; shards outside the folder are refused, not opened", () => {
+    const { dir } = saved("config-index");
+    fs.renameSync(path.join(dir, "model.safetensors"), path.join(dir, "shard-1.safetensors"));
+    const index = path.join(dir, "model.safetensors.index.json");
+    fs.writeFileSync(index, "{ not json");
+    refusedWith(dir, /model\.safetensors\.index\.json: not valid JSON/);
+    for (const shard of ["../shard-1.safetensors", "/etc/passwd", "sub/shard-1.safetensors"]) {
+      fs.writeFileSync(index, JSON.stringify({ weight_map: { "roberta.embeddings.word_embeddings.weight": shard } }));
+      refusedWith(dir, new RegExp(`weight_map names shard ${JSON.stringify(shard).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}, which is not a file name in`));
+    }
+    fs.writeFileSync(index, JSON.stringify({ weight_map: { "roberta.embeddings.word_embeddings.weight": "shard-1.safetensors" } }));
+    const loaded = loadModel(dir, { labels: 2 });
+    disposeModel(loaded.model);
+  });
+
+  test("fuzzed config.json files: every one read means what transformers reads, every refusal names the file and key (acceptance)", { skip: pythonProblem("transformers") || false }, () => {
+    const rng = new Rng(11);
+    const bases = [configToHf(preset("bert-tiny"), 2), configToHf(preset("encoder-tiny"), 2), configToHf(preset("decoder-tiny"), 2)];
+    const odd = [null, "x", -1, 0, 1e308, -1e-5, 1.5, 0.5, true, [], {}, "1e-4", 3, 2 ** 53 + 2];
+    const trials: { base: number; key: string; renamed: boolean; config: Record<string, unknown> }[] = [];
+    for (let t = 0; t < 600; t++) {
+      const base = Math.floor(rng.uniform() * bases.length);
+      const config: Record<string, unknown> = JSON.parse(JSON.stringify(bases[base]));
+      const keys = Object.keys(config).filter((k) => k !== "model_type" && k !== "architectures" && k !== "id2label");
+      const key = keys[Math.floor(rng.uniform() * keys.length)];
+      const renamed = rng.uniform() < 0.35;
+      if (renamed) {
+        config[`${key}_x`] = config[key];
+        delete config[key];
+      } else config[key] = odd[Math.floor(rng.uniform() * odd.length)];
+      trials.push({ base, key, renamed, config });
+    }
+    const theirs = runReference<Record<string, unknown>[]>("hf_config.py", trials.map((t) => t.config));
+    let read = 0;
+    for (const [i, t] of trials.entries()) {
+      const what = `${t.key}${t.renamed ? " removed" : ` = ${JSON.stringify(t.config[t.key])}`} (${t.config.model_type})`;
+      let ours: ReturnType<typeof configFromHf>;
+      try {
+        ours = configFromHf(t.config, "/m/config.json");
+      } catch (err) {
+        assert.equal((err as Error).name, "ConfigError", `${what}: ${(err as Error).message}`);
+        assert.match((err as Error).message, /^\/m\/config\.json: /, what);
+        continue;
+      }
+      read++;
+      const hf = theirs[i];
+      assert.equal(hf.error, undefined, `${what}: read here, but transformers refuses it: ${hf.error}`);
+      const mine = configToHf(ours, 2);
+      for (const key of Object.keys(hf)) {
+        if (key in mine && !(key === "pad_token_id" && hf[key] === null)) assert.deepEqual(mine[key], hf[key], `${what}: ${key} is ${JSON.stringify(mine[key])} here, ${JSON.stringify(hf[key])} in transformers`);
+      }
+    }
+    assert.ok(read > 100 && read < trials.length, `${read} of ${trials.length} mutated files read`);
   });
 });

@@ -109,6 +109,46 @@ describe("qkv train outputs (issue 19, items 4, 5, 15)", () => {
   });
 });
 
+describe("clear messages (issue 19, items 14 and 16)", () => {
+  test("folders for files, negative option values, an environment variable and a file in an output path are named", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    const asConfig = qkv("train", "--config", dir);
+    assert.equal(asConfig.status, 2);
+    assert.match(asConfig.stderr, /: is a folder, not a file/);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, data: { train: "." } }));
+    const asData = qkv("train", "--config", path.join(dir, "run.json"));
+    assert.equal(asData.status, 2);
+    assert.match(asData.stderr, /: is a folder, not a file/);
+    const negative = qkv("params", "--model", "roberta-base", "--rank", "-1");
+    assert.equal(negative.status, 2);
+    assert.match(negative.stderr, /r must be a positive integer, got -1/);
+    const stray = qkv("params", "--model", "roberta-base", "extra");
+    assert.equal(stray.status, 2);
+    assert.match(stray.stderr, /unexpected argument "extra"/);
+    const timeout = spawnSync(path.join(REPO_ROOT, "bin", "qkv"), ["reproduce", "00_overview"], { encoding: "utf8", env: { ...process.env, QKV_CELL_TIMEOUT: "-5" } });
+    assert.equal(timeout.status, 2);
+    assert.match(timeout.stderr, /QKV_CELL_TIMEOUT must be a positive number, got "-5"/);
+    const tasks = qkv("tasks", "--out", path.join(dir, "train.jsonl", "suite"));
+    assert.equal(tasks.status, 2);
+    assert.match(tasks.stderr, /--out .*train\.jsonl\/suite: cannot write in .*\(ENOTDIR: a part of the path is a file/);
+  });
+
+  test("a JSONL byte-order mark is stripped; a maxLength that leaves no text is warned about", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    fs.writeFileSync(path.join(dir, "bom.jsonl"), "\ufeff" + fs.readFileSync(path.join(dir, "text.jsonl"), "utf8"));
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, steps: 3, evalEvery: 0, data: { train: "bom.jsonl", tokenizer: "." } }));
+    const bom = qkv("train", "--config", path.join(dir, "run.json"), "--quiet");
+    assert.equal(bom.status, 0, bom.stderr);
+    assert.doesNotMatch(bom.stderr, /warning/);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, steps: 3, evalEvery: 0, data: { train: "text.jsonl", tokenizer: ".", maxLength: 2 } }));
+    const short = qkv("train", "--config", path.join(dir, "run.json"), "--quiet");
+    assert.equal(short.status, 0, short.stderr);
+    assert.match(short.stderr, /warning: .*text\.jsonl: 4 of 4 rows keep no text after truncation to maxLength 2/);
+  });
+});
+
 describe("qkv params", () => {
   test("prints peft's counts as JSON", () => {
     const r = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--rank", "8", "--labels", "2", "--convention", "peft-0.5", "--json");

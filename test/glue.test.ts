@@ -263,6 +263,11 @@ describe("GLUE files: layouts and errors", () => {
     assert.match(dataError(() => loadGlueTask(cola, "CoLA", { seed: 0 })).message, /train\.tsv:2: label must be a class id in 0\.\.1, got "acceptable"$/);
   });
 
+  test("a column named twice in the header is refused, naming both (issue 19, item 16)", () => {
+    const dir = glueFixture({ "RTE/train.tsv": [`${RTE_HEADER}\tlabel`, ...rteRows(3).map((r) => `${r}\t1`)], "RTE/dev.tsv": [RTE_HEADER, ...rteRows(2)] });
+    assert.match(dataError(() => loadGlueTask(dir, "RTE", { seed: 0 })).message, /train\.tsv:1: column "label" appears twice in the header \(columns 4 and 5\)/);
+  });
+
   test("an empty sentence is named by line and column", () => {
     const dir = glueFixture({ "RTE/train.tsv": [RTE_HEADER, ...rteRows(3), "3\t \tB.\t0"], "RTE/dev.tsv": [RTE_HEADER, ...rteRows(2)] });
     const err = dataError(() => loadGlueTask(dir, "RTE", { seed: 0 }));

@@ -125,13 +125,17 @@ describe("runGrid", () => {
     assert.equal(read(path.join(dir, "results.csv")), expected);
   });
 
-  test("the CLI SIGKILLed mid-grid: its worker exits, a rerun computes only what is missing, the results are the same bytes", async () => {
+  test("the CLI SIGKILLed mid-grid: its worker exits quietly, a rerun computes only what is missing, the results are the same bytes", async () => {
     const dir = tmp();
     const file = path.join(dir, "tiny.json");
     fs.writeFileSync(file, JSON.stringify(tinyGrid()));
     const results = path.join(dir, "results");
     const runs = path.join(results, "runs");
-    const cli = spawn(QKV, ["grid", file, "--workers", "1", "--results", results], { stdio: "ignore" });
+    // stdout and stderr are pipes this test holds open: what the orphaned worker prints after its parent died lands here.
+    const cli = spawn(QKV, ["grid", file, "--workers", "1", "--results", results], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     while (runFiles(runs).filter((f) => f.endsWith(".json")).length === 0) {
       assert.equal(cli.exitCode, null, "the grid ended before a run was stored");
       await sleep(5);
@@ -144,7 +148,9 @@ describe("runGrid", () => {
       assert.ok(waited < 20_000, `worker ${workers} still alive 20 s after its parent was killed`);
       await sleep(20);
     }
-    const stored = runFiles(runs).length;
+    // Issue 19, item 8: it exits quietly (it used to die on EPIPE, dumping tfjs's minified source).
+    assert.doesNotMatch(output, /EPIPE|Error|\n\s+at /, output.slice(0, 2000));
+    const stored = runFiles(runs).filter((f) => f.endsWith(".json")).length;
     assert.ok(stored >= 1 && stored < 8, `${stored} of 8 runs stored when killed`);
     const rerun = spawnSync(QKV, ["grid", file, "--workers", "1", "--results", results], { encoding: "utf8" });
     assert.equal(rerun.status, 0, rerun.stderr);
@@ -191,7 +197,58 @@ describe("runGrid", () => {
   });
 });
 
+describe("two processes, one grid (issue 19, items 9 and 10)", () => {
+  test("two runGrid calls of one spec into one folder compute each run once and write the same table", async () => {
+    const dir = tmp();
+    const [a, b] = await Promise.all([runGrid(tinyGrid(), { resultsDir: dir, showProgress: false }), runGrid(tinyGrid(), { resultsDir: dir, showProgress: false })]);
+    assert.equal(a.computed + b.computed, 8, `computed ${a.computed} + ${b.computed}`);
+    assert.deepEqual([a.cached + a.computed, b.cached + b.computed], [8, 8]);
+    assert.equal(read(path.join(dir, "results.csv")), await referenceCsv());
+    assert.deepEqual(runFiles(path.join(dir, "runs")).filter((f) => !f.endsWith(".json")), [], "locks left behind");
+  });
+
+  test("a lock left by a dead process is taken over", async () => {
+    const dir = tmp();
+    const dead = spawnSync("true").pid!;
+    const key = runKey(expandGrid(tinyGrid())[0]);
+    fs.mkdirSync(path.join(dir, "runs"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "runs", `${key}.lock`), JSON.stringify({ pid: dead, host: os.hostname(), since: "then" }));
+    const result = await runGrid(tinyGrid(), { resultsDir: dir, showProgress: false });
+    assert.equal(result.computed, 8);
+    assert.ok(!fs.existsSync(path.join(dir, "runs", `${key}.lock`)));
+  });
+
+  test("another spec of the same name is refused by name before computing; --replace takes the folder over, reusing shared runs", async () => {
+    const dir = tmp();
+    await runGrid(tinyGrid(), { resultsDir: dir, showProgress: false });
+    const before = read(path.join(dir, "results.csv"));
+    const other: GridSpec = { ...tinyGrid(), axes: { etaQK: [1e-3, 3e-3], ratio: [1, 4], seed: [0, 1, 2] } };
+    await assert.rejects(runGrid(other, { resultsDir: dir, showProgress: false }),
+      (err: Error) => err.name === "GridConflict" && /another grid spec named "tiny" \(axes\.seed: \[0,1\] there, \[0,1,2\] here\).*--replace/.test(err.message));
+    assert.equal(read(path.join(dir, "results.csv")), before, "the table was rewritten");
+    assert.equal(runFiles(path.join(dir, "runs")).length, 8, "runs were computed");
+    const file = path.join(tmp(), "other.json");
+    fs.writeFileSync(file, JSON.stringify(other));
+    const refused = spawnSync(QKV, ["grid", file, "--workers", "1", "--results", dir], { encoding: "utf8" });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /refusing to overwrite its results\.csv/);
+    const replaced = spawnSync(QKV, ["grid", file, "--workers", "1", "--results", dir, "--replace"], { encoding: "utf8" });
+    assert.equal(replaced.status, 0, replaced.stderr);
+    assert.match(replaced.stdout, /replacing its table.*\n.*12 runs \(4 computed, 8 cached, 0 failed\)/);
+  });
+});
+
 describe("runGrid outputs (issue 19, item 5)", () => {
+  test("a stored run without result.before is named by its file (item 14)", async () => {
+    const dir = tmp();
+    await runGrid(tinyGrid(), { resultsDir: dir, showProgress: false });
+    const file = path.join(dir, "runs", `${runKey(expandGrid(tinyGrid())[0])}.json`);
+    const stored = JSON.parse(read(file));
+    delete stored.result.before;
+    fs.writeFileSync(file, JSON.stringify(stored));
+    await assert.rejects(runGrid(tinyGrid(), { resultsDir: dir, showProgress: false }), (err: Error) => err.message.startsWith(`${file}: not a complete stored run`) && /delete it to recompute/.test(err.message));
+  });
+
   test("a results folder that cannot be written is refused by name before any run is computed", async () => {
     const blocker = path.join(tmp(), "blocker");
     fs.writeFileSync(blocker, "");

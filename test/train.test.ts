@@ -7,7 +7,7 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter, parameterGroups } from "../lib/lora/index";
-import { createModel, disposeModel, preset, trainableVariables } from "../lib/models/index";
+import { createModel, disposeModel, preset, trainableVariables, trainingNeed, usablePositions } from "../lib/models/index";
 import { accuracy, AdamW, divergenceWatch, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
 import { PYTHON, relativeError, torchProblem, values } from "./helpers/torch";
 
@@ -145,6 +145,35 @@ describe("the training loop", () => {
     const last = a.history.slice(-5).reduce((s, h) => s + h.loss, 0) / 5;
     assert.ok(last < 0.7 * first, `loss fell from ${first} to ${last}`);
     assert.ok(a.evals[1].metrics.accuracy! > 0.75, `held-out accuracy ${a.evals[1].metrics.accuracy}`);
+  });
+
+  test("inputs longer than the position table and runs that cannot fit are refused before the first step (issue 19, items 6, 7)", async () => {
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
+    attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, targetModules: ["query", "value"] }, 2);
+    const positions = usablePositions(model.config);
+    const long: Example[] = [{ ids: Array.from({ length: positions + 1 }, (_, i) => 6 + (i % 20)), label: 0 }];
+    assert.throws(() => train(model, long, { rates: { etaQK: 1e-3, ratio: 1, grouping: "paper" }, batchSize: 1, steps: 1, seed: 0 }),
+      (err: Error) => err.name === "ConfigError" && err.message.includes(`${positions + 1} tokens but the model takes at most ${positions}`));
+    disposeModel(model);
+    const started = performance.now();
+    assert.throws(() => createModel(preset("llama-3.1-70b"), { labels: 2, seed: 0 }), (err: Error) => err.name === "MemoryError" && /needs at least 25\d\.\d GiB/.test(err.message));
+    assert.throws(() => createModel(preset("encoder-tiny"), { labels: 1e9, seed: 0 }), /MemoryError|needs at least/);
+    assert.ok(performance.now() - started < 2000, "refused before allocating");
+  });
+
+  test("the memory estimate is a lower bound on tfjs's own peak count of a training step", async () => {
+    const config = preset("encoder-small");
+    const model = createModel(config, { labels: 2, seed: 1 });
+    attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, targetModules: ["query", "value"] }, 2);
+    const data: Example[] = Array.from({ length: 8 }, (_, i) => ({ ids: Array.from({ length: 64 }, (_, t) => 6 + ((i + t) % 40)), label: i % 2 }));
+    const trainable = [...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0);
+    const need = trainingNeed(config, { labels: 2, trainable, batchSize: 8, sequenceLength: 64 });
+    const profile = await tf.profile(() => {
+      train(model, data, { rates: { etaQK: 1e-3, ratio: 1, grouping: "paper" }, batchSize: 8, steps: 1, seed: 0 });
+    });
+    disposeModel(model);
+    assert.ok(need.total <= profile.peakBytes, `bound ${need.total} B above the measured peak ${profile.peakBytes} B`);
+    assert.ok(need.total >= profile.peakBytes / 10, `bound ${need.total} B is loose against ${profile.peakBytes} B`);
   });
 
   test("an exploding learning rate is recorded as diverged and training stops there", () => {

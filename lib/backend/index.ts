@@ -1,4 +1,4 @@
-export { BACKEND_NAMES, BackendError, defaultCandidates, selectBackend } from "./select";
+export { BACKEND_NAMES, BackendError, chosenBackend, defaultCandidates, selectBackend } from "./select";
 export type { BackendAttempt, BackendCandidate, BackendChoice, BackendName } from "./select";
 export { environmentReport, formatEnvironment } from "./environment";
 export type { EnvironmentReport } from "./environment";

@@ -42,10 +42,22 @@ export class BackendError extends Error {
   override name = "BackendError";
 }
 
+let chosen: BackendChoice | undefined;
+
+/** The backend selectBackend chose last, or undefined when it has not run (tfjs then sits on its slow cpu backend). */
+export function chosenBackend(): BackendChoice | undefined {
+  return chosen;
+}
+
 /** The tfjs backend to use, from QKV_BACKEND if set, else the first candidate that loads. */
 export async function selectBackend(
   options: { override?: string; candidates?: BackendCandidate[] } = {},
 ): Promise<BackendChoice> {
+  chosen = await choose(options);
+  return chosen;
+}
+
+async function choose(options: { override?: string; candidates?: BackendCandidate[] }): Promise<BackendChoice> {
   quietCpuBackend();
   blasSettings(); // throws on a malformed QKV_BLAS / QKV_BLAS_THREADS
   fusedSettings(); // and QKV_FUSED / QKV_FUSED_THREADS

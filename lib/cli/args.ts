@@ -7,12 +7,31 @@ export class UsageError extends Error {
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean }>;
 
-export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T, usage: string) {
+/** Parses `argv`; more than `maxPositionals` bare arguments (default none) is a UsageError naming the first extra. */
+export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T, usage: string, maxPositionals = 0) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, options), options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split("\n")[0]}\nusage: ${usage}`);
   }
+  if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}\nusage: ${usage}`);
+  return parsed;
+}
+
+/**
+ * `--rank -1` as `--rank=-1`: parseArgs takes a value starting with a dash for an option ("argument is
+ * ambiguous"); a negative number after a string option is its value, which the option's own check then names.
+ */
+function withNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    if (name !== undefined && options[name]?.type === "string" && i + 1 < argv.length && /^-(\d|\.\d|Infinity)/.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
 }
 
 /** A positive number from an option, or a UsageError naming the option and the value. */

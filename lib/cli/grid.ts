@@ -4,14 +4,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { collectGrid, expandGrid, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid";
+import { collectGrid, expandGrid, GridConflict, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid";
 import { GRID_NAMES, namedGrid } from "../experiments/grids";
 import { currentProfile, parseProfile, Profile } from "../notebook/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
   `qkv grid ${GRID_NAMES.join("|")}|FILE.json [--profile smoke|default|full (named grids)] [--workers N (default: cores)] ` +
-  "[--shard i/N] [--results DIR (default data/results/NAME)] [--collect (only write results.csv from the stored runs)] [--slurm N (print a SLURM array script)]";
+  "[--shard i/N] [--results DIR (default data/results/NAME)] [--replace (take over a folder another spec of this name wrote)] [--collect (only write results.csv from the stored runs)] [--slurm N (print a SLURM array script)]";
 
 /** "i/N" → { index: i, count: N }, 0 ≤ i < N, or a UsageError naming the value. */
 export function parseShard(text: string): { index: number; count: number } {
@@ -39,8 +39,8 @@ function loadSpec(arg: string, profile: Profile): { spec: GridSpec; file?: strin
 export async function run(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs(argv, {
     profile: { type: "string" }, workers: { type: "string" }, shard: { type: "string" }, results: { type: "string" },
-    collect: { type: "boolean" }, slurm: { type: "string" },
-  }, usage);
+    collect: { type: "boolean" }, slurm: { type: "string" }, replace: { type: "boolean" },
+  }, usage, Infinity);
   if (positionals.length !== 1) throw new UsageError(`name one grid (${GRID_NAMES.join(", ")}) or a grid JSON file\nusage: ${usage}`);
   const profile = v.profile === undefined ? currentProfile() : asUsageError(() => parseProfile(v.profile!, "--profile"));
   const { spec, file } = loadSpec(positionals[0], profile);
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     if (shard || v.collect) throw new UsageError("--slurm prints the script for every shard: give it without --shard and --collect");
     const shards = integerOption(v.slurm, "--slurm", 1);
     // Every task must run the same grid: the profile and results folder go in explicitly.
-    const args = [...(file ? [] : ["--profile", profile]), ...(v.results ? ["--results", resultsDir] : [])];
+    const args = [...(file ? [] : ["--profile", profile]), ...(v.results ? ["--results", resultsDir] : []), ...(v.replace ? ["--replace"] : [])];
     process.stdout.write(slurmScript(file ?? positionals[0], shards, { args }));
     return 0;
   }
@@ -67,15 +67,17 @@ export async function run(argv: string[]): Promise<number> {
     "interrupt at will, rerunning resumes");
   let result: GridResult;
   try {
-    result = await runGrid(spec, { resultsDir, workers, shard });
+    result = await runGrid(spec, { resultsDir, workers, shard, replace: v.replace });
   } catch (err) {
+    if (err instanceof GridConflict) throw new UsageError(err.message);
     if (!(err instanceof GridInterrupted)) throw err;
     console.error(`grid ${spec.name}: ${err.message}; the finished runs are kept in ${path.join(where, "runs")}, rerun to resume`);
     return 128 + os.constants.signals[err.signal];
   }
-  const counts = [`${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`, ...(result.missing > 0 ? [`${result.missing} missing`] : [])];
-  console.log(`grid ${spec.name}: ${result.total} runs (${counts.join(", ")}) → ${path.join(where, "results.csv")}`);
+  // Each failed run's reason first, so that the summary is the last line.
   for (const f of result.failed) console.error(`  failed: run ${f.index} (${f.key}) ${f.label}: ${f.error}`);
   if (result.failed.length > 0) console.error("failed runs are not stored: rerunning retries them");
+  const counts = [`${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`, ...(result.missing > 0 ? [`${result.missing} missing`] : [])];
+  console.log(`grid ${spec.name}: ${result.total} runs (${counts.join(", ")}) → ${path.join(where, "results.csv")}`);
   return result.failed.length > 0 ? 1 : 0;
 }

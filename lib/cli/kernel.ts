@@ -4,7 +4,7 @@ import { UsageError, parseCommandArgs } from "./args";
 export const usage = "qkv kernel install|check";
 
 export async function run(argv: string[]): Promise<number> {
-  const { positionals } = parseCommandArgs(argv, {}, usage);
+  const { positionals } = parseCommandArgs(argv, {}, usage, 1);
   const action = positionals[0] ?? "check";
   if (action === "install") {
     const result = installKernelSpec();

@@ -59,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
 const BAD_INPUT = new Set([
   "UsageError", "RunConfigError", "AdapterConfigError", "AdapterFileError", "LearningRateError", "TargetError", "ConfigError", "DataError",
   "CheckpointError", "SafetensorsError", "TokenizerError", "OutputPathError", "UnknownModelError", "BoundsError", "DynamicsError", "SuiteError",
+  "MemoryError",
 ]);
 
 export function exitCodeOf(err: Error): number {

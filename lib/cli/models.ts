@@ -7,7 +7,7 @@ import * as fs from "fs";
 export const usage = `qkv models list [--json] | qkv models fetch NAME [--json]\n  models: ${CATALOG.map((m) => m.name).join(", ")}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, usage);
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, usage, Infinity);
   const [action, ...names] = positionals;
   if (action === "list") {
     if (names.length > 0) throw new UsageError(`qkv models list takes no names\nusage: ${usage}`);

@@ -14,13 +14,12 @@ export const usage =
   "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] [--eval-every N] [--seed 0] [--json]";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parseCommandArgs(argv, {
+  const { values: v } = parseCommandArgs(argv, {
     model: { type: "string" }, corpus: { type: "string" }, "tasks-dir": { type: "string" }, "glue-dir": { type: "string" },
     out: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" },
     "weight-decay": { type: "string" }, "vocab-size": { type: "string" }, "max-length": { type: "string" },
     "eval-every": { type: "string" }, seed: { type: "string" }, json: { type: "boolean" },
   }, usage);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${usage}`);
   if (v.model !== "encoder" && v.model !== "decoder") throw new UsageError(`--model must be encoder or decoder, got ${JSON.stringify(v.model)}\nusage: ${usage}`);
   if (v.corpus !== "builtin" && v.corpus !== "glue") throw new UsageError(`--corpus must be builtin or glue, got ${JSON.stringify(v.corpus)}\nusage: ${usage}`);
   const given = v as Record<string, string | boolean | undefined>;

@@ -28,10 +28,12 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     { profile: { type: "string" }, "cell-timeout": { type: "string" } },
     usage,
+    Infinity,
   );
   const profile: Profile = values.profile !== undefined ? asUsageError(() => parseProfile(values.profile!, "--profile")) : currentProfile();
   // An hour: the overview's grid cell computes Figure 1 and Table 1 (about 30 min on 2 cores from scratch).
-  const cellTimeout = positiveNumber(values["cell-timeout"] ?? process.env.QKV_CELL_TIMEOUT ?? "3600", "--cell-timeout");
+  const cellTimeout = values["cell-timeout"] !== undefined ? positiveNumber(values["cell-timeout"], "--cell-timeout")
+    : positiveNumber(process.env.QKV_CELL_TIMEOUT ?? "3600", "QKV_CELL_TIMEOUT");
   const notebooks = asUsageError(() => resolveNotebooks(positionals));
 
   // Everything a notebook needs, checked once up front so a missing tool fails in a second, not mid-run.

@@ -1,6 +1,7 @@
 // `qkv tasks`: writes the built-in synthetic task suite (GLUE-style TSV, a corpus per task, suite.json) and
 // prints each file's rows with the majority-class and bag-of-words baselines.
 import * as path from "path";
+import { checkOutputPath } from "../files/index";
 import { KnobOverrides, SuiteError, SuiteManifest, TASK_NAMES, TaskName, writeSuite } from "../data/builtin/index";
 import { REPO_ROOT } from "../paths";
 import { integerOption, parseCommandArgs, UsageError } from "./args";
@@ -10,12 +11,11 @@ export const usage =
   `[--tasks ${TASK_NAMES.join(",")}] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const { values } = parseCommandArgs(argv, {
     out: { type: "string" }, seed: { type: "string", default: "0" }, difficulty: { type: "string", default: "0.5" }, knobs: { type: "string" },
     train: { type: "string", default: "2000" }, dev: { type: "string", default: "500" }, test: { type: "string", default: "2000" },
     corpus: { type: "string", default: "20000" }, tasks: { type: "string", default: TASK_NAMES.join(",") }, json: { type: "boolean" },
   }, usage);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${usage}`);
   const difficulty = Number(values.difficulty);
   if (values.difficulty!.trim() === "" || !Number.isFinite(difficulty) || difficulty < 0 || difficulty > 1) {
     throw new UsageError(`--difficulty must be a number in [0, 1], got ${JSON.stringify(values.difficulty)}`);
@@ -26,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(TASK_NAMES as readonly string[]).includes(t)) throw new UsageError(`--tasks: unknown task ${JSON.stringify(t)}; the built-in tasks are ${TASK_NAMES.join(", ")}`);
   }
   const out = values.out === undefined ? path.join(REPO_ROOT, "data", "tasks") : path.resolve(values.out);
+  checkOutputPath(out, "folder", [], "--out");
   let manifest: SuiteManifest;
   try {
     manifest = writeSuite(out, {

@@ -13,7 +13,6 @@ export async function run(argv: string[]): Promise<number> {
     seeds: { type: "string" }, optimizer: { type: "string" }, seed: { type: "string" }, bootstrap: { type: "string" },
     json: { type: "boolean" },
   }, usage);
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}\nusage: ${usage}`);
   // The defaults are the paper's setting: the Theorem 2 schedule at t = 2 over 400 seeds.
   const v = parsed.values;
   const values = {

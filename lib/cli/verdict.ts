@@ -24,7 +24,6 @@ export async function run(argv: string[]): Promise<number> {
     methods: { type: "string" }, trials: { type: "string" }, "rng-seed": { type: "string" }, json: { type: "boolean" },
   }, usage);
   const v = parsed.values;
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}\nusage: ${usage}`);
   if (v.simulate === undefined) throw new UsageError(`--simulate is required\nusage: ${usage}`);
   if (!(SCENARIOS as string[]).includes(v.simulate)) throw new UsageError(`--simulate must be one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(v.simulate)}`);
   const claims = (v.claims ?? SIMULATED_CLAIMS.join(",")).split(",").map((c) => c.trim());

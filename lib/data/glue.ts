@@ -324,6 +324,10 @@ function examplesOf(table: TsvTable, spec: GlueTaskSpec): TextExample[] {
           `missing column "${accepted[0]}"${also} for ${spec.name}; the header has ${header.map((c) => JSON.stringify(c)).join(", ")}`,
         );
       }
+      const again = header.indexOf(header[index], index + 1);
+      if (again >= 0) {
+        throw new DataError({ file, line: 1, column: header[index] }, `column "${header[index]}" appears twice in the header (columns ${index + 1} and ${again + 1}): which one is meant is not clear`);
+      }
       return { index, name: header[index] };
     };
     text = find(spec.columns.text);

@@ -4,8 +4,9 @@
 // Results read back exactly as they were computed: the numbers JSON cannot write (NaN, ±Infinity, -0) are
 // stored as {"$number": "NaN"} and so on, and a typed array, Map or Set (which JSON would mangle) is refused.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { sha256, writeFileAtomic } from "../files/index";
+import { OutputPathError, sha256, writeFileAtomic } from "../files/index";
 import { REPO_ROOT } from "../paths";
 
 /** JSON with object keys sorted at every depth: equal configurations always serialize identically. */
@@ -93,4 +94,82 @@ export async function cachedAsync<C, R>(dir: string, config: C, compute: (config
 export function describeCached(what: string, run: { fromCache: boolean; file: string }): string {
   const where = path.relative(REPO_ROOT, run.file);
   return run.fromCache ? `${what}: read back from ${where} (delete it to recompute)` : `${what}: computed now, stored in ${where}`;
+}
+
+/**
+ * What claimRun finds: the run is this process's to compute (release the claim once it is stored or has failed),
+ * stored already, or being computed by another live process (`holder` says which).
+ */
+export type RunClaim = { state: "claimed"; release: () => void } | { state: "stored" } | { state: "busy"; holder: string };
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/**
+ * Claims the run of `config` in `dir` for this process, so that two processes computing the same grid (two
+ * `qkv grid` of one spec, two notebooks) compute each run once: a lock file `<key>.lock`, created exclusively,
+ * names the holder; the cache is looked at again once the lock is held. A lock whose process has died (kill -9)
+ * is taken over. Two processes taking over the same dead lock at once may both compute that run: harmless, as
+ * both store the same result atomically.
+ */
+export function claimRun(dir: string, config: unknown): RunClaim {
+  const lock = path.join(dir, `${runKey(config)}.lock`);
+  const holder: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(lock, JSON.stringify(holder), { flag: "wx" });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new OutputPathError(`${lock}: cannot create the run's lock (${(err as Error).message})`, err);
+      const other = liveHolder(lock);
+      if (other !== undefined) return readCached(dir, config) !== undefined ? { state: "stored" } : { state: "busy", holder: other };
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    const release = () => fs.rmSync(lock, { force: true });
+    if (readCached(dir, config) !== undefined) {
+      release();
+      return { state: "stored" };
+    }
+    return { state: "claimed", release };
+  }
+  return { state: "busy", holder: liveHolder(lock) ?? "another process" };
+}
+
+/** Removes the locks in `dir` whose processes have died (a grid killed with -9 leaves its locks behind). */
+export function clearStaleLocks(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    const lock = path.join(dir, name);
+    if (name.endsWith(".lock") && liveHolder(lock) === undefined) fs.rmSync(lock, { force: true });
+  }
+}
+
+/** "pid 123 on host h since …" when the lock's process is alive (or on another host, where it cannot be asked). */
+function liveHolder(lock: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(lock, "utf8");
+  } catch {
+    return undefined; // released meanwhile
+  }
+  let holder: LockHolder;
+  try {
+    holder = JSON.parse(text) as LockHolder;
+  } catch {
+    // Being written right now, or left empty by a crash: a minute tells them apart.
+    const stat = fs.statSync(lock, { throwIfNoEntry: false });
+    return stat !== undefined && Date.now() - stat.mtimeMs < 60_000 ? "a process writing its lock" : undefined;
+  }
+  const name = `pid ${holder.pid} on ${holder.host} since ${holder.since}`;
+  if (holder.host !== os.hostname()) return name;
+  try {
+    process.kill(holder.pid, 0);
+    return name;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? name : undefined;
+  }
 }

@@ -174,7 +174,7 @@ export function setUpRun(config: FineTuneConfig): RunSetup {
   const data = loadGlueTask(path.resolve(REPO_ROOT, config.data.dir), config.data.task, { seed: 0, maxTrain: config.data.maxTrain, maxEval: config.data.maxEval });
   const tokenizer = loadTokenizer(checkpointDir);
   const splits = protocolSplits(data);
-  const trainSet = encodeExamples(splits.train, tokenizer, config.maxLength);
+  const trainSet = encodeExamples(splits.train, tokenizer, config.maxLength, `${config.data.task} training rows`);
   const encode = (split: { data: TaskData; description: string }): ScoredSplit => ({
     ...split, sets: split.data.evalSets.map((e) => ({ name: e.name, examples: encodeExamples(e.examples, tokenizer, config.maxLength) })),
   });

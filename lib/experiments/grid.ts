@@ -27,7 +27,7 @@ import { checkObject, nearestName } from "../validate/index";
 import { REPO_ROOT } from "../paths";
 import { progress } from "../plot/progress";
 import { SCHEDULES, ScheduleName } from "../train/schedule";
-import { CachedRun, readCached, runKey } from "./cache";
+import { CachedRun, canonicalJson, claimRun, clearStaleLocks, readCached, runKey } from "./cache";
 import { checkpointRef, configPath, FineTuneConfig, FineTuneResult, libraryCodeHash } from "./finetune";
 import { PROTOCOL_HASH } from "./protocol";
 
@@ -304,6 +304,12 @@ export interface GridOptions {
   onProgress?: (p: GridProgress) => void;
   /** Show a progress bar (default true). */
   showProgress?: boolean;
+  /**
+   * Let this grid take over a results folder whose table another spec of the same name wrote (its stored runs
+   * are kept and reused where they match). Default false, except for the library's own grids (namedGrid), whose
+   * folder follows their definition.
+   */
+  replace?: boolean;
 }
 
 export interface GridResult {
@@ -321,6 +327,60 @@ export interface GridResult {
   stale: number;
   /** The stored runs, in expansion order (what results.csv / results.json hold). */
   rows: GridRow[];
+}
+
+/** A results folder whose table another grid spec wrote: runGrid refuses it unless told to replace (options.replace). */
+export class GridConflict extends Error {
+  override name = "GridConflict";
+}
+
+/** Specs the library defines (namedGrid): a changed definition replaces their table rather than being refused. */
+const LIBRARY_SPECS = new WeakSet<GridSpec>();
+
+/** Marks `spec` as one of the library's own grids (see GridOptions.replace); returns it. */
+export function libraryGrid(spec: GridSpec): GridSpec {
+  LIBRARY_SPECS.add(spec);
+  return spec;
+}
+
+/** The first field where two JSON values differ, as "base.steps: 100 there, 200 here"; undefined when equal. */
+function firstDifference(there: unknown, here: unknown, at = ""): string | undefined {
+  if (canonicalJson(there) === canonicalJson(here)) return undefined;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+  // Into objects, and into lists of one length (a list that grew is shown whole).
+  const sameShape = Array.isArray(there) ? Array.isArray(here) && there.length === here.length : !Array.isArray(here);
+  if (isObject(there) && isObject(here) && sameShape) {
+    for (const key of [...new Set([...Object.keys(there), ...Object.keys(here)])].sort()) {
+      const found = firstDifference(there[key], here[key], at === "" ? key : Array.isArray(here) ? `${at}[${key}]` : `${at}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  const show = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
+  return `${at || "the spec"}: ${show(there)} there, ${show(here)} here`;
+}
+
+/**
+ * Refuses (GridConflict) a results folder whose results.json was written by another spec, unless `replace`; then
+ * returns a line saying what is replaced. A folder without results.json, or one written before specs were
+ * recorded, belongs to whoever runs in it.
+ */
+function checkFolderOwner(spec: GridSpec, resultsDir: string, replace: boolean): string | undefined {
+  const file = path.join(resultsDir, "results.json");
+  if (!fs.existsSync(file)) return undefined;
+  let stored: { grid?: string; spec?: GridSpec };
+  try {
+    stored = JSON.parse(fs.readFileSync(file, "utf8")) as typeof stored;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); delete it (the stored runs in runs/ are kept)`);
+  }
+  if (stored.spec === undefined) return undefined;
+  const difference = firstDifference(stored.spec, spec);
+  if (difference === undefined) return undefined;
+  const shown = resultsDir.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, resultsDir) : resultsDir;
+  const what = `${shown} holds the table of another grid spec named ${JSON.stringify(stored.grid)} (${difference})`;
+  if (replace) return `${what}: replacing its table with this grid's (the stored runs are kept; the ones both share are reused)`;
+  throw new GridConflict(`${what}; refusing to overwrite its results.csv. Give this grid another name or results folder (--results DIR), ` +
+    "or replace that table (--replace, or the option replace: true; its stored runs are kept)");
 }
 
 /** runGrid stopped by SIGINT or SIGTERM (finished runs are stored; a rerun resumes). */
@@ -354,20 +414,27 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
     throw new Error(`shard must be integers with 0 ≤ index < count, got ${JSON.stringify(shard)}`);
   }
+  const replacing = checkFolderOwner(spec, resultsDir, options.replace ?? LIBRARY_SPECS.has(spec));
+  if (replacing !== undefined && options.showProgress !== false) console.log(`grid ${spec.name}: ${replacing}`);
   const mine = configs.map((config, index) => ({ index, config, key: runKey(config) })).filter((j) => j.index % shard.count === shard.index);
   const jobs = mine.filter((j) => readCached(runsDir, j.config) === undefined);
   // Before computing anything: a results folder that cannot take the runs would lose every one of them.
-  if (jobs.length > 0) checkOutputPath(runsDir, "folder", [], `grid ${spec.name}: results folder`);
-  const cached = mine.length - jobs.length;
+  if (jobs.length > 0) {
+    checkOutputPath(runsDir, "folder", [], `grid ${spec.name}: results folder`);
+    clearStaleLocks(runsDir);
+  }
+  let cached = mine.length - jobs.length;
   const failed: GridFailure[] = [];
   let computed = 0;
   const started = Math.min(workers, jobs.length);
   if (jobs.length > 0) {
     const bar = options.showProgress === false ? undefined : progress(jobs.length, `grid ${spec.name}`);
     let busySeconds = 0;
+    // A run stored by another process computing the same grid meanwhile counts as cached.
     await runJobs(jobs, started, runsDir, (job, reply) => {
       const label = runLabel(job.config);
       if (reply.type === "failed") failed.push({ index: job.index, key: job.key, label, error: reply.error });
+      else if (reply.type === "stored") cached++;
       else {
         computed++;
         busySeconds += reply.seconds;
@@ -377,7 +444,8 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
       bar?.tick(1, `${done}/${mine.length} runs with ${cached} cached${failed.length > 0 ? `, ${failed.length} failed` : ""}`);
       options.onProgress?.({
         done, total: mine.length, cached, computed, failed: failed.length, label,
-        status: reply.type === "failed" ? "failed" : reply.diverged ? "diverged" : "ok", seconds: reply.type === "failed" ? NaN : reply.seconds, etaSeconds,
+        status: reply.type === "failed" ? "failed" : reply.type === "stored" || !reply.diverged ? "ok" : "diverged",
+        seconds: reply.type === "done" ? reply.seconds : NaN, etaSeconds,
       });
     });
     bar?.done();
@@ -397,10 +465,18 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
 export function collectGrid(spec: GridSpec, resultsDir = gridResultsDir(spec), configs = expandGrid(spec)): GridRow[] {
   const runsDir = path.join(resultsDir, "runs");
   const stored = configs.map((c) => readCached<FineTuneConfig, FineTuneResult>(runsDir, c)).filter((r): r is CachedRun<FineTuneConfig, FineTuneResult> => r !== undefined);
-  const rows = stored.map(gridRow);
+  const rows = stored.map((run) => {
+    try {
+      return gridRow(run);
+    } catch (err) {
+      // A file edited by hand, or written by a version that stored other fields.
+      throw new Error(`${path.join(runsDir, `${run.key}.json`)}: not a complete stored run (${(err as Error).message}); delete it to recompute that run`);
+    }
+  });
   const csv = [CSV_COLUMNS.join(","), ...rows.map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(","))];
   writeFileAtomic(path.join(resultsDir, "results.csv"), csv.join("\n") + "\n");
-  writeFileAtomic(path.join(resultsDir, "results.json"), JSON.stringify({ grid: spec.name, runs: configs.length, missing: configs.length - rows.length, rows }, null, 1) + "\n");
+  // The spec itself, so that another spec of the same name is refused rather than overwriting this table.
+  writeFileAtomic(path.join(resultsDir, "results.json"), JSON.stringify({ grid: spec.name, spec, runs: configs.length, missing: configs.length - rows.length, rows }, null, 1) + "\n");
   // Wall-clock times apart: they differ between two computations of the same run.
   const timings = ["key,seconds", ...stored.map((r) => `${r.key},${r.result.seconds}`)];
   writeFileAtomic(path.join(resultsDir, "timings.csv"), timings.join("\n") + "\n");
@@ -433,7 +509,11 @@ function csvCell(value: string | number | null): string {
 }
 
 type Job = { index: number; key: string; config: FineTuneConfig };
-type RunReply = Extract<WorkerReply, { type: "done" | "failed" }>;
+/** A worker's answer for a job, or "stored": another process stored the run meanwhile (./cache claimRun). */
+type RunReply = Extract<WorkerReply, { type: "done" | "failed" }> | { type: "stored"; key: string };
+
+/** How often an idle worker looks again at runs another process is computing. */
+const CLAIM_POLL_MS = 250;
 
 const TSX_LOADER = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 const WORKER = path.join(__dirname, "worker.ts");
@@ -442,13 +522,33 @@ const WORKER = path.join(__dirname, "worker.ts");
  * Runs `jobs` on `count` forked workers, each taking the next job when it is free. Resolves when all are done;
  * rejects with GridInterrupted on SIGINT / SIGTERM (of this process or of a worker: Ctrl-C and a Jupyter
  * interrupt signal the whole process group), killing the workers. A worker that dies otherwise fails its run
- * and is replaced.
+ * and is replaced. Each job is claimed (./cache claimRun) just before it is sent: one stored meanwhile is reported
+ * as "stored", one another process holds waits until that process stores it (or dies, and it is taken over).
  */
 function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job, reply: RunReply) => void): Promise<void> {
   if (!fs.existsSync(TSX_LOADER)) throw new Error(`${TSX_LOADER} is missing: run \`npm run setup\` in ${REPO_ROOT} first`);
   // Two workers each running OpenBLAS on every core would thrash; an explicit QKV_BLAS_THREADS is kept.
   const env = count > 1 ? { ...process.env, QKV_BLAS_THREADS: process.env.QKV_BLAS_THREADS ?? "1" } : process.env;
   const queue = jobs.slice();
+  const heldElsewhere: Job[] = [];
+  const claims = new Map<string, () => void>();
+  const release = (key: string): void => {
+    claims.get(key)?.();
+    claims.delete(key);
+  };
+  /** The next job this process may compute; the others are reported stored or set aside as held elsewhere. */
+  const claimNext = (): Job | undefined => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      const claim = claimRun(runsDir, job.config);
+      if (claim.state === "claimed") {
+        claims.set(job.key, claim.release);
+        return job;
+      }
+      if (claim.state === "stored") onReply(job, { type: "stored", key: job.key });
+      else heldElsewhere.push(job);
+    }
+    return undefined;
+  };
   const children = new Set<ChildProcess>();
   return new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -458,6 +558,7 @@ function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       for (const child of children) child.kill("SIGTERM");
+      for (const key of [...claims.keys()]) release(key);
       if (err) reject(err);
       else resolve();
     };
@@ -471,10 +572,16 @@ function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job
       let job: Job | undefined;
       let ready = false;
       const next = (): void => {
-        job = queue.shift();
+        if (settled) return;
+        job = claimNext();
         if (job !== undefined) {
           const request: WorkerRequest = { type: "run", key: job.key, config: job.config, dir: runsDir };
           child.send(request);
+        } else if (heldElsewhere.length > 0) {
+          setTimeout(() => {
+            queue.push(...heldElsewhere.splice(0));
+            next();
+          }, CLAIM_POLL_MS);
         } else {
           children.delete(child);
           child.disconnect();
@@ -487,6 +594,7 @@ function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job
           next();
         } else if (reply.type === "fatal") finish(new Error(`grid worker could not start: ${reply.error}`));
         else {
+          release(job!.key);
           onReply(job!, reply);
           next();
         }
@@ -498,8 +606,11 @@ function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job
         if (signal === "SIGINT" || signal === "SIGTERM") return finish(new GridInterrupted(signal));
         const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ", out of memory?" : ""}` : `exit code ${code}`;
         if (!ready) return finish(new Error(`grid worker exited before it was ready (${why})`));
-        if (job !== undefined) onReply(job, { type: "failed", key: job.key, error: `the worker process died (${why})` });
-        if (queue.length > 0) start();
+        if (job !== undefined) {
+          release(job.key);
+          onReply(job, { type: "failed", key: job.key, error: `the worker process died (${why})` });
+        }
+        if (queue.length > 0 || heldElsewhere.length > 0) start();
         else if (children.size === 0) finish();
       });
     };

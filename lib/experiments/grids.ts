@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { catalogModel, modelDir } from "../weights/index";
 import { experimentCheckpoint } from "./finetune";
-import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask } from "./grid";
+import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
@@ -45,7 +45,7 @@ export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder
 /** The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full off the default profile. */
 export function namedGrid(name: string, profile: Profile): GridSpec {
   const spec = gridOf(name, profile);
-  return profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` };
+  return libraryGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` });
 }
 
 function gridOf(name: string, profile: Profile): GridSpec {

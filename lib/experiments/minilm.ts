@@ -32,7 +32,7 @@ export async function runMinilmExperiments(profile: Profile, options: { workers:
   // The scale from the sweep just run, not read back again; the grid at it, named as namedGrid names it.
   const scale = scaleOfSweep(sweep.rows);
   const spec = minilmGrid(profile, scale.etaQK);
-  const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, { workers: options.workers });
+  const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, { workers: options.workers, replace: true });
   report(grid);
   const design = { etaQK: scale.etaQK, lambdas: minilmLambdas(profile) };
   return { profile, source, sweep, scale, grid, design, verdicts: addendumVerdicts(grid.rows, design), addendum: `MiniLM addendum v${MINILM_ADDENDUM.version} (${MINILM_ADDENDUM_HASH})` };

@@ -59,7 +59,8 @@ export async function compareInitializations(options: InitComparisonOptions): Pr
     },
     axes: { task: options.tasks, init: ["pretrained", "random"], seed: options.seeds },
   };
-  const grid = await runGrid(spec, { resultsDir: options.resultsDir, workers: options.workers });
+  // The folder is the testbed's own: changed options replace its table.
+  const grid = await runGrid(spec, { resultsDir: options.resultsDir, workers: options.workers, replace: true });
   if (grid.failed.length > 0) throw new Error(`${grid.failed.length} testbed runs failed, the first: ${grid.failed[0].label}: ${grid.failed[0].error}`);
   const runs: InitRun[] = grid.rows.map((r) => ({ task: r.task, init: r.init, seed: r.seed, result: { ...r.result, seconds: NaN } }));
   const verdict = pairedArmVerdict("pretraining-helps", { [spec.name]: grid.rows }, (r) => r.init, "pretrained", "random");

@@ -7,9 +7,18 @@ import { writeCached } from "./cache";
 import { fineTune } from "./finetune";
 import type { WorkerReply, WorkerRequest } from "./grid";
 
+/**
+ * Sends `message` to runGrid. A parent that died (kill -9) closes the channel under a run in progress, and send
+ * then throws EPIPE (or reports it to the callback): the run is already stored, so the worker exits quietly.
+ */
 function reply(message: WorkerReply, then?: () => void): void {
-  if (process.connected) process.send!(message, then);
-  else then?.();
+  const parentGone = (): never => process.exit(0);
+  if (!process.connected) return then ? then() : undefined;
+  try {
+    process.send!(message, (err: Error | null) => (err ? parentGone() : then?.()));
+  } catch {
+    parentGone();
+  }
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -64,6 +64,28 @@ export function checkOutputPath(target: string, kind: "file" | "folder", inputs:
   }
 }
 
+/**
+ * Why `file` cannot be read as an input file ("no such file", "is a folder, not a file", "permission denied"),
+ * or undefined when it can: for errors that name the file and the reason, not a bare EISDIR.
+ */
+export function inputFileProblem(file: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) return "no such file";
+    if (stat.isDirectory()) return "is a folder, not a file";
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    return `cannot read it (${describeIoError(err)})`;
+  }
+  return undefined;
+}
+
+/** `text` without a leading UTF-8 byte-order mark (the readers of TSV, JSONL, JSON and vocabularies agree on it). */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The sha256 of `data` in hex. */
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");

@@ -19,9 +19,16 @@ export class CheckpointError extends Error {
 
 /** Our configuration from a transformers config.json (BERT, RoBERTa or Llama), checking what we can run. */
 export function configFromHf(json: Record<string, unknown>, source = "config.json"): ModelConfig {
+  // A key that is absent takes transformers' default; one set to null or a non-number is refused (transformers keeps
+  // it, and its model then fails or misbehaves).
   const num = (key: string, fallback?: number): number => {
-    const v = json[key] ?? fallback;
+    const v = key in json ? json[key] : fallback;
     if (typeof v !== "number") throw new ConfigError(`${source}: ${key} must be a number, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const flag = (key: string, fallback: boolean): boolean => {
+    const v = key in json ? json[key] : fallback;
+    if (typeof v !== "boolean") throw new ConfigError(`${source}: ${key} must be true or false, got ${JSON.stringify(v)}`);
     return v;
   };
   const type = json.model_type;
@@ -52,8 +59,9 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
       architecture: "encoder",
       vocabSize: num("vocab_size"), hiddenSize: num("hidden_size"), numLayers: num("num_hidden_layers"),
       numHeads: num("num_attention_heads"), intermediateSize: num("intermediate_size"),
-      maxPositions: num("max_position_embeddings"), typeVocabSize: num("type_vocab_size", 1),
-      layerNormEps: num("layer_norm_eps", 1e-5), padTokenId: num("pad_token_id", 1),
+      // A missing key means what transformers' RobertaConfig defaults to (roberta-base's own file sets 1 and 1e-5).
+      maxPositions: num("max_position_embeddings"), typeVocabSize: num("type_vocab_size", 2),
+      layerNormEps: num("layer_norm_eps", 1e-12), padTokenId: num("pad_token_id", 1),
       hiddenDropout: num("hidden_dropout_prob", 0.1), attentionDropout: num("attention_probs_dropout_prob", 0.1),
     };
     return validateConfig(config, source);
@@ -67,7 +75,8 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
       numHeads: num("num_attention_heads"), numKvHeads: num("num_key_value_heads", num("num_attention_heads")),
       intermediateSize: num("intermediate_size"), maxPositions: num("max_position_embeddings"),
       rmsNormEps: num("rms_norm_eps", 1e-6), ropeTheta: num("rope_theta", 10000),
-      tieEmbeddings: json.tie_word_embeddings === true, padTokenId: typeof json.pad_token_id === "number" ? json.pad_token_id : 0,
+      // Llama has no padding token (pad_token_id absent or null); batches then pad with id 0, masked out.
+      tieEmbeddings: flag("tie_word_embeddings", false), padTokenId: json.pad_token_id === undefined || json.pad_token_id === null ? 0 : num("pad_token_id"),
     };
     const ropeScaling = ropeScalingFromHf(json.rope_scaling, source);
     if (ropeScaling) config.ropeScaling = ropeScaling;
@@ -169,14 +178,20 @@ export function loadModel(dir: string, options: { labels?: number; seed?: number
   const model = createModel(config, { labels, seed: options.seed ?? 0 });
   const seen = new Set<string>();
   const unused: string[] = [];
+  const unexpected: string[] = [];
   for (const file of weightFiles(dir)) {
     const { infos } = loadSafetensors(file, { names: [] });
     const wanted: string[] = [];
     for (const [name, info] of infos) {
       const ours = canonicalName(name, config);
       const shape = ours === undefined ? undefined : expected.get(ours);
-      if (ours === undefined || shape === undefined) {
+      if (ours === undefined) {
         unused.push(name);
+        continue;
+      }
+      if (shape === undefined) {
+        // A tensor of the architecture that config.json does not describe (a 12-layer checkpoint read as 6 layers).
+        unexpected.push(name);
         continue;
       }
       if (info.shape.length !== shape.length || info.shape.some((n, i) => n !== shape[i])) {
@@ -198,6 +213,11 @@ export function loadModel(dir: string, options: { labels?: number; seed?: number
       seen.add(ours);
     }
   }
+  if (unexpected.length > 0) {
+    const layers = unexpected.map((n) => /\blayers?\.(\d+)\./.exec(n)).filter((m) => m !== null).map((m) => Number(m![1]));
+    const hint = layers.length > 0 ? `: it holds layers up to ${Math.max(...layers)} but config.json's num_hidden_layers is ${config.numLayers}` : "";
+    throw new CheckpointError(`${dir}: the checkpoint holds ${unexpected.length} tensor(s) that config.json does not describe, e.g. ${unexpected.slice(0, 3).join(", ")}${hint}`);
+  }
   const initialized = [...expected.keys()].filter((n) => !seen.has(n));
   // A BERT saved without its pooler (BertModel(add_pooling_layer=False), BertForMaskedLM) gets a fresh one, as transformers does.
   const missingBody = initialized.filter((n) => !isHeadTensor(n) && !n.startsWith("bert.pooler."));
@@ -213,9 +233,24 @@ function weightFiles(dir: string): string[] {
   if (fs.existsSync(single)) return [single];
   const index = path.join(dir, "model.safetensors.index.json");
   if (fs.existsSync(index)) {
-    const map = (JSON.parse(fs.readFileSync(index, "utf8")) as { weight_map?: Record<string, string> }).weight_map;
-    if (!map) throw new CheckpointError(`${index}: no weight_map`);
-    return [...new Set(Object.values(map))].map((f) => path.join(dir, f));
+    let json: { weight_map?: unknown };
+    try {
+      json = JSON.parse(fs.readFileSync(index, "utf8")) as typeof json;
+    } catch (err) {
+      throw new CheckpointError(`${index}: not valid JSON (${(err as Error).message})`);
+    }
+    const map = json.weight_map;
+    if (typeof map !== "object" || map === null || Array.isArray(map)) throw new CheckpointError(`${index}: weight_map must be an object of tensor name → shard file`);
+    const root = path.resolve(dir);
+    return [...new Set(Object.values(map))].map((shard) => {
+      // Shards are files of this folder: a path that climbs out of it (../x, /etc/passwd) is refused, not opened.
+      const file = typeof shard === "string" ? path.resolve(root, shard) : "";
+      if (typeof shard !== "string" || path.isAbsolute(shard) || path.dirname(file) !== root) {
+        throw new CheckpointError(`${index}: weight_map names shard ${JSON.stringify(shard)}, which is not a file name in ${dir}`);
+      }
+      if (!fs.existsSync(file)) throw new CheckpointError(`${index}: weight_map names shard ${shard}, which ${dir} lacks`);
+      return file;
+    });
   }
   const bin = fs.existsSync(path.join(dir, "pytorch_model.bin"));
   throw new CheckpointError(

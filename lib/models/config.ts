@@ -83,13 +83,50 @@ export class ConfigError extends Error {
 }
 
 /** Checks a configuration's fields, naming the first bad one. Returns the config for chaining. */
+/** The longest input the position table allows: RoBERTa's positions start after padTokenId, BERT's and Llama's at 0. */
+export function usablePositions(config: ModelConfig): number {
+  return config.architecture === "encoder" && encoderFamily(config) !== "bert" ? config.maxPositions - config.padTokenId - 1 : config.maxPositions;
+}
+
+/** Our fields as transformers' config.json names them, so that an error about a file names the file's key. */
+const HF_NAMES: Record<string, string> = {
+  vocabSize: "vocab_size", hiddenSize: "hidden_size", numLayers: "num_hidden_layers", numHeads: "num_attention_heads",
+  numKvHeads: "num_key_value_heads", intermediateSize: "intermediate_size", maxPositions: "max_position_embeddings",
+  typeVocabSize: "type_vocab_size", layerNormEps: "layer_norm_eps", padTokenId: "pad_token_id", hiddenDropout: "hidden_dropout_prob",
+  attentionDropout: "attention_probs_dropout_prob", rmsNormEps: "rms_norm_eps", ropeTheta: "rope_theta",
+  "ropeScaling.factor": "rope_scaling.factor", "ropeScaling.lowFreqFactor": "rope_scaling.low_freq_factor",
+  "ropeScaling.highFreqFactor": "rope_scaling.high_freq_factor", "ropeScaling.originalMaxPositions": "rope_scaling.original_max_position_embeddings",
+};
+
+/**
+ * Checks a configuration's values; errors name `source` and the field (as config.json names it when `source` is a
+ * config.json, else as ModelConfig does).
+ */
 export function validateConfig<C extends ModelConfig>(config: C, source = "model config"): C {
+  const fieldName = (field: string) => (source.endsWith("config.json") ? HF_NAMES[field] ?? field : field);
   const positiveInts: (keyof EncoderConfig & keyof DecoderConfig)[] = [
     "vocabSize", "hiddenSize", "numLayers", "numHeads", "intermediateSize", "maxPositions",
   ];
   for (const field of positiveInts) {
     const v = config[field] as unknown as number;
-    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${source}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${source}: ${fieldName(field)} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  const inRange = (field: string, value: unknown, ok: (v: number) => boolean, rule: string) => {
+    if (typeof value !== "number" || !ok(value)) throw new ConfigError(`${source}: ${fieldName(field)} must be ${rule}, got ${JSON.stringify(value)}`);
+  };
+  const positive = (v: number) => Number.isFinite(v) && v > 0;
+  const probability = (v: number) => v >= 0 && v < 1;
+  inRange("padTokenId", config.padTokenId, (v) => Number.isInteger(v) && v >= 0 && v < config.vocabSize, `an integer in [0, vocabSize ${config.vocabSize})`);
+  if (config.architecture === "encoder") {
+    inRange("layerNormEps", config.layerNormEps, positive, "a positive finite number");
+    inRange("hiddenDropout", config.hiddenDropout, probability, "a probability in [0, 1)");
+    inRange("attentionDropout", config.attentionDropout, probability, "a probability in [0, 1)");
+  } else if (config.architecture === "decoder") {
+    inRange("rmsNormEps", config.rmsNormEps, positive, "a positive finite number");
+    inRange("ropeTheta", config.ropeTheta, positive, "a positive finite number");
+    if (config.ropeScaling) {
+      for (const [field, value] of Object.entries(config.ropeScaling)) inRange(`ropeScaling.${field}`, value, positive, "a positive finite number");
+    }
   }
   if (config.hiddenSize % config.numHeads !== 0) {
     throw new ConfigError(`${source}: hiddenSize ${config.hiddenSize} is not a multiple of numHeads ${config.numHeads}`);

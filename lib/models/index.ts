@@ -1,6 +1,7 @@
 // Models: configurations and presets, the encoder and decoder forward passes, Hugging Face tensor names.
 export * from "./config";
 export * from "./count";
+export * from "./memory";
 export * from "./presets";
 export * from "./names";
 export * from "./model";

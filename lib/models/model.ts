@@ -6,6 +6,7 @@ import { tfSeed } from "../random/index";
 import type { AdapterConfig } from "../lora/config";
 import { ConfigError, ModelConfig, validateConfig } from "./config";
 import { tensorShapes } from "./names";
+import { checkFits, weightBytes } from "./memory";
 
 export interface Model {
   config: ModelConfig;
@@ -34,6 +35,7 @@ export type WeightInit = "hf" | "fan-in";
 export function createModel(config: ModelConfig, options: { labels: number; seed: number; init?: WeightInit }): Model {
   validateConfig(config);
   if (!Number.isInteger(options.labels) || options.labels < 1) throw new ConfigError(`labels must be a positive integer, got ${options.labels}`);
+  checkFits(`a model of ${(weightBytes(config, options.labels) / 4).toExponential(2)} parameters (${options.labels} labels)`, weightBytes(config, options.labels));
   const tensors = new Map<string, tf.Tensor>();
   let index = 0;
   for (const [name, shape] of tensorShapes(config, options.labels)) {

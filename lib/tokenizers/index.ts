@@ -14,7 +14,7 @@
 export { BYTE_TO_CHAR, ByteLevelBpeTokenizer, GPT2_PATTERN, ROBERTA_SPECIALS } from "./bpe";
 export type { BpeOptions } from "./bpe";
 export { loadTokenizer, readMerges, readVocabJson, readVocabTxt } from "./load";
-export { MAX_TOKEN_ID, Tokenizer, TokenizerError } from "./tokenizer";
+export { MAX_TOKEN_ID, Tokenizer, TokenizerError, truncationNotice } from "./tokenizer";
 export type { EncodeOptions, Encoding, SpecialTokens, TextInput, Truncation } from "./tokenizer";
 export { BERT_SPECIALS, WordPieceTokenizer } from "./wordpiece";
 export { buildWordPieceVocab, PRETRAIN_SPECIALS } from "./vocab";

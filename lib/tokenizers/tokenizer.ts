@@ -106,6 +106,11 @@ export abstract class Tokenizer {
     });
   }
 
+  /** Whether an encoding kept only [CLS] and [SEP] (no text): what a too-short maxLength leaves. */
+  keptNoText(ids: readonly number[]): boolean {
+    return ids.every((id) => id === this.clsId || id === this.sepId);
+  }
+
   /** The ids of a text without the surrounding special tokens. */
   tokenize(text: string): number[] {
     if (typeof text !== "string") throw new TokenizerError(`text must be a string, got ${text === null ? "null" : typeof text}`);
@@ -226,4 +231,13 @@ function truncate(a: number[], b: number[] | undefined, maxLength: number, added
   }
   const [na, nb] = swap ? [long, short] : [short, long];
   return [a.slice(0, na), b.slice(0, nb)];
+}
+
+/**
+ * A warning when most of `total` rows of `source` kept no text after truncation to `maxLength` (a model would
+ * train on [CLS] [SEP] alone), else undefined.
+ */
+export function truncationNotice(source: string, emptied: number, total: number, maxLength: number): string | undefined {
+  if (emptied * 2 <= total) return undefined;
+  return `${source}: ${emptied} of ${total} rows keep no text after truncation to maxLength ${maxLength} (only the special tokens); raise maxLength`;
 }

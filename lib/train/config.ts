@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ADAPTER_FIELDS, AdapterFields, adapterConfig } from "../lora/config";
 import { Grouping, LEARNING_RATE_FIELDS, LearningRates, validateLearningRates } from "../lora/groups";
+import { inputFileProblem, stripBom } from "../files/index";
+import { truncationNotice } from "../tokenizers/index";
 import { checkObject } from "../validate/index";
 import { PRESET_NAMES } from "../models/presets";
 import type { Tokenizer } from "../tokenizers/index";
@@ -38,11 +40,13 @@ export class RunConfigError extends Error {
 
 /** Reads and checks a run config; relative paths in it are relative to the file. */
 export function readRunConfig(file: string): RunConfig {
+  const problem = inputFileProblem(file);
+  if (problem !== undefined) throw new RunConfigError(`${file}: ${problem}`);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(stripBom(fs.readFileSync(file, "utf8")));
   } catch (err) {
-    throw new RunConfigError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not valid JSON (${(err as Error).message})`}`);
+    throw new RunConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   return parseRunConfig(raw, file);
 }
@@ -115,10 +119,13 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
  * {"text": "...", "text_pair"?: "...", "label": y} (tokenized with `tokenizer`). Errors give file:line.
  */
 export function readExamples(file: string, options: { tokenizer?: Tokenizer; maxLength: number; labels: number }): Example[] {
-  if (!fs.existsSync(file)) throw new RunConfigError(`${file}: no such file`);
+  const problem = inputFileProblem(file);
+  if (problem !== undefined) throw new RunConfigError(`${file}: ${problem}`);
   const tokenizer = options.tokenizer;
   const examples: Example[] = [];
-  fs.readFileSync(file, "utf8").split("\n").forEach((line, i) => {
+  let emptied = 0;
+  // A byte-order mark is stripped, as the TSV and vocabulary readers do.
+  stripBom(fs.readFileSync(file, "utf8")).split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${file}:${i + 1}`;
     let row: Record<string, unknown>;
@@ -142,6 +149,7 @@ export function readExamples(file: string, options: { tokenizer?: Tokenizer; max
       const pair = typeof row.text_pair === "string" ? row.text_pair : undefined;
       const encoding = tokenizer.encode(row.text, pair, { maxLength: options.maxLength, truncation: "longest_first" });
       ids = encoding.ids;
+      if (tokenizer.keptNoText(ids) && row.text !== "") emptied++;
       // BERT's pairs carry segment 1 for the second text; all-0 types (RoBERTa, single texts) are left out.
       if (encoding.typeIds.some((t) => t !== 0)) typeIds = encoding.typeIds;
     } else {
@@ -151,5 +159,7 @@ export function readExamples(file: string, options: { tokenizer?: Tokenizer; max
     examples.push(typeIds ? { ids, typeIds, label } : { ids, label });
   });
   if (examples.length === 0) throw new RunConfigError(`${file}: no examples`);
+  const notice = truncationNotice(file, emptied, examples.length, options.maxLength);
+  if (notice !== undefined) console.warn(`warning: ${notice}`);
   return examples;
 }

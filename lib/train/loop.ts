@@ -3,7 +3,8 @@
 // the loss is not finite or stays far above where it started (DIVERGENCE; the paper's collapsed cells are such runs).
 import * as tf from "@tensorflow/tfjs";
 import { parameterGroups, LearningRates } from "../lora/groups";
-import { disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables } from "../models/index";
+import { chosenBackend } from "../backend/index";
+import { checkFits, ConfigError, disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables, trainingNeed, usablePositions } from "../models/index";
 import { Rng } from "../random/index";
 import { AdamW, AdamWOptions, PAPER_ADAMW } from "./adamw";
 import { taskLoss } from "./loss";
@@ -66,6 +67,22 @@ export const DIVERGENCE = { factor: 4, window: 10, patience: 3 } as const;
 
 let warnedCpu = false;
 
+/**
+ * Refuses, before the first step, inputs longer than the model's position table (they would fail inside a
+ * gather) and a run whose memory cannot fit (../models/memory).
+ */
+function checkInputs(model: Model, data: Example[], options: TrainOptions, trainable: number): void {
+  const longest = data.concat(options.evaluation ?? []).reduce((n, e) => Math.max(n, e.ids.length), 0);
+  const positions = usablePositions(model.config);
+  if (longest > positions) {
+    throw new ConfigError(`an example has ${longest} tokens but the model takes at most ${positions} (its max_position_embeddings is ` +
+      `${model.config.maxPositions}): set maxLength to ${positions} or less`);
+  }
+  const batchSize = Math.min(options.batchSize, data.length);
+  checkFits(`training (batch ${batchSize} × ${longest} tokens, ${trainable} trained parameters)`,
+    trainingNeed(model.config, { labels: model.labels, trainable, batchSize, sequenceLength: longest }));
+}
+
 /** Trains the model's trainable tensors in place. */
 export function train(model: Model, data: Example[], options: TrainOptions): TrainResult {
   if (data.length === 0) throw new RangeError("no training examples");
@@ -73,13 +90,14 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
   const schedule: Schedule = { name: "constant", warmupSteps: 0, ...options.schedule, totalSteps: options.steps };
   validateSchedule(schedule);
-  if (tf.getBackend() === "cpu" && !warnedCpu) {
+  if (tf.getBackend() === "cpu" && chosenBackend() === undefined && !warnedCpu) {
     // tfjs starts on its pure-JS cpu backend; training there is tens of times slower than wasm + OpenBLAS.
     process.stderr.write("qkv-lab: training on tfjs's cpu backend; call `await selectBackend()` (lib/backend) first to use the fastest one\n");
     warnedCpu = true;
   }
   const variables = trainableVariables(model);
   if (variables.size === 0) throw new Error("the model has nothing to train: attach an adapter first");
+  checkInputs(model, data, options, [...variables.values()].reduce((n, v) => n + v.size, 0));
   const optimizer = new AdamW(variables, parameterGroups(variables, options.rates), options.adamw ?? PAPER_ADAMW);
   const seeds = new SeedSequence(options.seed);
   const order = shuffledBatches(data.length, options.batchSize, options.seed);
