@@ -66,7 +66,7 @@ if [ "${1:-}" = "--test" ]; then
   py=/usr/bin/python3
   target=.qkv/python
   req_hash=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
-  check="import transformers, tokenizers, safetensors, peft; assert (transformers.__version__, tokenizers.__version__, safetensors.__version__, peft.__version__) == ('4.40.2', '0.19.1', '0.4.3', '0.11.1'), 'versions'"
+  check="import transformers, tokenizers, safetensors, peft; assert (transformers.__version__, tokenizers.__version__, safetensors.__version__, peft.__version__) == ('4.40.2', '0.19.1', '0.4.3', '0.13.2'), 'versions'"
   if [ ! -f "$target/.qkv-requirements-sha256" ] || [ "$(cat "$target/.qkv-requirements-sha256")" != "$req_hash" ] || ! PYTHONPATH="$target" "$py" -c "$check" 2>/dev/null; then
     say "installing transformers, tokenizers, safetensors, peft (pinned, hash-checked) into $target"
     rm -rf "$target"

@@ -111,7 +111,19 @@ describe("model checkpoints", () => {
 });
 
 describe("adapters", () => {
-  for (const method of ["lora", "dora", "full"] as const) {
+  test("full fine-tuning has no adapter file: saveAdapter refuses and names saveModel, whose folder reproduces the model", () => {
+    const dir = tempDir("checkpoint");
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 2 });
+    attachAdapter(model, { method: "full", targetModules: ["query", "value"] }, 3);
+    train(model);
+    assert.throws(() => saveAdapter(model, dir), /no adapter to save: save the model folder instead \(saveModel/);
+    saveModel(model, dir);
+    const loaded = loadModel(dir, { labels: 2 });
+    assert.ok(relativeError(logitsOf(loaded.model), logitsOf(model)) < 1e-6);
+    [model, loaded.model].forEach(disposeModel);
+  });
+
+  for (const method of ["lora", "dora"] as const) {
     test(`${method}: adapter-only save and load reproduce the fine-tuned model`, () => {
       const dir = tempDir("checkpoint");
       const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 2 });

@@ -149,6 +149,25 @@ describe("clear messages (issue 19, items 14 and 16)", () => {
   });
 });
 
+describe("qkv train --save-model, and the backend named (issues 18 and 19)", () => {
+  test("full fine-tuning: --save-adapter is refused before training, naming --save-model, whose folder loads back", () => {
+    const dir = tempDir("train");
+    writeData(dir);
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ ...baseConfig, adapter: { method: "full", target_modules: ["query"] }, steps: 3, evalEvery: 0 }));
+    const refused = qkv("train", "--config", path.join(dir, "run.json"), "--save-adapter", path.join(dir, "adapter"));
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /full fine-tuning .* has no adapter; use --save-model DIR/);
+    assert.doesNotMatch(refused.stdout, /step|done/);
+    // Forcing the cpu backend is a choice, not a forgotten selectBackend(): no warning says otherwise.
+    const saved = spawnSync(path.join(REPO_ROOT, "bin", "qkv"), ["train", "--config", path.join(dir, "run.json"), "--save-model", path.join(dir, "model"), "--quiet"], {
+      encoding: "utf8", env: { ...process.env, QKV_BACKEND: "cpu" },
+    });
+    assert.equal(saved.status, 0, saved.stderr);
+    assert.doesNotMatch(saved.stderr, /selectBackend/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "model")).sort(), ["config.json", "model.safetensors"]);
+  });
+});
+
 describe("qkv params", () => {
   test("prints peft's counts as JSON", () => {
     const r = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--rank", "8", "--labels", "2", "--convention", "peft-0.5", "--json");

@@ -1,24 +1,31 @@
 // `qkv train --config FILE`: one fine-tuning run; prints progress and a summary, writes the history and
-// evaluations as JSON (--out, atomically) and the trained adapter (--save-adapter DIR).
+// evaluations as JSON (--out, atomically), the trained adapter in peft's layout (--save-adapter DIR) and the whole
+// fine-tuned model as a transformers folder (--save-model DIR: what full fine-tuning saves).
 import * as path from "path";
 import { checkOutputPath, writeFileAtomic } from "../files/index";
 import { selectBackend } from "../backend/index";
 import { attachAdapter, saveAdapter } from "../lora/index";
-import { createModel, disposeModel, loadModel, preset, trainableVariables } from "../models/index";
+import { createModel, disposeModel, loadModel, preset, saveModel, trainableVariables } from "../models/index";
 import { loadTokenizer } from "../tokenizers/index";
 import { readExamples, readRunConfig, train } from "../train/index";
 import { parseCommandArgs, UsageError } from "./args";
 
-export const usage = "qkv train --config FILE [--out result.json] [--save-adapter DIR] [--quiet]";
+export const usage = "qkv train --config FILE [--out result.json] [--save-adapter DIR] [--save-model DIR] [--quiet]";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { config: { type: "string" }, out: { type: "string" }, "save-adapter": { type: "string" }, quiet: { type: "boolean" } }, usage);
+  const { values } = parseCommandArgs(argv, {
+    config: { type: "string" }, out: { type: "string" }, "save-adapter": { type: "string" }, "save-model": { type: "string" }, quiet: { type: "boolean" },
+  }, usage);
   if (!values.config) throw new UsageError(`--config is required\nusage: ${usage}`);
   const config = readRunConfig(values.config);
   // Refused before training, not after: an output that is an input, a folder for a file, an unwritable place.
   const inputs = [values.config, config.data.train, ...(config.data.eval ? [config.data.eval] : [])];
   if (values.out) checkOutputPath(values.out, "file", inputs, "--out");
   if (values["save-adapter"]) checkOutputPath(values["save-adapter"], "folder", inputs, "--save-adapter");
+  if (values["save-model"]) checkOutputPath(values["save-model"], "folder", inputs, "--save-model");
+  if (values["save-adapter"] && config.adapter.method === "full") {
+    throw new UsageError("--save-adapter: full fine-tuning trains the model's own matrices and has no adapter; use --save-model DIR (a transformers model folder)");
+  }
   // One tokenizer for both files (a BPE vocabulary takes a quarter of a second to load).
   const reading = { tokenizer: config.data.tokenizer ? loadTokenizer(config.data.tokenizer) : undefined, maxLength: config.data.maxLength, labels: config.labels };
   const trainSet = readExamples(config.data.train, reading);
@@ -46,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.out) {
     writeFileAtomic(path.resolve(values.out), JSON.stringify({ config, adapter, backend: backend.name, trainableParams: trainable, ...result }, null, 1) + "\n");
   }
-  if (values["save-adapter"]) saveAdapter(model, values["save-adapter"]);
+  if (values["save-adapter"]) saveAdapter(model, values["save-adapter"], { baseModel: config.modelDir ? path.resolve(config.modelDir) : config.model });
+  if (values["save-model"]) saveModel(model, values["save-model"]);
   disposeModel(model);
   return result.diverged ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "../dynamics/slope";
-import { saveAdapter } from "../lora/index";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, saveAdapter } from "../lora/index";
 import { disposeModel } from "../models/index";
 import { train } from "../train/index";
 import { FineTuneConfig, setUpRun, trainOptions } from "./finetune";
@@ -50,7 +50,8 @@ export async function measureCost(config: FineTuneConfig, steps = 10, warmup = 3
       train(model, trainSet, { ...options, steps: 1 });
     });
     saveAdapter(model, dir);
-    const adapterBytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    // The weights and peft's config: what a checkpoint costs (the model card and qkv-lab's side file are text about it).
+    const adapterBytes = [ADAPTER_WEIGHTS, ADAPTER_CONFIG].reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     return { adapterBytes, trainable, stepMs, residentBytes, stepPeakBytes: profile.peakBytes - residentBytes };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -25,31 +25,84 @@ export class AdapterFileError extends Error {
   }
 }
 
-/** peft's adapter_config.json for our configuration. */
-export function peftConfig(config: AdapterConfig, model: Model): Record<string, unknown> {
+/**
+ * The peft release whose adapter files these match, checked live by test/peft.test.ts; exclude_modules needs 0.14.
+ * It is recorded in qkv_adapter.json, not as adapter_config.json's peft_version: peft before 0.14 refuses any key
+ * it does not know (a TypeError from LoraConfig), so that key would make the file unreadable there.
+ */
+export const PEFT_VERSION = "0.13.2";
+const PEFT_VERSION_EXCLUDE = "0.14.0";
+/** qkv-lab's own fields, beside adapter_config.json so that peft reads only its own. */
+export const QKV_ADAPTER = "qkv_adapter.json";
+export const MODEL_CARD = "README.md";
+
+/** peft's names for our target matrices. */
+function peftTargets(config: AdapterConfig, model: Model): string[] {
+  return config.targetModules.map((t) => (model.config.architecture === "decoder" ? `${t[0]}_proj` : t === "output" ? "attention.output.dense" : t));
+}
+
+/**
+ * peft's adapter_config.json for our configuration: every field with peft's meaning, nothing of qkv-lab's own.
+ * `baseModel` is the base model's name or folder (base_model_name_or_path, which AutoPeftModel loads).
+ */
+export function peftConfig(config: AdapterConfig, model: Model, baseModel: string | null = null): Record<string, unknown> {
+  if (config.method === "full") throw new AdapterFileError(FULL_HAS_NO_ADAPTER);
   return {
     peft_type: "LORA",
     task_type: "SEQ_CLS",
+    base_model_name_or_path: baseModel,
+    // Written only when used: peft before 0.14 does not know the key.
+    ...(config.excludeModules !== undefined ? { exclude_modules: config.excludeModules } : {}),
+    inference_mode: true,
     r: config.r,
     lora_alpha: config.loraAlpha,
     lora_dropout: config.loraDropout,
-    target_modules: config.targetModules.map((t) => (model.config.architecture === "decoder" ? `${t[0]}_proj` : t === "output" ? "attention.output.dense" : t)),
+    target_modules: config.targetRegex ?? peftTargets(config, model),
+    layers_to_transform: config.layersToTransform ?? null,
+    layers_pattern: null,
+    rank_pattern: config.rankPattern ?? {},
+    alpha_pattern: config.alphaPattern ?? {},
+    use_rslora: config.useRslora === true,
     use_dora: config.method === "dora",
     modules_to_save: [model.config.architecture === "encoder" ? "classifier" : "score"],
     bias: "none",
-    // Not peft fields: how this project trained it.
-    method: config.method,
-    detach_norm: config.detachNorm,
+    fan_in_fan_out: false,
+    init_lora_weights: true,
   };
 }
 
-/** Writes the trained tensors and the adapter config into `dir` (each file atomically). */
-export function saveAdapter(model: Model, dir: string): void {
+const FULL_HAS_NO_ADAPTER =
+  "full fine-tuning trains the model's own matrices, so there is no adapter to save: save the model folder instead " +
+  "(saveModel, or `qkv train --save-model DIR`), which transformers' from_pretrained loads with the same logits";
+
+/**
+ * Writes the trained tensors, peft's adapter_config.json, qkv-lab's own fields (qkv_adapter.json) and a model card
+ * into `dir` (each file atomically). Full fine-tuning has no adapter: it is refused, naming what to use instead.
+ */
+export function saveAdapter(model: Model, dir: string, options: { baseModel?: string } = {}): void {
   if (!model.adapter) throw new AdapterFileError("the model has no adapter to save");
+  const config = model.adapter;
+  const peft = peftConfig(config, model, options.baseModel ?? null);
   fs.mkdirSync(dir, { recursive: true });
-  const tensors = new Map([...trainableVariables(model)].map(([name, v]) => [PREFIX + name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  const trainable = trainableVariables(model);
+  const tensors = new Map([...trainable].map(([name, v]) => [PREFIX + name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
   writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), tensors, { format: "pt" });
-  writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(peftConfig(model.adapter, model), null, 2) + "\n");
+  writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(peft, null, 2) + "\n");
+  const own = {
+    method: config.method, detach_norm: config.detachNorm, dora_dropout: config.doraDropout ?? "peft",
+    peft_version: config.excludeModules !== undefined ? PEFT_VERSION_EXCLUDE : PEFT_VERSION,
+  };
+  writeFileAtomic(path.join(dir, QKV_ADAPTER), JSON.stringify(own, null, 2) + "\n");
+  const parameters = [...trainable.values()].reduce((n, v) => n + v.size, 0);
+  writeFileAtomic(path.join(dir, MODEL_CARD), [
+    "---", `base_model: ${JSON.stringify(options.baseModel ?? "unknown")}`, "library_name: peft", "---", "",
+    `# ${config.method === "dora" ? "DoRA" : "LoRA"} adapter written by qkv-lab`, "",
+    `- base model: ${options.baseModel ?? "not recorded"} (${model.config.architecture}, ${model.config.numLayers} layers, width ${model.config.hiddenSize})`,
+    `- targets: ${JSON.stringify(peft.target_modules)}, r ${config.r}, lora_alpha ${config.loraAlpha}${config.useRslora ? " (rsLoRA)" : ""}, lora_dropout ${config.loraDropout}`,
+    `- trained tensors: ${parameters.toLocaleString("en-US")} parameters (adapter factors${config.method === "dora" ? ", magnitudes" : ""} and the ${peft.modules_to_save} head)`,
+    `- load with peft ${own.peft_version} or later: \`PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(BASE, num_labels=${model.labels}), DIR)\``,
+    "",
+  ].join("\n"));
 }
 
 /**
@@ -65,8 +118,23 @@ export function loadAdapter(model: Model, dir: string): AdapterConfig {
   } catch (err) {
     throw new AdapterFileError(`${configFile}: not valid JSON (${(err as Error).message})`);
   }
-  const config = adapterConfig(fields, model.config);
-  attachAdapter(model, { ...config }, 0);
+  // qkv-lab's own fields, when the adapter was written here; a peft-written one takes peft's semantics.
+  const ownFile = path.join(dir, QKV_ADAPTER);
+  let own: Record<string, unknown> = {};
+  if (fs.existsSync(ownFile)) {
+    try {
+      own = JSON.parse(fs.readFileSync(ownFile, "utf8")) as Record<string, unknown>;
+    } catch (err) {
+      throw new AdapterFileError(`${ownFile}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  let config: AdapterConfig;
+  try {
+    config = adapterConfig({ ...peftFields(fields, configFile), ...own }, model.config);
+    attachAdapter(model, { ...config }, 0);
+  } catch (err) {
+    throw new AdapterFileError(`${configFile}: ${(err as Error).message}`);
+  }
   const file = path.join(dir, ADAPTER_WEIGHTS);
   const { tensors } = loadSafetensors(file);
   const trainable = trainableVariables(model);
@@ -82,4 +150,17 @@ export function loadAdapter(model: Model, dir: string): AdapterConfig {
   const missing = [...trainable.keys()].filter((n) => !tensors.has(PREFIX + n) && !tensors.has(n) && !isHeadTensor(n));
   if (missing.length > 0) throw new AdapterFileError(`${file}: missing ${missing.length} adapter tensor(s), e.g. ${missing.slice(0, 3).join(", ")}`);
   return config;
+}
+
+/** peft fields qkv-lab cannot honour are refused by name rather than ignored. */
+function peftFields(fields: Record<string, unknown>, file: string): Record<string, unknown> {
+  const unsupported: [string, (v: unknown) => boolean][] = [
+    ["layers_pattern", (v) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== "layer" && v !== "layers"],
+    ["fan_in_fan_out", (v) => v === true],
+    ["bias", (v) => v !== undefined && v !== "none"],
+    ["layer_replication", (v) => v !== null && v !== undefined],
+    ["use_rslora", (v) => v !== undefined && typeof v !== "boolean"],
+  ];
+  for (const [key, bad] of unsupported) if (bad(fields[key])) throw new AdapterFileError(`${file}: ${key} ${JSON.stringify(fields[key])} is not supported`);
+  return fields;
 }

@@ -4,13 +4,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
 import { Model } from "../models/model";
-import { attentionLinearName, isHeadTensor } from "../models/names";
-import { AdapterConfig, adapterConfig, AdapterFields, scaling } from "./config";
+import { isHeadTensor } from "../models/names";
+import { AdapterConfig, adapterConfig, AdapterFields } from "./config";
 import { linearParts } from "../models/layers";
 import { mergeWeight, unmergeWeight } from "./linear";
+import { adaptedModules, moduleScaling } from "./modules";
 
 /**
- * Attaches the adapter described by `fields` (peft vocabulary accepted) to every layer of the model. A's
+ * Attaches the adapter described by `fields` (peft vocabulary accepted) to the modules it selects (./modules:
+ * every layer's target matrices unless layers, exclusions or a regular expression say otherwise). A's
  * init is torch's kaiming_uniform_(a=√5), i.e. U(−1/√in, 1/√in); B = 0, so the model's function is
  * unchanged at step 0. DoRA's magnitude starts at the row norms of W0 for the same reason.
  */
@@ -18,28 +20,25 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
   if (model.adapter) throw new Error("the model already has an adapter attached");
   const config = adapterConfig(fields, model.config);
   let index = 0;
-  for (let layer = 0; layer < model.config.numLayers; layer++) {
-    for (const target of config.targetModules) {
-      const name = attentionLinearName(model.config, layer, target);
-      const { weight, bias } = linearParts(model, name);
-      if (config.method === "full") {
-        makeTrainable(model, `${name}.weight`);
-        if (bias) makeTrainable(model, `${name}.bias`);
-        continue;
-      }
-      const [dOut, dIn] = weight.shape;
-      const bound = 1 / Math.sqrt(dIn);
-      const a = tf.randomUniform([config.r, dIn], -bound, bound, "float32", tfSeed(seed * 7919 + index++));
-      model.tensors.set(`${name}.lora_A.weight`, tf.variable(a, true));
-      a.dispose();
-      const b = tf.zeros([dOut, config.r]);
-      model.tensors.set(`${name}.lora_B.weight`, tf.variable(b, true));
-      b.dispose();
-      if (config.method === "dora") {
-        const norms = tf.tidy(() => tf.norm(weight, "euclidean", 1));
-        model.tensors.set(`${name}.lora_magnitude_vector`, tf.variable(norms, true));
-        norms.dispose();
-      }
+  for (const { name, r } of adaptedModules(config, model.config)) {
+    const { weight, bias } = linearParts(model, name);
+    if (config.method === "full") {
+      makeTrainable(model, `${name}.weight`);
+      if (bias) makeTrainable(model, `${name}.bias`);
+      continue;
+    }
+    const [dOut, dIn] = weight.shape;
+    const bound = 1 / Math.sqrt(dIn);
+    const a = tf.randomUniform([r, dIn], -bound, bound, "float32", tfSeed(seed * 7919 + index++));
+    model.tensors.set(`${name}.lora_A.weight`, tf.variable(a, true));
+    a.dispose();
+    const b = tf.zeros([dOut, r]);
+    model.tensors.set(`${name}.lora_B.weight`, tf.variable(b, true));
+    b.dispose();
+    if (config.method === "dora") {
+      const norms = tf.tidy(() => tf.norm(weight, "euclidean", 1));
+      model.tensors.set(`${name}.lora_magnitude_vector`, tf.variable(norms, true));
+      norms.dispose();
     }
   }
   for (const name of [...model.tensors.keys()]) if (isHeadTensor(name)) makeTrainable(model, name);
@@ -67,10 +66,10 @@ export function adaptedLinearNames(model: Model): string[] {
  */
 export function mergeAdapters(model: Model): void {
   if (!model.adapter || model.adapter.method === "full") throw new Error("mergeAdapters: the model has no LoRA or DoRA adapter");
-  const s = scaling(model.adapter);
+  const adapter = model.adapter;
   for (const name of adaptedLinearNames(model)) {
     const parts = linearParts(model, name);
-    const merged = mergeWeight(parts, s);
+    const merged = mergeWeight(parts, moduleScaling(adapter, model.config, name));
     parts.weight.dispose();
     model.tensors.set(`${name}.weight`, merged.weight);
     if (merged.rowScale) model.tensors.set(`${name}.merged_row_scale`, merged.rowScale);
@@ -80,7 +79,7 @@ export function mergeAdapters(model: Model): void {
 
 export function unmergeAdapters(model: Model): void {
   if (!model.adapter) throw new Error("unmergeAdapters: the model has no adapter");
-  const s = scaling(model.adapter);
+  const adapter = model.adapter;
   const names = [...model.tensors.keys()].filter((n) => n.endsWith(".merged.lora_A.weight")).map((n) => n.slice(0, -".merged.lora_A.weight".length));
   if (names.length === 0) throw new Error("unmergeAdapters: nothing is merged");
   for (const name of names) {
@@ -88,7 +87,7 @@ export function unmergeAdapters(model: Model): void {
     const rowScale = model.tensors.get(`${name}.merged_row_scale`) as tf.Tensor1D | undefined;
     const merged = model.tensors.get(`${name}.weight`) as tf.Tensor2D;
     const parts = linearParts(model, name);
-    model.tensors.set(`${name}.weight`, unmergeWeight({ weight: merged, rowScale }, parts, s));
+    model.tensors.set(`${name}.weight`, unmergeWeight({ weight: merged, rowScale }, parts, moduleScaling(adapter, model.config, name)));
     merged.dispose();
     rowScale?.dispose();
     model.tensors.delete(`${name}.merged_row_scale`);

@@ -4,6 +4,7 @@
 import { attentionShapes, ModelConfig } from "../models/config";
 import { backboneParameterCount, headParameterCount } from "../models/count";
 import { AdapterConfig } from "./config";
+import { adaptedModules } from "./modules";
 
 export const COUNT_CONVENTIONS = ["peft-0.5", "peft-0.15"] as const;
 export type CountConvention = (typeof COUNT_CONVENTIONS)[number];
@@ -25,13 +26,13 @@ export interface CountOptions {
   layers?: readonly number[];
 }
 
-/** Trainable parameters of one adapted matrix of shape dIn×dOut. */
-export function adaptedMatrixParameters(adapter: AdapterConfig, dIn: number, dOut: number, hasBias: boolean): number {
+/** Trainable parameters of one adapted matrix of shape dIn×dOut at rank r (default the adapter's). */
+export function adaptedMatrixParameters(adapter: AdapterConfig, dIn: number, dOut: number, hasBias: boolean, r = adapter.r): number {
   switch (adapter.method) {
     case "lora":
-      return adapter.r * (dIn + dOut);
+      return r * (dIn + dOut);
     case "dora": // plus one magnitude per output column
-      return adapter.r * (dIn + dOut) + dOut;
+      return r * (dIn + dOut) + dOut;
     case "full":
       return dIn * dOut + (hasBias ? dOut : 0);
   }
@@ -47,8 +48,11 @@ export function countParameters(model: ModelConfig, adapter: AdapterConfig, opti
   if (!Number.isInteger(options.labels) || options.labels < 1) throw new RangeError(`labels must be a positive integer, got ${options.labels}`);
   const shapes = attentionShapes(model);
   const hasBias = model.architecture === "encoder"; // RoBERTa's projections have biases, Llama's do not
-  const perLayer = adapter.targetModules.reduce((sum, t) => sum + adaptedMatrixParameters(adapter, shapes[t].dIn, shapes[t].dOut, hasBias), 0);
-  const adapterParams = perLayer * new Set(layers).size;
+  const chosen = new Set(layers);
+  // Per module (./modules): rank patterns, layer subsets and exclusions count as peft would build them.
+  const adapterParams = adaptedModules(adapter, model)
+    .filter((m) => chosen.has(m.layer))
+    .reduce((sum, m) => sum + adaptedMatrixParameters(adapter, shapes[m.matrix].dIn, shapes[m.matrix].dOut, hasBias, m.r), 0);
   const oneHead = headParameterCount(model, options.labels);
   // Only peft-wrapped methods carry a modules_to_save copy; full fine-tuning is plain training.
   const headCopies = adapter.method !== "full" && (options.convention ?? "peft-0.15") === "peft-0.5" ? 2 : 1;

@@ -55,12 +55,15 @@ const QUERY = /(^|\.)(query|q_proj)(\.|$)/;
 const KEY = /(^|\.)(key|k_proj)(\.|$)/;
 const VALUE = /(^|\.)(value|v_proj)(\.|$)/;
 const EMBEDDING = /lora_embedding|embeddings?\./;
+/** Biases and the weights of LayerNorm / RMSNorm modules (RoBERTa's and BERT's LayerNorm, Llama's *_layernorm and norm). */
+const NO_DECAY = /bias$|LayerNorm|layernorm|(^|\.)norm\.weight$/;
 
 /**
  * Which group each trainable tensor goes to. The paper's rules, first match wins: LoRA embedding factors →
  * embeddingLr; query → η; value → λη; key → η; any other 1-D tensor (biases, norms) → λη; other 2-D
- * tensors (the head) → η. LoRA+: lora_B and 1-D tensors → λη, everything else → η. Weight decay never
- * applies to 1-D tensors (biases, norms, DoRA magnitudes), as in transformers' Trainer.
+ * tensors (the head) → η. LoRA+: lora_B and 1-D tensors → λη, everything else → η. Weight decay applies to
+ * every tensor but biases and norm weights, as transformers' Trainer and peft's create_loraplus_optimizer decide
+ * it (get_parameter_names without LayerNorm, then no "bias"): DoRA's magnitudes are decayed.
  */
 export function parameterGroups(trainable: Map<string, tf.Tensor>, rates: LearningRates): ParameterGroup[] {
   validateLearningRates(rates);
@@ -73,7 +76,7 @@ export function parameterGroups(trainable: Map<string, tf.Tensor>, rates: Learni
     groups.get(key)!.names.push(name);
   };
   for (const [name, t] of trainable) {
-    const wd = t.rank >= 2 ? decay : 0;
+    const wd = NO_DECAY.test(name) ? 0 : decay;
     if (EMBEDDING.test(name)) put("embedding", rates.embeddingLr ?? 1e-6, wd, name);
     else if (rates.grouping === "loraplus") {
       if (name.includes("lora_B") || t.rank === 1) put("B / 1-D (λη)", etaQK * ratio, wd, name);

@@ -5,5 +5,6 @@ export * from "./config";
 export * from "./count";
 export * from "./groups";
 export * from "./linear";
+export * from "./modules";
 export * from "./targets";
 export * from "./adapter-io";

@@ -3,7 +3,9 @@
 // checkpoints load without transposes; the matmuls transpose for free.
 //
 //   LoRA:  y = x W0ᵀ + s · drop(x) Aᵀ Bᵀ + b                      (s = lora_alpha / r)
-//   DoRA:  y = (m / ‖W0 + s·B A‖) ⊙ (x W0ᵀ + s · drop(x) Aᵀ Bᵀ) + b   (norm per output row of [out, in])
+//   DoRA:  y = (m / ‖W0 + s·B A‖) ⊙ (x W0ᵀ + s · x Aᵀ Bᵀ) + b       (norm per output row of [out, in])
+//   DoRA with dropout, as peft: y = x W0ᵀ + (m/‖·‖ − 1) ⊙ drop(x) W0ᵀ + (m/‖·‖) ⊙ s · drop(x) Aᵀ Bᵀ + b
+//          ("input": dropout on the adapter's input only, (m/‖·‖) ⊙ (x W0ᵀ + s · drop(x) Aᵀ Bᵀ) + b)
 //
 // DoRA written this way never materialises the adapted weight for the product; only its row norms.
 import * as tf from "@tensorflow/tfjs";
@@ -30,6 +32,8 @@ export interface AdapterOptions {
   seed?: number;
   /** DoRA: no gradient through the weight norm (peft's choice). */
   detachNorm: boolean;
+  /** DoRA with dropout: peft's forward (default) or dropout on the adapter's input only. */
+  doraDropout?: "peft" | "input";
 }
 
 /** Identity forward, zero backward: tfjs has no stop_gradient op. */
@@ -42,10 +46,18 @@ export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: Adapte
   let y = tf.matMul(x, parts.weight, false, true);
   if (parts.loraA && parts.loraB) {
     if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
-    const input = options.seed !== undefined && options.dropout > 0 ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed)) : x;
-    const lowRank = tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true);
-    y = tf.add(y, tf.mul(lowRank, options.scaling));
-    if (parts.magnitude) y = tf.mul(y, doraScale(parts, options));
+    const dropped = options.seed !== undefined && options.dropout > 0;
+    const input = dropped ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed!)) : x;
+    const lowRank = tf.mul(tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true), options.scaling);
+    if (!parts.magnitude) y = tf.add(y, lowRank);
+    else {
+      const scale = doraScale(parts, options);
+      if (dropped && (options.doraDropout ?? "peft") === "peft") {
+        // The rescaling's base term sees the dropped-out input too: one more product, in training only.
+        const baseDropped = tf.matMul(input, parts.weight, false, true);
+        y = tf.add(tf.add(y, tf.mul(baseDropped, tf.sub(scale, 1))), tf.mul(lowRank, scale));
+      } else y = tf.mul(tf.add(y, lowRank), scale);
+    }
   }
   return (parts.bias ? tf.add(y, parts.bias) : y) as tf.Tensor2D;
 }

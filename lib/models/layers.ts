@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
 import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from "../backend/fused";
 import { AdapterOptions, applyLinear, LinearParts } from "../lora/linear";
+import { moduleScaling } from "../lora/modules";
 import { ForwardOptions } from "./forward";
 import { Model } from "./model";
 
@@ -19,8 +20,8 @@ export function linear(model: Model, name: string, x: tf.Tensor2D, options: Forw
   const parts = linearParts(model, name);
   let adapter: AdapterOptions | undefined;
   if (parts.loraA && model.adapter) {
-    const { loraAlpha, r, loraDropout, detachNorm } = model.adapter;
-    adapter = { scaling: loraAlpha / r, dropout: loraDropout, detachNorm, seed: options.seeds?.next() };
+    const { loraDropout, detachNorm, doraDropout } = model.adapter;
+    adapter = { scaling: moduleScaling(model.adapter, model.config, name), dropout: loraDropout, detachNorm, doraDropout: doraDropout ?? "peft", seed: options.seeds?.next() };
   }
   return applyLinear(x, parts, adapter);
 }

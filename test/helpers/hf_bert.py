@@ -15,7 +15,8 @@ from transformers import BertForSequenceClassification, BertTokenizerFast
 def our_name(name):
     # peft's in-memory names → the checkpoint names both sides use.
     name = name.replace("base_model.model.", "", 1) if name.startswith("base_model.model.") else name
-    for a, b in ((".lora_A.default.", ".lora_A."), (".lora_B.default.", ".lora_B."), ("lora_magnitude_vector.default", "lora_magnitude_vector"),
+    for a, b in ((".lora_A.default.", ".lora_A."), (".lora_B.default.", ".lora_B."), ("lora_magnitude_vector.default.weight", "lora_magnitude_vector"),
+                 ("lora_magnitude_vector.default", "lora_magnitude_vector"),
                  ("classifier.modules_to_save.default.", "classifier.")):
         name = name.replace(a, b)
     return name
