@@ -1,5 +1,5 @@
-// What the paper states about Theorem 1's numbers (PAPER.md §2) and the GLUE training-set sizes the bound is
-// evaluated at (PAPER.md §7), for side-by-side display. Transcribed, not computed.
+// What the paper states about Theorem 1's numbers (docs/paper.md §2) and the GLUE training-set sizes the bound is
+// evaluated at (docs/paper.md §7.1), for side-by-side display. Transcribed, not computed.
 
 /** GLUE training-set sizes N, in the paper's task order. */
 export const GLUE_TRAIN_SIZES = {

@@ -1,4 +1,4 @@
-// Theorem 1 of the paper (PAPER.md §2) and the bounds it is built from.
+// Theorem 1 of the paper (docs/paper.md §2) and the bounds it is built from.
 //
 // The chain: Xu & Raginsky (2017) bound the expected generalization gap of any learner whose loss is
 // R-subGaussian by sqrt(2R² I(W;S) / N), with I in nats. A learner whose output is P parameters of q bits

@@ -40,7 +40,7 @@ export interface GlueTaskSpec {
   test: string;
   /** The metric Table 2 reports; a task's number is its mean over the eval sets. */
   metric: GlueMetric;
-  /** Sizes of the real GLUE splits (PAPER.md §7), to show beside what was loaded. */
+  /** Sizes of the real GLUE splits (docs/paper.md §7.1), to show beside what was loaded. */
   sizes: { train: number; eval: number[] };
   /** When the train file is missing: train on a seeded split of this eval set, the rest of it stays an eval set. */
   splitFrom?: string;

@@ -11,7 +11,7 @@ export interface TaskReport {
   metric: string;
   /** Rows loaded per split (absent when the task could not be loaded). */
   rows?: Record<string, number>;
-  /** The real GLUE sizes (PAPER.md §7). */
+  /** The real GLUE sizes (docs/paper.md §7.1). */
   glueRows: Record<string, number>;
   notes: string[];
   /** Why a missing or invalid task could not be loaded. */

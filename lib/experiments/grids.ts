@@ -37,7 +37,7 @@ export function paperEpochSteps(task: GlueTaskName, steps: number): number {
 
 /** Table 2's η_QK (RoBERTa-base). */
 export const TABLE2_PAPER_ETA_QK = 1e-4;
-/** Table 1 is [open] in PAPER.md: one rate per architecture, the middle of its Figure 1 / Figure 2 range, λ = 1. */
+/** Table 1 is [open] (docs/paper.md §8.1): one rate per architecture, the middle of its Figure 1 / 2 range, λ = 1. */
 export const TABLE1_PAPER_ETA = { encoder: 2e-4, decoder: 5e-5 } as const;
 
 export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm"];

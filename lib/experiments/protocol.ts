@@ -21,7 +21,7 @@ export interface ClaimSpec {
   id: ClaimId;
   /** The paper's claim, in one line. */
   statement: string;
-  /** Which of the paper's phenomena (PAPER.md §1) or tables it belongs to. */
+  /** Which of the paper's phenomena (docs/paper.md §1) or tables it belongs to. */
   part: string;
   kind: ClaimKind;
   /** For "matches": how far below the other arm still counts as matching (fraction: 0.02 = 2 points). */

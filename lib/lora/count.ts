@@ -1,5 +1,5 @@
 // Trainable-parameter counting, as peft reports it. Two conventions matter for the paper's Table 2
-// (PAPER.md §5): peft 0.5 counted the classification head twice (the original and its modules_to_save
+// (docs/paper.md §5.4): peft 0.5 counted the classification head twice (the original and its modules_to_save
 // copy are both trainable tensors in the model), peft ≥ 0.15 counts it once.
 import { attentionShapes, ModelConfig } from "../models/config";
 import { backboneParameterCount, headParameterCount } from "../models/count";

@@ -1,5 +1,5 @@
 // Per-matrix learning rates: η_QK for the query and key matrices, η_V = λ·η_QK for the value matrix.
-// Two groupings are offered (PAPER.md §6): the paper's, keyed on the matrix a tensor belongs to, and
+// Two groupings are offered (docs/paper.md §6): the paper's, keyed on the matrix a tensor belongs to, and
 // LoRA+'s (peft's create_loraplus_optimizer), keyed on the factor (A at η, B at λ·η). A tfjs optimizer holds
 // one learning rate, so the groups are what lib/train's AdamW iterates over.
 import * as tf from "@tensorflow/tfjs";

@@ -1,4 +1,4 @@
-// The content of the paper's Figure 5, "a diagram of how the theory guides the experiments" (PAPER.md §4),
+// The content of the paper's Figure 5, "a diagram of how the theory guides the experiments" (docs/paper.md §4.5),
 // as data: the two theorems, the phenomena they explain, the design choices and the strategy these lead to,
 // and the experiments that test it. The paper's drawing is not available, so notebook 07_figure5 draws this
 // with lib/plot's flowDiagram; the logic follows the paper's §1–§3. Notebooks are named as in CATALOG and

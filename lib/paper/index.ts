@@ -1,9 +1,9 @@
-// Numbers the paper prints, transcribed from ../shared/docs/PAPER.md, so notebooks can show them beside
+// Numbers the paper prints, as docs/paper.md §4-§5 give them, so notebooks can show them beside
 // ours, and the content of its Figure 5 diagram (guidance.ts). Only what the paper states; nothing here is computed.
 
 /**
  * Figure 1's grid (RoBERTa-base, the authors' script): η_QK along x, η_V along y. The paper prints no cell
- * values for it ([open] in PAPER.md), only the grid.
+ * values for it ([open], docs/paper.md §8.1), only the grid.
  */
 export const FIGURE1_ROBERTA_GRID = { etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3] };
 

@@ -1,4 +1,4 @@
-// GLUE metrics as the paper reports them (PAPER.md §5): accuracy, F1 of the positive class, Matthews
+// GLUE metrics as the paper reports them (docs/paper.md §7.2): accuracy, F1 of the positive class, Matthews
 // correlation (CoLA), Pearson and Spearman correlation (STS-B). Inputs are plain arrays.
 
 export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
