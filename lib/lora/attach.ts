@@ -4,11 +4,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
 import { Model } from "../models/model";
+import { baseLinear } from "../models/layers";
 import { isHeadTensor } from "../models/names";
 import { AdapterConfig, adapterConfig, AdapterFields } from "./config";
-import { linearParts } from "../models/layers";
-import { mergeWeight, unmergeWeight } from "./linear";
+import { applyLinear, linearParts, mergeWeight, unmergeWeight } from "./linear";
 import { adaptedModules, moduleScaling } from "./modules";
+
+// The adapter's configuration on the model it adapts: lib/models declares no such field; this folder adds it.
+declare module "../models/model" {
+  interface Model {
+    /** Set once an adapter (or full fine-tuning) is attached. */
+    adapter?: AdapterConfig;
+  }
+}
 
 /**
  * Attaches the adapter described by `fields` (peft vocabulary accepted) to the modules it selects (./modules:
@@ -21,7 +29,7 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
   const config = adapterConfig(fields, model.config);
   let index = 0;
   for (const { name, r } of adaptedModules(config, model.config)) {
-    const { weight, bias } = linearParts(model, name);
+    const { weight, bias } = baseLinear(model, name);
     if (config.method === "full") {
       makeTrainable(model, `${name}.weight`);
       if (bias) makeTrainable(model, `${name}.bias`);
@@ -43,6 +51,16 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
   }
   for (const name of [...model.tensors.keys()]) if (isHeadTensor(name)) makeTrainable(model, name);
   model.adapter = config;
+  // The adapted layers' forward, in place of the base layer's (a merged layer's factors are moved aside, so it
+  // reads as unadapted). Full fine-tuning trains the base weights themselves and needs none.
+  if (config.method !== "full") {
+    model.wrapLinear = (name, x, base, options) => {
+      const parts = linearParts(model, name, base);
+      if (!parts.loraA) return undefined;
+      const { loraDropout, detachNorm, doraDropout } = config;
+      return applyLinear(x, parts, { scaling: moduleScaling(config, model.config, name), dropout: loraDropout, detachNorm, doraDropout: doraDropout ?? "peft", seed: options.seeds?.next() });
+    };
+  }
   return config;
 }
 

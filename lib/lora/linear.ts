@@ -9,13 +9,12 @@
 //
 // DoRA written this way never materialises the adapted weight for the product; only its row norms.
 import * as tf from "@tensorflow/tfjs";
+import { applyBaseLinear, baseLinear } from "../models/layers";
+import { BaseLinear, Model } from "../models/model";
 import { tfSeed } from "../random/index";
 
 /** A linear layer's tensors; adapter factors present when it is adapted. */
-export interface LinearParts {
-  /** [out, in]; a tf.Variable when the matrix itself is fine-tuned. */
-  weight: tf.Tensor2D;
-  bias?: tf.Tensor1D;
+export interface LinearParts extends BaseLinear {
   /** lora_A.weight, [r, in]. */
   loraA?: tf.Tensor2D;
   /** lora_B.weight, [out, r]. */
@@ -41,23 +40,28 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradF
   x: tf.Tensor,
 ) => tf.Tensor;
 
+/** The tensors of the linear layer `name`: its own, and the adapter's (peft's names) when it has one. */
+export function linearParts(model: Model, name: string, base: BaseLinear = baseLinear(model, name)): LinearParts {
+  const get = <T extends tf.Tensor>(suffix: string): T | undefined => model.tensors.get(`${name}.${suffix}`) as T | undefined;
+  return { ...base, loraA: get("lora_A.weight"), loraB: get("lora_B.weight"), magnitude: get("lora_magnitude_vector") };
+}
+
 /** y = linear(x) for x of shape [n, in]. */
 export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: AdapterOptions): tf.Tensor2D {
+  if (!parts.loraA || !parts.loraB) return applyBaseLinear(x, parts);
+  if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
   let y = tf.matMul(x, parts.weight, false, true);
-  if (parts.loraA && parts.loraB) {
-    if (!options) throw new Error("applyLinear: an adapted layer needs its adapter options");
-    const dropped = options.seed !== undefined && options.dropout > 0;
-    const input = dropped ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed!)) : x;
-    const lowRank = tf.mul(tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true), options.scaling);
-    if (!parts.magnitude) y = tf.add(y, lowRank);
-    else {
-      const scale = doraScale(parts, options);
-      if (dropped && (options.doraDropout ?? "peft") === "peft") {
-        // The rescaling's base term sees the dropped-out input too: one more product, in training only.
-        const baseDropped = tf.matMul(input, parts.weight, false, true);
-        y = tf.add(tf.add(y, tf.mul(baseDropped, tf.sub(scale, 1))), tf.mul(lowRank, scale));
-      } else y = tf.mul(tf.add(y, lowRank), scale);
-    }
+  const dropped = options.seed !== undefined && options.dropout > 0;
+  const input = dropped ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed!)) : x;
+  const lowRank = tf.mul(tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true), options.scaling);
+  if (!parts.magnitude) y = tf.add(y, lowRank);
+  else {
+    const scale = doraScale(parts, options);
+    if (dropped && (options.doraDropout ?? "peft") === "peft") {
+      // The rescaling's base term sees the dropped-out input too: one more product, in training only.
+      const baseDropped = tf.matMul(input, parts.weight, false, true);
+      y = tf.add(tf.add(y, tf.mul(baseDropped, tf.sub(scale, 1))), tf.mul(lowRank, scale));
+    } else y = tf.mul(tf.add(y, lowRank), scale);
   }
   return (parts.bias ? tf.add(y, parts.bias) : y) as tf.Tensor2D;
 }

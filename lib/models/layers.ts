@@ -2,28 +2,26 @@
 import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
 import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from "../backend/fused";
-import { AdapterOptions, applyLinear, LinearParts } from "../lora/linear";
-import { moduleScaling } from "../lora/modules";
 import { ForwardOptions } from "./forward";
-import { Model } from "./model";
+import { BaseLinear, Model } from "./model";
 
-/** The tensors of the linear layer `name` (weight, bias, adapter factors) as they are in the model. */
-export function linearParts(model: Model, name: string): LinearParts {
-  const get = <T extends tf.Tensor>(suffix: string): T | undefined => model.tensors.get(`${name}.${suffix}`) as T | undefined;
-  const weight = get<tf.Tensor2D>("weight");
+/** The weight and bias of the linear layer `name` as they are in the model. */
+export function baseLinear(model: Model, name: string): BaseLinear {
+  const weight = model.tensors.get(`${name}.weight`) as tf.Tensor2D | undefined;
   if (!weight) throw new Error(`the model has no linear layer ${JSON.stringify(name)}`);
-  return { weight, bias: get("bias"), loraA: get("lora_A.weight"), loraB: get("lora_B.weight"), magnitude: get("lora_magnitude_vector") };
+  return { weight, bias: model.tensors.get(`${name}.bias`) as tf.Tensor1D | undefined };
 }
 
-/** Applies the linear layer `name` of the model, with its adapter if it has one (x: [n, in]). */
+/** y = x Wᵀ + b (x: [n, in]); weights keep torch's [out, in] orientation, the product transposes for free. */
+export function applyBaseLinear(x: tf.Tensor2D, base: BaseLinear): tf.Tensor2D {
+  const y = tf.matMul(x, base.weight, false, true);
+  return (base.bias ? tf.add(y, base.bias) : y) as tf.Tensor2D;
+}
+
+/** Applies the linear layer `name` of the model: through its wrapper when one is attached (Model.wrapLinear). */
 export function linear(model: Model, name: string, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
-  const parts = linearParts(model, name);
-  let adapter: AdapterOptions | undefined;
-  if (parts.loraA && model.adapter) {
-    const { loraDropout, detachNorm, doraDropout } = model.adapter;
-    adapter = { scaling: moduleScaling(model.adapter, model.config, name), dropout: loraDropout, detachNorm, doraDropout: doraDropout ?? "peft", seed: options.seeds?.next() };
-  }
-  return applyLinear(x, parts, adapter);
+  const base = baseLinear(model, name);
+  return model.wrapLinear?.(name, x, base, options) ?? applyBaseLinear(x, base);
 }
 
 export function dropout<T extends tf.Tensor>(x: T, rate: number, options: ForwardOptions): T {

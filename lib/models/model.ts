@@ -3,8 +3,8 @@
 // else — saving, loading, learning-rate groups, counting — works on the names.
 import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
-import type { AdapterConfig } from "../lora/config";
 import { ConfigError, ModelConfig, validateConfig } from "./config";
+import type { ForwardOptions } from "./forward";
 import { tensorShapes } from "./names";
 import { checkFits, weightBytes } from "./memory";
 
@@ -13,8 +13,18 @@ export interface Model {
   /** Outputs of the head: classes, or 1 for regression (STS-B). */
   labels: number;
   tensors: Map<string, tf.Tensor>;
-  /** Set once an adapter (or full fine-tuning) is attached. */
-  adapter?: AdapterConfig;
+  /**
+   * The forward of the linear layers something has wrapped (lib/lora's adapters, as peft wraps a base_layer):
+   * given a layer's name, input, own weight and bias, and the forward options, the wrapped output, or undefined
+   * for a layer left as it is. The model knows nothing else of adapters (lib/lora adds its `adapter` field).
+   */
+  wrapLinear?: (name: string, x: tf.Tensor2D, base: BaseLinear, options: ForwardOptions) => tf.Tensor2D | undefined;
+}
+
+/** A linear layer's own tensors: weight [out, in] (a tf.Variable when fine-tuned itself) and bias. */
+export interface BaseLinear {
+  weight: tf.Tensor2D;
+  bias?: tf.Tensor1D;
 }
 
 /** HF's initializer_range for both RoBERTa and Llama. */
