@@ -1,4 +1,4 @@
-// Theorem 1 (lib/bounds/theorem1.ts) against numbers worked out by hand from PAPER.md §2, the paper's own
+// Theorem 1 (lib/bounds/theorem1.ts) against numbers worked out by hand from docs/paper.md §2, the paper's own
 // quoted values, the printed constants 4 and 6, and the ratios sqrt(1.5) and sqrt(ln 2); plus `qkv bound`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -73,7 +73,7 @@ describe("Theorem 1, closed form", () => {
     const llama = (targets: string) => modelBound({ model: "llama-3.1-8b", targets, rank: 16, bits: 32, subgaussian: 0.5, samples: 392_702 });
     const qv = llama("q,v");
     const qkv = llama("q,k,v");
-    // PAPER.md §5: Llama-3.1-8B adapters at r = 16 are 9 437 184 (QKV) and 6 815 744 (QV) parameters.
+    // docs/paper.md §5.4: Llama-3.1-8B adapters at r = 16 are 9 437 184 (QKV) and 6 815 744 (QV) parameters.
     assert.equal(qkv.trainableParams, 9_437_184);
     assert.equal(qv.trainableParams, 6_815_744);
     close(qv.bound, Math.sqrt((2 * 0.25 * 32 * 6_815_744) / 392_702));

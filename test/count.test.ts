@@ -1,4 +1,4 @@
-// Parameter counting against the paper's Table 2 "#Param (M)" column (PAPER.md §5) and Llama-3.1-8B's
+// Parameter counting against the paper's Table 2 "#Param (M)" column (docs/paper.md §5.4) and Llama-3.1-8B's
 // adapter sizes, which were computed by peft on the real models.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -7,7 +7,7 @@ import { countParameters, CountConvention } from "../lib/lora/count";
 import { backboneParameterCount, preset } from "../lib/models/index";
 import { TABLE2_ROBERTA_GLUE } from "../lib/paper/index";
 
-// [method, targets, r, #Param (M) as printed] of the 20 fine-tuned rows (lib/paper's transcription of PAPER.md);
+// [method, targets, r, #Param (M) as printed] of the 20 fine-tuned rows (lib/paper's transcription of docs/paper.md §5.2);
 // LoRA rows are peft 0.5's count, DoRA rows peft 0.15's. Full fine-tuning has no rank: any r gives its count.
 const TABLE2: [string, string, number, number][] = TABLE2_ROBERTA_GLUE.rows
   .filter((row) => row.method !== "before")
@@ -31,7 +31,7 @@ describe("parameter counting", () => {
     }
   });
 
-  test("exact counts worked out by hand (PAPER.md §5)", () => {
+  test("exact counts worked out by hand (docs/paper.md §5.4)", () => {
     const count = (method: string, targets: string, convention: CountConvention) =>
       countParameters(preset("roberta-base"), adapterConfig({ method: method as "lora", r: 8, targetModules: targets.split(",") as never }), { labels: 2, convention });
     const head = 768 * 768 + 768 + 768 * 2 + 2;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   attentionConfig, attentionInit, attentionLoss, attentionProblem, attentionSweeps, attentionZeros, checkpoints, LOGIT_SCALES,
-  loraHeatmaps, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, Optimizer, Rng, runTasks, trainAttention, trainLoraNet,
+  loraHeatmaps, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, SweepOptimizer, Rng, runTasks, trainAttention, trainLoraNet,
 } from "../lib/dynamics/index";
 
 /** Largest |analytic − numeric| / (|analytic| + |numeric| + 1e-10) over every coordinate. */
@@ -102,7 +102,7 @@ describe("training", () => {
   test("Adam's first two steps follow the closed form", () => {
     const p = Float64Array.from([1, -2]);
     const g = Float64Array.from([0.5, -4]);
-    const opt = new Optimizer("adam", [{ params: [p], grads: [g], lr: 0.1 }]);
+    const opt = new SweepOptimizer("adam", [{ params: [p], grads: [g], lr: 0.1 }]);
     opt.step();
     // Step 1: m̂ = g, v̂ = g², so the move is lr·g/(|g| + ε).
     assert.ok(Math.abs(p[0] - (1 - 0.1 * 0.5 / (0.5 + 1e-8))) < 1e-15);

@@ -1,6 +1,6 @@
 // From grid rows to the figures' numbers: statistics checked by hand, heatmap orientation, the λ = 1 diagonal
 // and the best cell (selected on the selection split), and the named grids' shapes against the paper's
-// (PAPER.md §4-§5) and the protocol's λ design. The verdicts are tested in verdicts.test.ts.
+// (docs/paper.md §4-§5) and the protocol's λ design. The verdicts are tested in verdicts.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {

@@ -2,6 +2,7 @@
 // digits): parameter counts reach 10⁹ and the exact learner subtracts powers close to 1, where doubles would
 // lose the digits that the tests pin.
 import { all, BigNumber, create, MathNode } from "mathjs";
+import { numberChecks } from "../validate/index";
 
 export const math = create(all, { number: "BigNumber", precision: 64 });
 
@@ -19,19 +20,7 @@ export class BoundsError extends Error {
   }
 }
 
-export function positiveFinite(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new BoundsError(`${field} must be a positive finite number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-export function positiveInteger(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new BoundsError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+export const { positiveFinite, positiveInteger } = numberChecks((message) => new BoundsError(message));
 
 /**
  * LaTeX of an expression tree, with integers grouped by thin spaces (294\,912 rather than mathjs's

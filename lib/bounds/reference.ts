@@ -1,5 +1,5 @@
-// What the paper states about Theorem 1's numbers (docs/paper.md §2) and the GLUE training-set sizes the bound is
-// evaluated at (docs/paper.md §7.1), for side-by-side display. Transcribed, not computed.
+// Theorem 1's values at real scale (docs/paper.md §2: derived from the paper's formula, not printed by it) and the
+// GLUE training-set sizes the bound is evaluated at (docs/paper.md §7.1), for side-by-side display.
 
 /** GLUE training-set sizes N, in the paper's task order. */
 export const GLUE_TRAIN_SIZES = {
@@ -8,8 +8,8 @@ export const GLUE_TRAIN_SIZES = {
 export type GlueTask = keyof typeof GLUE_TRAIN_SIZES;
 
 /**
- * The absolute values the paper quotes as evidence that the bound is vacuous at real scale: RoBERTa-base,
- * LoRA on W_q, W_v with r = 8, q = 32 bits, R = 1/2, in the paper's form (no ln 2).
+ * The bound's absolute values at real scale that show it is vacuous (derived from the paper's formula, not printed
+ * by it: docs/paper.md §2): RoBERTa-base, LoRA on W_q, W_v with r = 8, q = 32 bits, R = 1/2, the paper's form (no ln 2).
  */
 export const PAPER_THEOREM1_VALUES = {
   setting: { model: "roberta-base", targets: "q,v", rank: 8, bits: 32, subgaussian: 0.5, form: "paper" as const },

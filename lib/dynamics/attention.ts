@@ -7,7 +7,7 @@
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
 import { oneOf } from "./errors";
 import { Rng } from "../random/index";
-import { checkSweepConfig, SweepModelConfig, train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, SweepModelConfig, Trainable, TrainCurve, trainSweepModel } from "./train";
 
 export const LOGIT_SCALES = ["1/sqrt(d)", "1/d"] as const;
 export type LogitScale = (typeof LOGIT_SCALES)[number];
@@ -269,5 +269,5 @@ export function trainAttention(problem: AttentionProblem, etaQK: number, lambda:
     evalLoss: () => attentionLoss(problem, params, "eval"),
   };
   const c = problem.config;
-  return train(model, [etaQK, lambda * etaQK], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
+  return trainSweepModel(model, [etaQK, lambda * etaQK], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
 }

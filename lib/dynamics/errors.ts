@@ -1,5 +1,6 @@
 // Input checks of lib/dynamics. Every error names the field and the value a person passed, so a bad sweep
 // fails before it spends minutes of compute.
+import { numberChecks } from "../validate/index";
 
 /** An input of a simulation, sweep or solver that is out of its domain. */
 export class DynamicsError extends Error {
@@ -9,26 +10,7 @@ export class DynamicsError extends Error {
   }
 }
 
-export function positiveInteger(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new DynamicsError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-export function positiveFinite(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new DynamicsError(`${field} must be a positive finite number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-export function finiteNumber(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new DynamicsError(`${field} must be a finite number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+export const { positiveInteger, positiveFinite, finiteNumber } = numberChecks((message) => new DynamicsError(message));
 
 /** A non-empty list of positive integers (widths, ranks), each checked and named by its index. */
 export function positiveIntegers(values: unknown, field: string): number[] {

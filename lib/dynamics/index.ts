@@ -12,10 +12,10 @@ export {
   evaluateExponent, expMax, exponentLatex, exponentSteps, exponentText, expProduct, solveEfficient, solveZeroExponents,
 } from "./gamma";
 export type { AffineForm, EfficientSolution, Exponent, ExponentStep, ZeroSet } from "./gamma";
-export { ADAM, Optimizer, OPTIMIZERS } from "./optim";
-export type { OptimizerName, ParamGroup } from "./optim";
-export { checkpoints, train } from "./train";
-export type { Trainable, TrainCurve, TrainOptions } from "./train";
+export { ADAM, SweepOptimizer, OPTIMIZERS } from "./optim";
+export type { OptimizerName, SweepRateGroup } from "./optim";
+export { checkpoints, trainSweepModel } from "./train";
+export type { Trainable, TrainCurve, SweepTrainOptions } from "./train";
 export { LORA_NET_DEFAULTS, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, trainLoraNet } from "./lora_net";
 export type { LoraNetConfig, LoraNetParams, LoraNetProblem } from "./lora_net";
 export {

@@ -8,7 +8,7 @@
 // instead reward o(1) feature changes aligned with w_out, a different scaling regime.)
 // Forward and backward are written out over Float64Arrays (checked against finite differences in tests).
 import { Rng } from "../random/index";
-import { checkSweepConfig, SweepModelConfig, train, Trainable, TrainCurve } from "./train";
+import { checkSweepConfig, SweepModelConfig, Trainable, TrainCurve, trainSweepModel } from "./train";
 
 /** The teacher's change is B*A* (teacherStrength 1: each coordinate of B*A*h is about N(0, 1)). */
 export interface LoraNetConfig extends SweepModelConfig {
@@ -162,5 +162,5 @@ export function trainLoraNet(problem: LoraNetProblem, etaA: number, etaB: number
     evalLoss: () => loraNetLoss(problem, params, "eval"),
   };
   const c = problem.config;
-  return train(model, [etaA, etaB], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
+  return trainSweepModel(model, [etaA, etaB], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
 }

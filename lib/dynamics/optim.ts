@@ -5,7 +5,7 @@ import { oneOf, positiveFinite } from "./errors";
 export const OPTIMIZERS = ["sgd", "adam"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-export interface ParamGroup {
+export interface SweepRateGroup {
   params: Float64Array[];
   /** Gradients, same shapes as params; the step reads them and leaves them as they are. */
   grads: Float64Array[];
@@ -15,12 +15,12 @@ export interface ParamGroup {
 /** Adam as in torch.optim.Adam (bias-corrected, ε outside the square root, no weight decay). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-export class Optimizer {
+export class SweepOptimizer {
   private t = 0;
   private readonly m: Float64Array[][];
   private readonly v: Float64Array[][];
 
-  constructor(readonly name: OptimizerName, private readonly groups: ParamGroup[]) {
+  constructor(readonly name: OptimizerName, private readonly groups: SweepRateGroup[]) {
     oneOf(name, OPTIMIZERS, "optimizer");
     groups.forEach((g, i) => positiveFinite(g.lr, `groups[${i}].lr`));
     this.m = groups.map((g) => g.params.map((p) => new Float64Array(p.length)));

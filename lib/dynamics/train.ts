@@ -2,7 +2,7 @@
 // from a fixed training set with a seeded generator (so every cell of a grid sees the same batches and
 // differs only in its learning rates), held-out loss recorded every few steps, divergence detected.
 import { DynamicsError, oneOf, positiveFinite, positiveInteger } from "./errors";
-import { Optimizer, OptimizerName, OPTIMIZERS, ParamGroup } from "./optim";
+import { SweepOptimizer, OptimizerName, OPTIMIZERS, SweepRateGroup } from "./optim";
 import { Rng } from "../random/index";
 
 /** The fields both sweep models share: a student of rank `rank` learns a teacher's rank-`teacherRank` change. */
@@ -43,7 +43,7 @@ export interface Trainable {
   evalLoss(): number;
 }
 
-export interface TrainOptions {
+export interface SweepTrainOptions {
   steps: number;
   batch: number;
   evalEvery: number;
@@ -64,9 +64,9 @@ export interface TrainCurve {
 /** A loss above this multiple of the initial held-out loss counts as diverged (it never comes back). */
 const EXPLODED = 1e6;
 
-export function train(model: Trainable, rates: number[], opts: TrainOptions): TrainCurve {
-  const groups: ParamGroup[] = model.groups.map((g, k) => ({ params: g.params, grads: g.grads, lr: rates[k] }));
-  const optimizer = new Optimizer(opts.optimizer, groups);
+export function trainSweepModel(model: Trainable, rates: number[], opts: SweepTrainOptions): TrainCurve {
+  const groups: SweepRateGroup[] = model.groups.map((g, k) => ({ params: g.params, grads: g.grads, lr: rates[k] }));
+  const optimizer = new SweepOptimizer(opts.optimizer, groups);
   const rng = new Rng(opts.seed, 0xba7c4);
   const batch = new Int32Array(opts.batch);
   const steps = checkpoints(opts.steps, opts.evalEvery);

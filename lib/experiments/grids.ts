@@ -169,8 +169,8 @@ function figure1Glue(profile: Profile): GridSpec {
 }
 
 /**
- * Figure 2: the decoder on the MNLI analog, the paper's 7 × 5 grid (× 10), LoRA r = 16 (α = 8 as everywhere in the
- * paper) on q_proj and v_proj, constant rate, one seed per heatmap cell as the paper shows (3 at full), and the
+ * Figure 2: the decoder on the MNLI analog, the paper's 7 × 5 grid (× 10), LoRA r = 16 (α = 8: the paper gives α for
+ * Figure 1 and Table 2 only; our choice, docs/paper.md §8.2) on q_proj and v_proj, constant rate, one seed per heatmap cell as the paper shows (3 at full), and the
  * protocol's λ design beside it with 3 seeds.
  */
 function figure2(profile: Profile): GridSpec {

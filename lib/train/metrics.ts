@@ -1,5 +1,5 @@
-// GLUE metrics as the paper reports them (docs/paper.md §7.2): accuracy, F1 of the positive class, Matthews
-// correlation (CoLA), Pearson and Spearman correlation (STS-B). Inputs are plain arrays.
+// GLUE metrics (docs/paper.md §7.2): the paper reports accuracy, Matthews correlation (CoLA) and Pearson (STS-B);
+// F1 of the positive class and Spearman are computed too, as GLUE defines them. Inputs are plain arrays.
 
 export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
   checkLengths(predictions, labels);

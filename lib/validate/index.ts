@@ -43,3 +43,19 @@ export function checkObject(value: unknown, known: readonly string[], where: str
   if (message !== undefined) throw makeError(message);
   return value as Record<string, unknown>;
 }
+
+/**
+ * The number checks of a folder whose errors are `make(message)` (BoundsError, DynamicsError, …): one home for
+ * "field must be a positive integer, got …", each returning the value it checked.
+ */
+export function numberChecks(make: (message: string) => Error) {
+  const check = (ok: (v: number) => boolean, rule: string) => (value: unknown, field: string): number => {
+    if (typeof value !== "number" || !ok(value)) throw make(`${field} must be ${rule}, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return {
+    positiveInteger: check((v) => Number.isSafeInteger(v) && v > 0, "a positive integer"),
+    positiveFinite: check((v) => Number.isFinite(v) && v > 0, "a positive finite number"),
+    finiteNumber: check((v) => Number.isFinite(v), "a finite number"),
+  };
+}
