@@ -8,9 +8,9 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { environmentReport, selectBackend } from "../lib/backend/index";
-import { attachAdapter, parameterGroups } from "../lib/lora/index";
+import { attachAdapter } from "../lib/lora/index";
 import { createModel, EncoderConfig, makeBatch, modelLogits, preset, trainableVariables } from "../lib/models/index";
-import { AdamW, taskLoss } from "../lib/train/index";
+import { AdamW, parameterGroups, taskLoss } from "../lib/train/index";
 
 const STEPS = Number(process.argv[2] ?? 10);
 const SHAPE = process.argv[3] ?? "encoder-small";

@@ -5,9 +5,35 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
-  boundFormula, BoundsError, GLUE_TRAIN_SIZES, modelBound, paperStatement, parameterBound, parseLayers,
+  boundFormula, BoundsError, GLUE_TRAIN_SIZES, modelBound, informationBound, parameterBound, parseLayers,
   PAPER_THEOREM1_VALUES, theorem1Bound, xuRaginsky,
 } from "../lib/bounds/index";
+import { big, Big, math, positiveFinite, positiveInteger } from "../lib/bounds/math";
+
+interface PaperStatementInput {
+  /** m: number of adapted matrix types (2 for QV, 3 for QKV). */
+  adaptedTypes: number;
+  /** The common shape of every adapted matrix (the theorem assumes W_q, W_k, W_v ∈ R^{d_in×d_out}). */
+  dIn: number;
+  dOut: number;
+  /** |I|: number of adapted layers. */
+  layers: number;
+  rank: number;
+  bits: number;
+  subgaussian: number;
+  samples: number;
+}
+
+/** The oracle: Theorem 1 exactly as printed (transcribed here, apart from lib/bounds): sqrt((2m R² / N) · q · r · Σ_{i∈I}(d_in + d_out)), i.e. 4 for QV, 6 for QKV. */
+function paperStatement(input: PaperStatementInput): Big {
+  const m = positiveInteger(input.adaptedTypes, "adaptedTypes (m)");
+  const dSum = big(positiveInteger(input.layers, "layers (|I|)")).times(
+    positiveInteger(input.dIn, "dIn") + positiveInteger(input.dOut, "dOut"));
+  const R = big(positiveFinite(input.subgaussian, "subgaussian (R)"));
+  const constant = R.times(R).times(2 * m).div(positiveInteger(input.samples, "samples (N)"));
+  return math.sqrt(constant.times(positiveFinite(input.bits, "bits (q)")).times(positiveInteger(input.rank, "rank (r)")).times(dSum)) as Big;
+}
+
 import { mathBundle } from "../lib/plot/index";
 import { REPO_ROOT } from "../lib/paths";
 
@@ -105,6 +131,12 @@ describe("Theorem 1, closed form", () => {
     assert.equal(xuRaginsky(1, 0, 10).toNumber(), 0);
     close(parameterBound(1, 4, 0.5, 2, "zhu").toNumber(), Math.sqrt(Math.LN2));
     close(parameterBound(1, 4, 0.5, 2, "paper").toNumber(), 1);
+    // The bound's one expression is Xu and Raginsky's bound at the entropy bound on I(W;S).
+    for (const form of ["paper", "zhu"] as const) {
+      for (const [P, q, R, N] of [[294_912, 32, 0.5, 2490], [7, 3.5, 2, 11]]) {
+        close(parameterBound(P, q, R, N, form).toNumber(), xuRaginsky(R, informationBound(P, q, form), N).toNumber(), 1e-12);
+      }
+    }
   });
 });
 

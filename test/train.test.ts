@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
-import { attachAdapter, parameterGroups } from "../lib/lora/index";
+import { attachAdapter } from "../lib/lora/index";
 import { createModel, disposeModel, preset, trainableVariables, trainingNeed, usablePositions } from "../lib/models/index";
-import { accuracy, AdamW, divergenceWatch, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
+import { accuracy, AdamW, divergenceWatch, parameterGroups, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
 import { PYTHON, relativeError, torchProblem, values } from "./helpers/torch";
 
 before(async () => {

@@ -16,6 +16,8 @@
 // analysis): B ∈ R^{r×d_out} maps the rank-r code to the output, so r·d_out parameters per matrix.
 import { AttentionMatrix, attentionShapes, MatrixShape, ModelConfig } from "../models/config";
 import { preset } from "../models/presets";
+import { DEFAULT_ADAPTER } from "../lora/config";
+import { adaptedMatrixParameters } from "../lora/count";
 import { parseTargets, targetLabel } from "../lora/targets";
 import { Big, big, BoundsError, math, plainNumber, positiveFinite, positiveInteger, toLatex, toPlain } from "./math";
 
@@ -63,6 +65,7 @@ export interface BoundResult {
   matrices: (AdaptedMatrixGroup & { params: number })[];
 }
 
+/** The bound's one definition: evaluated by parameterBound (every value) and displayed by boundFormula. */
 const EXPRESSIONS: Record<BoundForm, string> = {
   paper: "sqrt(2 * R^2 * q * P / N)",
   zhu: "sqrt(2 * R^2 * q * log(2) * P / N)",
@@ -78,9 +81,9 @@ export function parseVariant(value: unknown, field = "variant"): BoundVariant {
   throw new BoundsError(`${field} must be one of ${BOUND_VARIANTS.join(", ")}, got ${JSON.stringify(value)}`);
 }
 
-/** Trainable parameters of one rank-r adapter on a d_in×d_out matrix. */
+/** Trainable parameters of one rank-r adapter on a d_in×d_out matrix (LoRA's count is lib/lora's; B-only trains r·d_out). */
 export function adapterParams(shape: MatrixShape, rank: number, variant: BoundVariant): number {
-  return variant === "lora" ? rank * (shape.dIn + shape.dOut) : rank * shape.dOut;
+  return variant === "lora" ? adaptedMatrixParameters({ ...DEFAULT_ADAPTER, r: rank }, shape.dIn, shape.dOut, false) : rank * shape.dOut;
 }
 
 /**
@@ -106,9 +109,16 @@ export function informationBound(params: number, bits: number, form: BoundForm):
   return form === "zhu" ? bitsTotal.times(math.log(big(2)) as Big) : bitsTotal;
 }
 
-/** sqrt(2R² q P / N), with ln 2 in the zhu form: the bound for any learner of P q-bit parameters. */
+/**
+ * sqrt(2R² q P / N), with ln 2 in the zhu form: the bound for any learner of P q-bit parameters, i.e. Xu and
+ * Raginsky's bound at the entropy bound on I(W;S) (test/bounds checks that composition).
+ */
 export function parameterBound(params: number, bits: number, subgaussian: number, samples: number, form: BoundForm): Big {
-  return xuRaginsky(subgaussian, informationBound(params, bits, form), samples);
+  positiveInteger(params, "trainable parameters (P)");
+  positiveFinite(bits, "bits (q)");
+  positiveFinite(subgaussian, "subgaussian (R)");
+  positiveInteger(samples, "samples (N)");
+  return math.parse(EXPRESSIONS[form]).evaluate(scope(subgaussian, bits, params, samples)) as Big;
 }
 
 /** The general Theorem 1 bound for any set of adapted matrices with their true shapes. */
@@ -135,7 +145,7 @@ export function theorem1Bound(input: BoundInput): BoundResult {
   });
   const params = matrices.reduce((sum, m) => sum + m.params, 0);
   if (!Number.isSafeInteger(params)) throw new BoundsError(`trainable parameters (P) = ${params} is too large to count exactly`);
-  const value = math.parse(EXPRESSIONS[form]).evaluate(scope(subgaussian, bits, params, samples)) as Big;
+  const value = parameterBound(params, bits, subgaussian, samples, form);
   return {
     bound: value.toNumber(),
     boundExact: value.toSignificantDigits(30).toString(),
@@ -199,30 +209,6 @@ export function modelBound(input: ModelBoundInput): BoundResult & { model: strin
     targets: targetLabel(targets),
     layers: matrices[0].layers,
   };
-}
-
-export interface PaperStatementInput {
-  /** m: number of adapted matrix types (2 for QV, 3 for QKV). */
-  adaptedTypes: number;
-  /** The common shape of every adapted matrix (the theorem assumes W_q, W_k, W_v ∈ R^{d_in×d_out}). */
-  dIn: number;
-  dOut: number;
-  /** |I|: number of adapted layers. */
-  layers: number;
-  rank: number;
-  bits: number;
-  subgaussian: number;
-  samples: number;
-}
-
-/** Theorem 1 exactly as printed: sqrt((2m R² / N) · q · r · Σ_{i∈I}(d_in + d_out)), i.e. 4 for QV, 6 for QKV. */
-export function paperStatement(input: PaperStatementInput): Big {
-  const m = positiveInteger(input.adaptedTypes, "adaptedTypes (m)");
-  const dSum = big(positiveInteger(input.layers, "layers (|I|)")).times(
-    positiveInteger(input.dIn, "dIn") + positiveInteger(input.dOut, "dOut"));
-  const R = big(positiveFinite(input.subgaussian, "subgaussian (R)"));
-  const constant = R.times(R).times(2 * m).div(positiveInteger(input.samples, "samples (N)"));
-  return math.sqrt(constant.times(positiveFinite(input.bits, "bits (q)")).times(positiveInteger(input.rank, "rank (r)")).times(dSum)) as Big;
 }
 
 export interface Formula {

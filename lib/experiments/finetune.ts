@@ -11,13 +11,13 @@ import { encodeExamples } from "../data/encode";
 import * as tf from "@tensorflow/tfjs";
 import { GlueTaskName, holdOutFromTrain, loadGlueTask, scoreTask, TaskData, TaskScore } from "../data/glue";
 import { TextExample } from "../data/example";
-import { AdapterFields, attachAdapter, LearningRates } from "../lora/index";
+import { AdapterFields, attachAdapter } from "../lora/index";
 import { configFromHf, createModel, disposeModel, loadModel, Model, trainableVariables } from "../models/index";
 import { REPO_ROOT } from "../paths";
 import { sha256 } from "../files/index";
 import { checkpointDir } from "../pretrain/recipe";
 import { loadTokenizer } from "../tokenizers/index";
-import { Example, predict, ScheduleName, train, TrainOptions } from "../train/index";
+import { Example, LearningRates, predict, ScheduleName, train, TrainOptions } from "../train/index";
 
 export interface FineTuneConfig {
   /** Task folder (relative to the repository when inside it), task, and how much of it to use. */

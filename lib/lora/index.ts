@@ -3,7 +3,6 @@
 export * from "./attach";
 export * from "./config";
 export * from "./count";
-export * from "./groups";
 export * from "./linear";
 export * from "./modules";
 export * from "./targets";

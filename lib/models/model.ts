@@ -86,12 +86,6 @@ export function trainableVariables(model: Model): Map<string, tf.Variable> {
   return out;
 }
 
-export function parameterCount(tensors: Iterable<tf.Tensor>): number {
-  let n = 0;
-  for (const t of tensors) n += t.size;
-  return n;
-}
-
 export function disposeModel(model: Model): void {
   for (const t of model.tensors.values()) t.dispose();
   model.tensors.clear();

@@ -12,14 +12,13 @@ import * as tf from "@tensorflow/tfjs";
 import { blasStatus } from "../backend/blas";
 import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
-import { ParameterGroup } from "../lora/groups";
 import {
   configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, SeedSequence, trainableVariables,
 } from "../models/index";
 import { Rng, tfSeed } from "../random/index";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
 import { PRETRAIN_SPECIALS } from "../tokenizers/index";
-import { AdamW, scheduleFactor, taskLoss } from "../train/index";
+import { AdamW, parameterGroups, scheduleFactor, taskLoss } from "../train/index";
 import { lmHeadShapes, lmLogits } from "./heads";
 import { causalLmBatch, LmBatch, MASK_RATE, maskedLmBatch, MaskingVocab } from "./objectives";
 
@@ -116,7 +115,8 @@ export function pretrain(spec: PretrainSpec, corpus: PretrainCorpus, out: string
   const specHash = sha256(JSON.stringify({ spec, corpus: corpus.sha256, vocab: corpus.vocab.length }));
   const model = pretrainingModel(spec.config, spec.seed);
   const variables = trainableVariables(model);
-  const optimizer = new AdamW(variables, parameterGroups(variables, spec), PRETRAIN_ADAMW);
+  // One rate, decay on matrices only (BERT's and Llama's recipe).
+  const optimizer = new AdamW(variables, parameterGroups(variables, { etaQK: spec.lr, ratio: 1, grouping: "uniform", weightDecay: spec.weightDecay }), PRETRAIN_ADAMW);
   const names = [...variables.keys()];
   const list = names.map((n) => variables.get(n)!);
   const vocab = maskingVocab(corpus.vocab);
@@ -243,17 +243,6 @@ export function maskingVocab(vocab: readonly string[]): MaskingVocab {
   };
   const specials = Object.values(PRETRAIN_SPECIALS).map(id);
   return { size: vocab.length, maskId: id(PRETRAIN_SPECIALS.mask), padId: id(PRETRAIN_SPECIALS.pad), specialIds: new Set(specials) };
-}
-
-/** Weight decay on matrices only (not on biases, norms: BERT's and Llama's recipe). */
-function parameterGroups(variables: Map<string, tf.Variable>, spec: PretrainSpec): ParameterGroup[] {
-  const names = [...variables.keys()];
-  const matrices = names.filter((n) => variables.get(n)!.rank > 1);
-  const vectors = names.filter((n) => variables.get(n)!.rank <= 1);
-  return [
-    { label: "matrices", lr: spec.lr, weightDecay: spec.weightDecay, names: matrices },
-    { label: "biases and norms", lr: spec.lr, weightDecay: 0, names: vectors },
-  ];
 }
 
 function validate(spec: PretrainSpec, corpus: PretrainCorpus): void {

@@ -2,7 +2,7 @@
 //   θ ← θ − lr·wd·θ;  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr · m̂ / (√v̂ + ε)
 // tfjs's optimizers take a single learning rate, hence this class.
 import * as tf from "@tensorflow/tfjs";
-import type { ParameterGroup } from "../lora/groups";
+import type { ParameterGroup } from "./groups";
 
 export interface AdamWOptions {
   beta1: number;

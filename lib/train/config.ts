@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ADAPTER_FIELDS, AdapterFields, adapterConfig } from "../lora/config";
-import { Grouping, LEARNING_RATE_FIELDS, LearningRates, validateLearningRates } from "../lora/groups";
+import { Grouping, LEARNING_RATE_FIELDS, LearningRates, validateLearningRates } from "./groups";
 import { inputFileProblem, stripBom } from "../files/index";
 import { truncationNotice } from "../tokenizers/index";
 import { checkObject } from "../validate/index";

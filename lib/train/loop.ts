@@ -2,7 +2,7 @@
 // learning-rate groups with a schedule, evaluation every k steps, and a stop marked "diverged" the moment
 // the loss is not finite or stays far above where it started (DIVERGENCE; the paper's collapsed cells are such runs).
 import * as tf from "@tensorflow/tfjs";
-import { parameterGroups, LearningRates } from "../lora/groups";
+import { parameterGroups, LearningRates } from "./groups";
 import { chosenBackend } from "../backend/index";
 import { checkFits, ConfigError, disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables, trainingNeed, usablePositions } from "../models/index";
 import { Rng } from "../random/index";

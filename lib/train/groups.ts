@@ -1,10 +1,12 @@
-// Per-matrix learning rates: η_QK for the query and key matrices, η_V = λ·η_QK for the value matrix.
-// Two groupings are offered (docs/paper.md §6): the paper's, keyed on the matrix a tensor belongs to, and
-// LoRA+'s (peft's create_loraplus_optimizer), keyed on the factor (A at η, B at λ·η). A tfjs optimizer holds
-// one learning rate, so the groups are what lib/train's AdamW iterates over.
+// The optimizer's parameter groups, one function for every run (peft keeps LoRA+'s in optimizers/loraplus.py,
+// nanoGPT its configure_optimizers beside the model): per-matrix rates for fine-tuning — η_QK for the query and
+// key matrices, η_V = λ·η_QK for the value matrix, the paper's grouping (docs/paper.md §6), keyed on the matrix a
+// tensor belongs to, or LoRA+'s (peft's create_loraplus_optimizer), keyed on the factor (A at η, B at λ·η) — and
+// one rate for pretraining. AdamW (./adamw) iterates over them.
 import * as tf from "@tensorflow/tfjs";
 
-export const GROUPINGS = ["paper", "loraplus"] as const;
+/** "uniform": one rate for every tensor (pretraining; λ is then 1). */
+export const GROUPINGS = ["paper", "loraplus", "uniform"] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
 export interface LearningRates {
@@ -61,7 +63,8 @@ const NO_DECAY = /bias$|LayerNorm|layernorm|(^|\.)norm\.weight$/;
 /**
  * Which group each trainable tensor goes to. The paper's rules, first match wins: LoRA embedding factors →
  * embeddingLr; query → η; value → λη; key → η; any other 1-D tensor (biases, norms) → λη; other 2-D
- * tensors (the head) → η. LoRA+: lora_B and 1-D tensors → λη, everything else → η. Weight decay applies to
+ * tensors (the head) → η. LoRA+: lora_B and 1-D tensors → λη, everything else → η. Uniform (pretraining): every
+ * tensor at η. Weight decay applies to
  * every tensor but biases and norm weights, as transformers' Trainer and peft's create_loraplus_optimizer decide
  * it (get_parameter_names without LayerNorm, then no "bias"): DoRA's magnitudes are decayed.
  */
@@ -75,9 +78,11 @@ export function parameterGroups(trainable: Map<string, tf.Tensor>, rates: Learni
     if (!groups.has(key)) groups.set(key, { label, lr, weightDecay, names: [] });
     groups.get(key)!.names.push(name);
   };
+  if (rates.grouping === "uniform" && ratio !== 1) throw new LearningRateError(`the uniform grouping has one rate: ratio must be 1, got ${ratio}`);
   for (const [name, t] of trainable) {
     const wd = NO_DECAY.test(name) ? 0 : decay;
-    if (EMBEDDING.test(name)) put("embedding", rates.embeddingLr ?? 1e-6, wd, name);
+    if (rates.grouping === "uniform") put("all (η)", etaQK, wd, name);
+    else if (EMBEDDING.test(name)) put("embedding", rates.embeddingLr ?? 1e-6, wd, name);
     else if (rates.grouping === "loraplus") {
       if (name.includes("lora_B") || t.rank === 1) put("B / 1-D (λη)", etaQK * ratio, wd, name);
       else put("A / other (η)", etaQK, wd, name);
