@@ -30,7 +30,7 @@ const KNOWN: string[] = [
   "experiments/minilm.ts -> notebook",
   "experiments/verdicts.ts -> plot",
   "experiments/figures.ts -> plot",
-  "experiments/grid.ts -> plot",
+  "experiments/grid/run.ts -> plot",
 ];
 
 function files(dir: string): string[] {

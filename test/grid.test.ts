@@ -326,5 +326,9 @@ describe("measureCost (Table 3)", () => {
     // One layer of width 32, r = 2: W_k's adapter is 2·(32 + 32) parameters.
     assert.equal(costs[1].trainable - costs[0].trainable, 2 * (32 + 32));
     assert.ok(costs[0].adapterBytes < costs[1].adapterBytes);
+    // Full fine-tuning has no adapter: its trained matrices and head, 4 bytes each plus the header.
+    const full = expandGrid({ ...tinyGrid(), base: { ...tinyGrid().base, adapter: { method: "full", targetModules: ["query", "value"] } }, axes: { etaQK: [1e-3], ratio: [1] } })[0];
+    const fullCost = await measureCost(full, 2, 1);
+    assert.ok(fullCost.adapterBytes > 4 * fullCost.trainable && fullCost.adapterBytes < 4 * fullCost.trainable + 4096, `${fullCost.adapterBytes} bytes for ${fullCost.trainable}`);
   });
 });

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { collectGrid, expandGrid, GridConflict, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid";
+import { collectGrid, expandGrid, GridConflict, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid/index";
 import { GRID_NAMES, namedGrid } from "../experiments/grids";
 import { currentProfile, parseProfile, Profile } from "../notebook/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";

@@ -7,12 +7,16 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "../dynamics/slope";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, saveAdapter } from "../lora/index";
-import { disposeModel } from "../models/index";
+import { disposeModel, Model, trainableVariables } from "../models/index";
+import { writeSafetensors } from "../safetensors/index";
 import { train } from "../train/index";
 import { FineTuneConfig, setUpRun, trainOptions } from "./finetune";
 
 export interface MethodCost {
-  /** adapter_model.safetensors + adapter_config.json as saveAdapter writes them (head included, as peft's modules_to_save). */
+  /**
+   * adapter_model.safetensors + adapter_config.json as saveAdapter writes them (head included, as peft's
+   * modules_to_save); for full fine-tuning, which has no adapter, the trained matrices and head as one safetensors file.
+   */
   adapterBytes: number;
   trainable: number;
   /** Median wall time of a training step, over the measured steps (after the warm-up steps). */
@@ -49,14 +53,24 @@ export async function measureCost(config: FineTuneConfig, steps = 10, warmup = 3
     const profile = await tf.profile(() => {
       train(model, trainSet, { ...options, steps: 1 });
     });
-    saveAdapter(model, dir);
-    // The weights and peft's config: what a checkpoint costs (the model card and qkv-lab's side file are text about it).
-    const adapterBytes = [ADAPTER_WEIGHTS, ADAPTER_CONFIG].reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    const adapterBytes = storedBytes(model, dir);
     return { adapterBytes, trainable, stepMs, residentBytes, stepPeakBytes: profile.peakBytes - residentBytes };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     disposeModel(model);
   }
+}
+
+/** The bytes a method's fine-tuned result takes on disk beyond the base model (see MethodCost.adapterBytes). */
+function storedBytes(model: Model, dir: string): number {
+  if (model.adapter?.method === "full") {
+    const file = path.join(dir, "trained.safetensors");
+    writeSafetensors(file, new Map([...trainableVariables(model)].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }])), { format: "pt" });
+    return fs.statSync(file).size;
+  }
+  saveAdapter(model, dir);
+  // The weights and peft's config: what a checkpoint costs (the model card and qkv-lab's side file are text about it).
+  return [ADAPTER_WEIGHTS, ADAPTER_CONFIG].reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
 
 /**

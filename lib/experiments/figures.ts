@@ -2,7 +2,7 @@
 // training-loss curves of chosen cells (Figures 2 right, 3 and 4). Plain Plotly JSON from lib/plot, so the
 // notebooks show and export them like any other figure.
 import { Figure, heatmap, LineSeries, lines } from "../plot/index";
-import { GridRow } from "./grid";
+import { GridRow } from "./grid/index";
 import { RateCell, rateCells, rateHeatmap, RateHeatmap } from "./summary";
 
 /** Chance accuracy in % for a task's label count (MNLI: 3 labels). */

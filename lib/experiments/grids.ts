@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { catalogModel, modelDir } from "../weights/index";
 import { experimentCheckpoint } from "./finetune";
-import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid";
+import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid/index";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 

@@ -3,7 +3,8 @@
 //   cache.ts     runKey / cached, cachedAsync (readCached, writeCached): one atomically written JSON file per configuration
 //   finetune.ts  fineTune(config): data + checkpoint (pretrained or fresh) + adapter + rates → before/after scores
 //   testbed.ts   compareInitializations: pretrained vs random initialisation over seeds (the testbed's sanity check)
-//   grid.ts      GridSpec → expandGrid / runGrid (resume, shards, worker processes) → results.csv; slurmScript
+//   grid/        declarative sweeps: spec.ts (GridSpec → expandGrid), run.ts (runGrid: resume, shards, locks) on the
+//                worker processes of pool.ts, table.ts (results.csv, a folder's owner), labels.ts, slurm.ts
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
 //   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
@@ -16,7 +17,7 @@
 //   cost.ts      what a method costs (Table 3): adapter bytes, step time, peak memory, steps to a target loss
 export * from "./cache";
 export * from "./finetune";
-export * from "./grid";
+export * from "./grid/index";
 export * from "./grids";
 export * from "./minilm";
 export * from "./testbed";

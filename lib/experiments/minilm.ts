@@ -2,7 +2,7 @@
 // (00b, 03, 08, 09) run the same thing: the rate-scale sweep, then the verdict cells at the chosen rate, then the
 // five verdicts. Both grids are stored runs, so every notebook after the first reads them back.
 import { Profile } from "../notebook/profile";
-import { GridResult, GridRow, methodLabel, runGrid } from "./grid";
+import { GridResult, GridRow, methodLabel, runGrid } from "./grid/index";
 import { cellStats, groupBy } from "./summary";
 import { minilmGrid, minilmLambdas, minilmScale, minilmTasks, namedGrid, scaleOfSweep, SweptScale } from "./grids";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH } from "./protocol";

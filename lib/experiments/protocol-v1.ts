@@ -2,7 +2,7 @@
 // overview can print its verdicts beside v2's once. It selected and scored on the same split (dev: the rows'
 // selection score), compared the best λ > 1 cell with the best λ = 1 cell, and called an effect of the paper's
 // sign "partly" when it was within the max − min spread over seeds. Do not use it to judge anything.
-import { GridRow } from "./grid";
+import { GridRow } from "./grid/index";
 import { groupBy, rateCells, sameRate } from "./summary";
 
 export type VerdictV1 = "reproduced" | "partly" | "not";

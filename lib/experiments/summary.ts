@@ -1,7 +1,7 @@
 // From a grid's rows to what the figures and tables show: mean ± sd over seeds per cell (report split), and
 // heatmap matrices with the best cell (selected on the selection split) and the λ = 1 diagonal. The verdicts
 // are ./verdicts' (protocol v2); these summaries only describe.
-import { GridRow } from "./grid";
+import { GridRow } from "./grid/index";
 
 export interface CellStats {
   /** Mean and sample standard deviation of the report-split score over the seeds that did not diverge. */

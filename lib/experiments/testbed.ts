@@ -7,7 +7,7 @@ import * as path from "path";
 import { GlueTaskName } from "../data/glue";
 import { AdapterFields } from "../lora/index";
 import { FineTuneConfig, FineTuneResult } from "./finetune";
-import { GridSpec, GridTask, runGrid } from "./grid";
+import { GridSpec, GridTask, runGrid } from "./grid/index";
 import { Verdict } from "./protocol";
 import { ClaimVerdict, Comparison, pairedArmVerdict } from "./verdicts";
 

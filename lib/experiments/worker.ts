@@ -5,7 +5,7 @@
 import { selectBackend } from "../backend/index";
 import { writeCached } from "./cache";
 import { fineTune } from "./finetune";
-import type { WorkerReply, WorkerRequest } from "./grid";
+import type { WorkerReply, WorkerRequest } from "./grid/index";
 
 /**
  * Sends `message` to runGrid. A parent that died (kill -9) closes the channel under a run in progress, and send
