@@ -10,7 +10,7 @@ import { REPO_ROOT } from "../lib/paths";
 
 const LIB = path.join(REPO_ROOT, "lib");
 const LEVELS: Record<string, number> = {
-  paths: 0, random: 0, files: 0, validate: 0, safetensors: 0, tokenizers: 0, backend: 0, stats: 0, weights: 0,
+  paths: 0, random: 0, files: 0, validate: 0, safetensors: 0, tokenizers: 0, backend: 0, stats: 0, weights: 0, workers: 0,
   models: 1,
   lora: 2,
   train: 3,

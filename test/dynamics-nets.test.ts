@@ -131,12 +131,12 @@ describe("training", () => {
 });
 
 describe("sweeps", () => {
-  test("worker threads return exactly what the same tasks return in this thread", async () => {
+  test("worker processes (lib/workers, the grid runner's pool) return exactly what the same tasks return in this process", async () => {
     const tasks = [24, 40].map((w) => ({ config: { width: w, steps: 20, trainSize: 32, evalSize: 16 }, cells: [{ etaA: 1e-2, etaB: 1e-1 }] }));
     const here = await runTasks("lora", tasks, { workers: 0 });
     const done: number[] = [];
-    const threads = await runTasks("lora", tasks, { workers: 2, onDone: (_, n) => done.push(n) });
-    assert.deepEqual(threads, here);
+    const pooled = await runTasks("lora", tasks, { workers: 2, onDone: (_, n) => done.push(n) });
+    assert.deepEqual(pooled, here);
     assert.deepEqual(done, [1, 2]);
     // Without a progress callback too (the count of finished tasks must not depend on it).
     assert.deepEqual(await runTasks("lora", tasks, { workers: 2 }), here);

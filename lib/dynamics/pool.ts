@@ -1,27 +1,22 @@
 // Runs independent sweep tasks on every core. Each task (one training run or a few sharing their data) is
-// a plain JSON-able object handled by a function of tasks.ts, so the same code runs in-process (workers: 0)
-// or in worker threads. The threads load the TypeScript sources through tsx's CommonJS hook themselves,
-// so this works from the CLI and the tests (run by tsx) and inside the tslab kernel (which compiles lib
-// itself and has no tsx hook to inherit).
+// a plain object handled by a function of tasks.ts, so the same code runs in-process (workers: 0) or on
+// lib/workers' process pool (the one the grid runner uses).
 import * as os from "os";
 import * as path from "path";
-import { Worker } from "worker_threads";
-import { REPO_ROOT } from "../paths";
+import { runPool } from "../workers/index";
 import { DynamicsError } from "./errors";
 import { runTask, TaskKind, TaskInput, TaskOutput } from "./tasks";
 
 export interface PoolOptions {
-  /** Worker threads (default: one per core, at most one per task); 0 runs everything in this thread. */
+  /** Worker processes (default: one per core, at most one per task); 0 runs everything in this process. */
   workers?: number;
   /** Called as each task finishes (in completion order), e.g. to tick a progress bar. */
   onDone?: (index: number, done: number, total: number) => void;
 }
 
-const BOOTSTRAP = `
-const { workerData } = require("worker_threads");
-require(workerData.loader);
-require(workerData.entry);
-`;
+/** What a sweep worker (./worker) is sent and answers. */
+export type SweepRequest = { index: number; kind: TaskKind; task: unknown };
+export type SweepAnswer = { index: number; result?: unknown; error?: string };
 
 /** Runs the tasks and returns their results in task order. */
 export async function runTasks<K extends TaskKind>(kind: K, tasks: TaskInput<K>[], opts: PoolOptions = {}): Promise<TaskOutput<K>[]> {
@@ -37,52 +32,21 @@ export async function runTasks<K extends TaskKind>(kind: K, tasks: TaskInput<K>[
     });
     return results;
   }
-  const loader = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cjs", "index.cjs");
-  const entry = path.join(__dirname, "worker.ts");
-  const count = Math.min(requested, tasks.length);
   let next = 0;
-  const workers: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const feed = (worker: Worker) => {
-        if (next >= tasks.length) return;
-        const index = next++;
-        worker.postMessage({ index: index, kind: kind, task: tasks[index] });
-      };
-      for (let w = 0; w < count; w++) {
-        // execArgv: [] keeps the parent's `--import tsx` out of the threads: the CommonJS hook the bootstrap
-        // requires is all they need, and an ESM loader thread per worker only adds start-up time.
-        const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], workerData: { loader: loader, entry: entry } });
-        workers.push(worker);
-        worker.on("message", (msg: { index: number; result?: TaskOutput<K>; error?: string }) => {
-          if (failed) return;
-          if (msg.error !== undefined) {
-            failed = true;
-            reject(new DynamicsError(`${kind} task ${msg.index} failed: ${msg.error}`));
-            return;
-          }
-          results[msg.index] = msg.result as TaskOutput<K>;
-          // Counted outside the optional call: `onDone?.(…, ++done)` skips the increment when onDone is unset.
-          done++;
-          opts.onDone?.(msg.index, done, tasks.length);
-          if (done === tasks.length) resolve();
-          else feed(worker);
-        });
-        worker.on("error", (e) => {
-          if (!failed) reject(e);
-          failed = true;
-        });
-        // A thread that ends on its own (killed, out of memory) must fail the run, never leave it waiting.
-        worker.on("exit", (code) => {
-          if (!failed && done < tasks.length) reject(new DynamicsError(`a ${kind} worker thread exited (code ${code}) with ${tasks.length - done} task(s) unfinished`));
-          failed = true;
-        });
-        feed(worker);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runPool<number, SweepAnswer>({
+    entry: path.join(__dirname, "worker.ts"), count: Math.min(requested, tasks.length), name: `${kind} worker`,
+    take: () => (next < tasks.length ? next++ : undefined),
+    request: (index): SweepRequest => ({ index, kind, task: tasks[index] }),
+    onAnswer: (index, answer) => {
+      if (answer.error !== undefined) throw new DynamicsError(`${kind} task ${index} failed: ${answer.error}`);
+      results[index] = answer.result as TaskOutput<K>;
+      done++;
+      opts.onDone?.(index, done, tasks.length);
+    },
+    // A worker that ends on its own (killed, out of memory) fails the sweep, never leaves it waiting.
+    onLost: (index, why) => {
+      throw new DynamicsError(`a ${kind} worker (${why}) ended with task ${index} unfinished`);
+    },
+  });
   return results;
 }

@@ -1,13 +1,12 @@
-// The body of a pool thread (see pool.ts): runs the tasks it is sent, one at a time.
-import { parentPort } from "worker_threads";
-import { runTask, TaskKind } from "./tasks";
+// A sweep worker process of pool.ts (on lib/workers' pool): runs the tasks it is sent, one at a time.
+import { serveJobs } from "../workers/index";
+import type { SweepAnswer, SweepRequest } from "./pool";
+import { runTask } from "./tasks";
 
-if (!parentPort) throw new Error("lib/dynamics/worker.ts runs only as a worker thread of lib/dynamics/pool.ts");
-const port = parentPort;
-port.on("message", (msg: { index: number; kind: TaskKind; task: never }) => {
+serveJobs<SweepRequest, SweepAnswer>((request) => {
   try {
-    port.postMessage({ index: msg.index, result: runTask(msg.kind, msg.task) });
+    return { index: request.index, result: runTask(request.kind, request.task as never) };
   } catch (e) {
-    port.postMessage({ index: msg.index, error: (e as Error).message });
+    return { index: request.index, error: (e as Error).message };
   }
 });

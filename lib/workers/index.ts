@@ -76,7 +76,8 @@ export function runPool<J, R>(options: PoolOptions<J, R>): Promise<void> {
     };
 
     const start = (): void => {
-      const child = fork(options.entry, [], { execArgv: ["--require", TSX_LOADER], env: options.env ?? process.env });
+      // "advanced" serialization keeps NaN, ±Infinity and typed arrays (JSON would turn a diverged NaN into null).
+      const child = fork(options.entry, [], { execArgv: ["--require", TSX_LOADER], env: options.env ?? process.env, serialization: "advanced" });
       children.add(child);
       let job: J | undefined;
       let ready = false;
