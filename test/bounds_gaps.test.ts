@@ -1,10 +1,11 @@
-// The measured-gap analysis (lib/bounds/gaps.ts, stats.ts) on synthetic runs whose answer is known by
+// The measured-gap analysis (lib/bounds/gaps.ts, stats.ts) and its figure (lib/plot/gaps.ts) on synthetic runs whose answer is known by
 // construction, and its statistics against published values (Student-t tables, Anscombe's quartet).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  analyzeGaps, BoundsError, fitLine, gapFigure, GapRun, incompleteBeta, lnGamma, meanInterval, studentTQuantile,
+  analyzeGaps, BoundsError, fitLine, GapRun, incompleteBeta, lnGamma, meanInterval, studentTQuantile,
 } from "../lib/bounds/index";
+import { gapFigure } from "../lib/plot/index";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (tolerance ${tol})`);

@@ -2,16 +2,15 @@
 // per fine-tuning run and answers the questions the bound raises:
 //   - per target subset, rank and N: the gap's mean and spread over seeds;
 //   - does the gap fall like N^(-1/2), the bound's rate? (log-log slope of the mean gap against N, with a
-//     t interval; the bound allows any slope ≤ -1/2 as well, since it is only an upper bound);
+//     t interval. Descriptive: at these sizes the bound sits orders of magnitude above the gaps, so it rules out
+//     no slope; only as N grows must a gap under it fall at least as fast as N^(-1/2));
 //   - does QV generalize at least as well as QKV at equal rank? (paired by seed, per N).
 // Gaps are "test minus train" for the loss (the L_μ - L_S that Theorem 1 bounds) and "train minus test" for
 // the accuracy, so both are positive when the model overfits. Accuracy is one minus the 0-1 loss, which lies
 // in [0, 1] and so is 1/2-subGaussian: the bound with R = 1/2 applies to the accuracy gap as stated, while the
 // cross-entropy loss is unbounded and R = 1/2 is only an assumption for it.
-import { lines, Figure, LineSeries } from "../plot/index";
 import { parseTargets, targetLabel } from "../lora/targets";
-import { BoundsError, positiveFinite, positiveInteger } from "./math";
-import { BoundForm, parameterBound } from "./theorem1";
+import { BoundsError, positiveInteger } from "./math";
 import { fitLine, LineFit, meanInterval, Summary, summarize } from "../stats/index";
 
 export interface GapRun {
@@ -167,53 +166,4 @@ export function analyzeGaps(runs: readonly GapRun[], options: { confidence?: num
     }
   }
   return { confidence, cells, slopes, comparisons };
-}
-
-export interface GapFigureOptions {
-  metric: GapMetric;
-  /** The bound drawn beside the gaps: sqrt(2R² q P / N) (× ln 2 in the zhu form), a line in sqrt(P/N). */
-  subgaussian: number;
-  bits: number;
-  form: BoundForm;
-  title?: string;
-}
-
-/**
- * Mean gap over seeds (band: min to max) against sqrt(P/N), one series per subset and rank, with Theorem 1's
- * bound, which is the straight line sqrt(2R²q)·sqrt(P/N) on these axes. Log-log, because the bound sits
- * orders of magnitude above the gaps; a mean gap ≤ 0 cannot be drawn on a log axis and leaves a hole.
- */
-export function gapFigure(analysis: GapAnalysis, opts: GapFigureOptions): Figure {
-  if (!(GAP_METRICS as readonly unknown[]).includes(opts.metric)) {
-    throw new BoundsError(`metric must be one of ${GAP_METRICS.join(", ")}, got ${JSON.stringify(opts.metric)}`);
-  }
-  positiveFinite(opts.subgaussian, "subgaussian (R)");
-  positiveFinite(opts.bits, "bits (q)");
-  const metric = opts.metric;
-  const positive = (v: number) => (v > 0 ? v : NaN);
-  const xOf = (c: GapCell) => Math.sqrt(c.trainableParams / c.N);
-  const series: LineSeries[] = [];
-  for (const setting of new Set(analysis.cells.map((c) => `${c.subset} r=${c.rank}`))) {
-    const own = analysis.cells.filter((c) => `${c.subset} r=${c.rank}` === setting).sort((a, b) => xOf(a) - xOf(b));
-    series.push({
-      name: setting,
-      x: own.map(xOf),
-      y: own.map((c) => positive(c[metric].mean)),
-      lower: own.map((c) => positive(c[metric].min)),
-      upper: own.map((c) => positive(c[metric].max)),
-    });
-  }
-  // The bound divided by sqrt(P/N) does not depend on P or N: evaluate it once at P = N = 1.
-  const slope = parameterBound(1, opts.bits, opts.subgaussian, 1, opts.form).toNumber();
-  const xs = [...new Set(analysis.cells.map(xOf))].sort((a, b) => a - b);
-  series.push({ name: `Theorem 1 (${opts.form} form, R = ${opts.subgaussian}, q = ${opts.bits})`, x: xs, y: xs.map((x) => slope * x) });
-  const what = metric === "loss" ? "test − train loss" : "train − test accuracy";
-  return lines({
-    title: opts.title ?? `Measured gap (${what}) and the bound`,
-    xTitle: "sqrt(P / N)",
-    yTitle: `${what} (mean over seeds; band min–max)`,
-    logX: true,
-    logY: true,
-    series,
-  });
 }

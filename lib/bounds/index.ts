@@ -11,11 +11,9 @@ export type {
 } from "./theorem1";
 export { thresholdLearner, MAX_THRESHOLD_BITS, THRESHOLD_RULES, ZERO_ONE_SUBGAUSSIAN } from "./learner";
 export type { ThresholdLearnerInput, ThresholdLearnerResult, ThresholdRule } from "./learner";
-export { analyzeGaps, gapFigure, GAP_METRICS } from "./gaps";
-export type { ComparisonVerdict, GapAnalysis, GapCell, GapFigureOptions, GapMetric, GapRun, QvQkvComparison, SlopeFit } from "./gaps";
+export { analyzeGaps, GAP_METRICS } from "./gaps";
+export type { ComparisonVerdict, GapAnalysis, GapCell, GapMetric, GapRun, QvQkvComparison, SlopeFit } from "./gaps";
 export { fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQuantile, summarize } from "../stats/index";
 export type { LineFit, Summary } from "../stats/index";
 export { GLUE_TRAIN_SIZES, PAPER_THEOREM1_VALUES } from "./reference";
 export type { GlueTask } from "./reference";
-export { GAP_MODEL, measureGaps } from "./measured";
-export type { GapExperiment } from "./measured";

@@ -24,6 +24,7 @@ export * from "./testbed";
 export * from "./summary";
 export * from "./figures";
 export * from "./cost";
+export * from "./gaps";
 export * from "./protocol";
 export * from "./verdicts";
 export * from "./simulate";

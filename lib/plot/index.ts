@@ -19,4 +19,6 @@ export type { Progress, ProgressOptions } from "./progress";
 export { CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPdf, renderPng, renderSvg, svgToPdf } from "./render";
 export type { PngOptions } from "./render";
 export { diagramBoxes, flowDiagram } from "./diagram";
+export { gapFigure } from "./gaps";
+export type { GapFigureOptions } from "./gaps";
 export type { DiagramBox, DiagramEdge, DiagramNode, DiagramOptions } from "./diagram";

@@ -1,4 +1,5 @@
-// Measured generalization gaps of LoRA fine-tuning, for the side of Theorem 1 that can be observed. The task
+// The measured-gap experiment: generalization gaps of LoRA fine-tuning, for the side of Theorem 1 that can be
+// observed (lib/bounds/gaps analyses the runs; lib/plot/gaps draws them beside the bound). The task
 // is a teacher-student one, so that the truth is known and the only thing that varies is what the student
 // may adapt: a frozen random "pretrained" encoder, a teacher that differs from it by a rank-r update of W_q,
 // W_k and W_v, and students that adapt a subset of those matrices (same rank) on N labelled examples.
@@ -12,7 +13,7 @@ import { disposeBatch, makeBatch } from "../models/forward";
 import { modelLogits } from "../models/logits";
 import { tfSeed } from "../random/index";
 import { evaluate, Example, train } from "../train/loop";
-import { GapRun } from "./gaps";
+import { GapRun } from "../bounds/index";
 
 /** The student/teacher architecture: small enough for hundreds of runs on two cores. */
 export const GAP_MODEL: EncoderConfig = {
