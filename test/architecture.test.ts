@@ -23,10 +23,6 @@ const LEVELS: Record<string, number> = {
 
 /** Upward imports that remain, as "from-file -> to-folder" (issue 20 moves each). */
 const KNOWN: string[] = [
-  "paper/guidance.ts -> notebook",
-  "paper/guidance.ts -> plot",
-  "experiments/grids.ts -> notebook",
-  "experiments/minilm.ts -> notebook",
   "experiments/verdicts.ts -> plot",
   "experiments/figures.ts -> plot",
   "experiments/grid/run.ts -> plot",

@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { CATALOG } from "../lib/notebook/index";
-import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "../lib/paper/index";
+import { guidanceDiagram, guidanceNotebook } from "../lib/notebook/index";
+import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES } from "../lib/paper/index";
 import {
   bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, diagramBoxes, displayBundle, exportFigure,
   figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, legendRows, lines, mathBundle, tableHtml, tableText, PALETTE, progress, renderPng, renderSvg, show,

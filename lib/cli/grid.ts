@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { collectGrid, expandGrid, GridConflict, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid/index";
 import { GRID_NAMES, namedGrid } from "../experiments/grids";
-import { currentProfile, parseProfile, Profile } from "../notebook/profile";
+import { currentProfile, parseProfile, Profile } from "../experiments/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GlueTaskName } from "../data/glue";
 import { AdapterFields, QKV_SUBSETS } from "../lora/index";
-import { Profile } from "../notebook/profile";
+import { Profile } from "./profile";
 import { FIGURE1_EPOCHS, FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../paper/index";
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";

@@ -26,6 +26,7 @@ export * from "./figures";
 export * from "./cost";
 export * from "./gaps";
 export * from "./protocol";
+export * from "./profile";
 export * from "./verdicts";
 export * from "./simulate";
 export * from "./protocol-v1";

@@ -1,7 +1,7 @@
 // The MiniLM addendum's experiments in one call (docs/PROTOCOL.md §8), so the notebooks that show its parts
 // (00b, 03, 08, 09) run the same thing: the rate-scale sweep, then the verdict cells at the chosen rate, then the
 // five verdicts. Both grids are stored runs, so every notebook after the first reads them back.
-import { Profile } from "../notebook/profile";
+import { Profile } from "./profile";
 import { GridResult, GridRow, methodLabel, runGrid } from "./grid/index";
 import { cellStats, groupBy } from "./summary";
 import { minilmGrid, minilmLambdas, minilmScale, minilmTasks, namedGrid, scaleOfSweep, SweptScale } from "./grids";

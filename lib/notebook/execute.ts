@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../paths";
 import { JUPYTER_DIR, KERNEL_NAME, jupyterEnv, kernelProblems } from "./kernelspec";
-import { Profile } from "./profile";
+import { Profile } from "../experiments/profile";
 
 const HOOKS = path.join(__dirname, "nbconvert_hooks.py");
 const MARKER = "[qkv-nb] ";

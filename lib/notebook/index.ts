@@ -1,8 +1,9 @@
 export { CATALOG, NOTEBOOKS_DIR, catalogStatus, listNotebooks, resolveNotebooks } from "./catalog";
 export type { CatalogEntry } from "./catalog";
+export { guidanceDiagram, guidanceNotebook } from "./guidance";
 export { executeNotebook, executionProblems, formatFailure, readNotebookCells } from "./execute";
 export type { CellRef, ExecuteOptions, NotebookFailure, NotebookRun } from "./execute";
 export { REPO_ROOT } from "../paths";
 export { JUPYTER_DIR, KERNEL_NAME, installKernelSpec, jupyterEnv, kernelProblems, kernelSpec } from "./kernelspec";
-export { PROFILES, byProfile, currentProfile, parseProfile } from "./profile";
-export type { Profile } from "./profile";
+export { PROFILES, byProfile, currentProfile, parseProfile } from "../experiments/profile";
+export type { Profile } from "../experiments/profile";

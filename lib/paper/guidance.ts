@@ -1,14 +1,18 @@
 // The content of the paper's Figure 5, "a diagram of how the theory guides the experiments" (docs/paper.md §4.5),
 // as data: the two theorems, the phenomena they explain, the design choices and the strategy these lead to,
 // and the experiments that test it. The paper's drawing is not available, so notebook 07_figure5 draws this
-// with lib/plot's flowDiagram; the logic follows the paper's §1–§3. Notebooks are named as in CATALOG and
-// checked against it when the diagram is built, so renaming a notebook breaks a test instead of this figure.
-import { CATALOG, CatalogEntry } from "../notebook/catalog";
-import type { DiagramEdge, DiagramNode, DiagramOptions } from "../plot/diagram";
+// (lib/notebook/guidance builds the diagram, checking every notebook named here against the catalog, so renaming a
+// notebook breaks a test instead of this figure); the logic follows the paper's §1–§3.
 
 export type GuidanceKind = "theory" | "phenomenon" | "choice" | "strategy" | "experiment";
 
-export interface GuidanceNode extends DiagramNode {
+export interface GuidanceNode {
+  id: string;
+  /** Plotly pseudo-HTML, as the diagram draws it. */
+  label: string;
+  /** Position in the drawing, 0-based: columns left to right, rows top to bottom. */
+  column: number;
+  row: number;
   kind: GuidanceKind;
   /** CATALOG notebooks that hold the evidence for this node (the ones that reproduce it, for theory and experiments). */
   notebooks: string[];
@@ -88,7 +92,13 @@ export const GUIDANCE_NODES: GuidanceNode[] = [
   },
 ];
 
-export const GUIDANCE_EDGES: DiagramEdge[] = [
+export interface GuidanceEdge {
+  from: string;
+  to: string;
+  label?: string;
+}
+
+export const GUIDANCE_EDGES: GuidanceEdge[] = [
   { from: "theorem1", to: "unequal-importance", label: "explains" },
   { from: "unequal-importance", to: "freeze-wk" },
   { from: "freeze-wk", to: "strategy" },
@@ -97,28 +107,3 @@ export const GUIDANCE_EDGES: DiagramEdge[] = [
   { from: "lambda", to: "strategy" },
   ...["table1", "table3", "table2", "figures1-3", "figures2-4"].map((to) => ({ from: "strategy", to })),
 ];
-
-/** CATALOG's entry for a notebook, or an error naming the node that refers to a notebook CATALOG lacks. */
-export function guidanceNotebook(node: GuidanceNode, notebook: string): CatalogEntry {
-  const entry = CATALOG.find((e) => e.notebook === notebook);
-  if (!entry) throw new Error(`guidance: node "${node.id}" names notebook "${notebook}", which is not in CATALOG (lib/notebook/catalog.ts)`);
-  return entry;
-}
-
-/**
- * The input of flowDiagram for Figure 5. The boxes of what a notebook reproduces (theorems, experiments)
- * name it underneath; the phenomena, choices and strategy are tested by the experiments they lead to.
- */
-export function guidanceDiagram(): DiagramOptions {
-  const nodes = GUIDANCE_NODES.map((n): DiagramNode => {
-    const names = n.notebooks.map((nb) => guidanceNotebook(n, nb).notebook.replace(/\.ipynb$/, ""));
-    const shown = n.kind === "theory" || n.kind === "experiment";
-    return { id: n.id, label: n.label, column: n.column, row: n.row, kind: n.kind, ...(shown ? { note: names.join(" · ") } : {}) };
-  });
-  return {
-    title: "How the theory guides the experiments (the paper's Figure 5, drawn from code)",
-    columnTitles: GUIDANCE_COLUMNS,
-    nodes,
-    edges: GUIDANCE_EDGES,
-  };
-}

@@ -36,8 +36,8 @@ export const FIGURE2_LLAMA_MNLI = {
   ],
 };
 
-export { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES, guidanceDiagram, guidanceNotebook } from "./guidance";
-export type { GuidanceKind, GuidanceNode } from "./guidance";
+export { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES } from "./guidance";
+export type { GuidanceEdge, GuidanceKind, GuidanceNode } from "./guidance";
 
 /**
  * Table 2 (RoBERTa-base, GLUE dev sets, seed 0): each row's method, targets, rank, λ, #Param (M) as printed, and

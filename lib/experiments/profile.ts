@@ -1,5 +1,5 @@
-// Run profiles: how much compute a notebook spends. `qkv reproduce --profile P` passes the profile to
-// the kernel as QKV_PROFILE; a notebook picks its sizes with `byProfile({ smoke, default, full })`.
+// Run profiles: how much compute an experiment spends (the grids are sized by them). `qkv reproduce --profile P`
+// passes the profile to the kernel as QKV_PROFILE; a notebook picks its sizes with `byProfile({ smoke, default, full })`.
 export const PROFILES = ["smoke", "default", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
