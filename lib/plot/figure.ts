@@ -262,6 +262,8 @@ export function heatmap(opts: HeatmapOptions): Figure {
     colorscale: noSignal ? NO_SIGNAL_COLORSCALE : colorscale,
     ...(range ? { zmin: range[0], zmax: range[1] } : {}),
     ...(noSignal ? { showscale: false } : {}),
+    // Plotly sizes cell text to fit its longest entry, markup included: a "div." line would shrink every value.
+    ...((opts.diverged ?? []).length > 0 ? { textfont: { size: 12 } } : {}),
     colorbar: { outlinewidth: 0, thickness: 16, ...(opts.zTitle ? { title: { text: opts.zTitle, side: "right" } } : {}) },
   };
   const categorical = { type: "category", showgrid: false, showline: false, ticks: "" };
