@@ -378,7 +378,7 @@ describe("static export", () => {
     }
   });
 
-  test("in a kernel, show() sends one output per figure with a 2× PNG; progress updates one output", async () => {
+  test("in a kernel, show() sends one output per figure, a 1× PNG beside a 2× one in its HTML; progress updates one output", async () => {
     await inFakeKernel(dir, async (sent) => {
       assert.equal(inKernel(), true);
       assert.equal(await show(smallGrid()), undefined, "nothing returned, so the cell does not print the bundle again");
@@ -386,9 +386,14 @@ describe("static export", () => {
       const { data, metadata } = sent[0].message;
       assert.deepEqual(Object.keys(data).sort(), ["application/vnd.plotly.v1+json", "image/png", "text/html", "text/plain"]);
       assert.deepEqual(metadata, { "image/png": { width: 720, height: 460 } });
+      // image/png at the figure's CSS size (JupyterLab's plotly renderer draws it at its natural size), the HTML
+      // fallback's PNG at 2×, drawn at 1× by its width attribute.
       const png = decodePng(Buffer.from(String(data["image/png"]), "base64"));
-      assert.deepEqual([png.width, png.height], [1440, 920]);
-      assert.ok(String(data["text/html"]).includes(`<img src="data:image/png;base64,${data["image/png"]}"`));
+      assert.deepEqual([png.width, png.height], [720, 460]);
+      const fallback = /<img src="data:image\/png;base64,([^"]+)" width="720" height="460"/.exec(String(data["text/html"]));
+      assert.ok(fallback, "the HTML fallback holds a PNG drawn at 720 × 460");
+      const sharp = decodePng(Buffer.from(fallback[1], "base64"));
+      assert.deepEqual([sharp.width, sharp.height], [1440, 920]);
 
       const bar = progress(10, "grid");
       for (let i = 0; i < 10; i++) bar.tick();
