@@ -416,6 +416,12 @@ export function bars(opts: BarsOptions): Figure {
  * Rows a horizontal legend of these entries wraps onto at the default width: plotly packs entries left to right,
  * each its symbol (≈ 40 px) and its text (≈ 7.5 px a character at the theme's 14 px font).
  */
+/**
+ * The height of one row of a horizontal legend at the theme's 14 px font, rounded up: plotly.js draws rows about
+ * 31 px apart (measured in Chromium, test/figure-layout.test.ts); 26 px let a legend of 5 rows reach the title.
+ */
+export const LEGEND_ROW_PX = 32;
+
 export function legendRows(names: readonly string[], width = DEFAULT_WIDTH - 90): number {
   let rows = 1;
   let used = 0;
@@ -430,22 +436,26 @@ export function legendRows(names: readonly string[], width = DEFAULT_WIDTH - 90)
   return rows;
 }
 
-/** The layout every figure shares; `legendRowCount` rows of a top legend get room between the title and the plot. */
 /** Plotly reads <br>, <b>, <span> in titles: a reason given as plain text must not be taken for markup. */
 function escapeText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** The layout every figure shares; `legendRowCount` rows of a top legend get room between the title and the plot. */
+
 function baseLayout(title: string | undefined, rest: Layout, legendRowCount = 1): Layout {
+  const legend = "legend" in rest;
   return {
     width: DEFAULT_WIDTH,
-    height: DEFAULT_HEIGHT,
+    // A legend of more than one row makes the figure taller rather than the plot smaller: 14 long entries
+    // (one a row) would otherwise leave no plot area at all.
+    height: DEFAULT_HEIGHT + (legend ? LEGEND_ROW_PX * (legendRowCount - 1) : 0),
     font: { family: FONT_FAMILY, size: 14, color: TEXT_COLOR },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     colorway: PALETTE,
     // Room at the top for the title and, above the plot area, the legend.
-    margin: { l: 70, r: 20, t: (title ? 40 : 10) + ("legend" in rest ? 14 + 26 * legendRowCount : 20), b: 60 },
+    margin: { l: 70, r: 20, t: (title ? 40 : 10) + (legend ? 14 + LEGEND_ROW_PX * legendRowCount : 20), b: 60 },
     hoverlabel: { font: { family: FONT_FAMILY } },
     ...(title ? { title: { text: title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 }, font: { size: 17 } } } : {}),
     ...rest,
