@@ -19,5 +19,7 @@ for arg in "$@"; do
     args+=("$arg")
   fi
 done
+# Jupyter refuses to run as root without being told; the project's machines run everything as root.
+[ "$(id -u)" -eq 0 ] && args+=(--allow-root)
 # Rooted at the checkout (notebooks/, figures/, docs/ all reachable), opened on notebooks/.
 exec "$lab/bin/jupyter-lab" --ServerApp.root_dir="$root" --LabApp.default_url=/lab/tree/notebooks "${args[@]}"
