@@ -71,7 +71,9 @@ describe("heatmap", () => {
     assert.equal(trace.zmin, 50);
     assert.equal(trace.zmax, 80.26);
     assert.equal((fig.layout.xaxis as Record<string, unknown>).type, "category");
-    assert.equal((fig.layout.yaxis as Record<string, unknown>).autorange, "reversed");
+    // Row 0 on top; the ranges are the cells' (no room for the label's box, which autorange gave).
+    assert.deepEqual((fig.layout.yaxis as Record<string, unknown>).range, [1.5, -0.5]);
+    assert.deepEqual((fig.layout.xaxis as Record<string, unknown>).range, [-0.5, 1.5]);
 
     // Category k sits at coordinate k: cell (row, col) spans col ± 0.5 by row ± 0.5 (inset by 0.02).
     const [diag, best] = fig.layout.shapes ?? [];

@@ -273,9 +273,10 @@ export function heatmap(opts: HeatmapOptions): Figure {
   return {
     data: [trace],
     layout: baseLayout(title, {
-      xaxis: axis(opts.xTitle, categorical),
-      // Row 0 on top, like the paper's grids and like reading z as a table.
-      yaxis: axis(opts.yTitle, { ...categorical, autorange: "reversed" }),
+      // Ranges fixed to the cells: plotly's autorange also spans the best cell's corner label, which left an empty
+      // grey strip above the top row. Row 0 on top, like the paper's grids and like reading z as a table.
+      xaxis: axis(opts.xTitle, { ...categorical, range: [-0.5, cols - 0.5], autorange: false }),
+      yaxis: axis(opts.yTitle, { ...categorical, range: [rows - 0.5, -0.5], autorange: false }),
       plot_bgcolor: MISSING_COLOR,
       shapes,
       // The two-line title of a no-signal panel needs the room of one more line.
