@@ -132,7 +132,7 @@ const LOG_SLOW_CELL_S = 30;
 
 /**
  * What the user sees while one notebook runs. On a terminal (stderr a TTY): one line redrawn every second,
- * "name: cell 3/12 (2m10s) · grid figure1 [###…] 40/276 ETA 20m · about 45m left". In a log: a start line, a
+ * "name: cell 3/12 (2m10s) · about 45m left · grid figure1 [###…] 40/276 ETA 20m". In a log: a start line, a
  * line per cell start at most every 10 s, a line when a slow cell ends, the kernel's progress lines (already
  * one per 10 % and one a minute), and a still-running line after a minute of silence.
  */
@@ -188,10 +188,10 @@ class ProgressReporter {
   }
 
   private redraw(): void {
-    const parts = [`${this.name}: cell ${this.codeCell}/${this.codeCells} (${duration(Date.now() - this.cellStarted)})`];
+    // The time left before the grid's line: a narrow terminal cuts the end of the line.
+    const parts = [`${this.name}: cell ${this.codeCell}/${this.codeCells} (${duration(Date.now() - this.cellStarted)})`, this.left()];
     if (this.lastProgress !== "") parts.push(this.lastProgress);
-    parts.push(this.left());
-    const width = process.stderr.columns ?? 120;
+    const width = process.stderr.columns || 120; // 0 under some pseudo-terminals
     const text = `  ${parts.join(" · ")}`;
     process.stderr.write(`\r${text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text}\x1b[K`);
   }
