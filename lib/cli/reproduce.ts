@@ -125,8 +125,8 @@ function codeCellCount(file: string): number {
 }
 
 /** In a log, a cell's start is printed only this long after the previous line, and a still line this often. */
-export const LOG_CELL_GAP_MS = 10_000;
-export const LOG_HEARTBEAT_MS = 60_000;
+const LOG_CELL_GAP_MS = 10_000;
+const LOG_HEARTBEAT_MS = 60_000;
 /** Cells that take longer than this get a "done" line in a log. */
 const LOG_SLOW_CELL_S = 30;
 
