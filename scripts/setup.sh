@@ -99,6 +99,9 @@ if [ "$with_lab" = 1 ]; then
   renderer=$lab/share/jupyter/labextensions/jupyterlab-plotly/package.json
   if [ ! -f "$lab/.qkv-requirements-sha256" ] || [ "$(cat "$lab/.qkv-requirements-sha256")" != "$lab_hash" ] \
      || ! "$lab/bin/python" -c "$lab_check" 2>/dev/null || [ ! -f "$renderer" ]; then
+    # The lock holds CPython 3.11 wheels for x86_64 Linux (Debian 12's python3): say so rather than let pip fail.
+    py_tag=$(/usr/bin/python3 -c 'import sys, platform; print(f"{sys.version_info[0]}.{sys.version_info[1]}-{platform.machine()}")')
+    [ "$py_tag" = "3.11-x86_64" ] || die "scripts/requirements-lab.txt is resolved for CPython 3.11 on x86_64, this is $py_tag: regenerate it (see its header)"
     say "installing JupyterLab 4.6.6 and plotly 7.1.0 with their 91 dependencies (pinned, hash-checked) into $lab"
     rm -rf "$lab"
     /usr/bin/python3 -m venv "$lab" || die "could not create the virtual environment $lab (Debian: apt-get install python3-venv)"
