@@ -112,10 +112,11 @@ describe("heatmap", () => {
 
   test("diverged cells are labelled; a no-signal panel is grey, without colour bar or best outline, and says why", () => {
     const fig = heatmap({
-      z: [[50.1, 50.7], [50.3, 50]], x: ["a", "b"], y: ["r0", "r1"], title: "QQP", highlight: [{ row: 0, col: 1, label: "best" }],
-      diverged: [{ row: 1, col: 1, label: "2/3" }], noSignal: "no run beat <the> majority",
+      z: [[50.1, 50.7], [null, 50]], x: ["a", "b"], y: ["r0", "r1"], title: "QQP", highlight: [{ row: 0, col: 1, label: "best" }],
+      diverged: [{ row: 1, col: 1, label: "2/3" }, { row: 1, col: 0, label: "3/3" }], noSignal: "no run beat <the> majority",
     });
     assert.equal((fig.data[0].text as string[][])[1][1], '50.0<br><span style="font-size:10px">div. 2/3</span>');
+    assert.equal((fig.data[0].text as string[][])[1][0], "div. 3/3", "a cell with no value left is only its label");
     assert.equal(fig.data[0].showscale, false);
     assert.deepEqual(fig.data[0].colorscale, NO_SIGNAL_COLORSCALE);
     assert.deepEqual(fig.layout.shapes, []);

@@ -54,6 +54,9 @@ describe("rate heatmaps", () => {
     const text = accuracyHeatmap(some, "t").figure.data[0].text as string[][];
     assert.match(text[0][0], /^69\.0<br><span style="font-size:10px">div\. 1\/2<\/span>$/);
     assert.equal(text[1][0].includes("div."), false);
+    // A cell the grid did not run is "not run", not "div".
+    const partial = accuracyHeatmap(rows.filter((r) => !(r.etaQK === 2e-3 && r.etaV === 4e-3)), "t").figure.data[0].text as string[][];
+    assert.equal(partial[0][1], "not run");
     // QQP-like: every run within 2 binomial SDs of a 50 % majority on 2000 examples (the band is 2.24 points).
     const flat = [1e-3, 2e-3].flatMap((q) => [1e-3, 2e-3].map((v, i) => row({ etaQK: q, etaV: v, after: 0.5 + 0.003 * i })));
     assert.equal(isAtChance(flat), true);

@@ -20,23 +20,25 @@ export interface AccuracyHeatmap {
 /**
  * One task's rows as the paper draws them: mean accuracy (%) over seeds, η_QK along x, η_V along y (large on
  * top), the best cell in solid red, the λ = 1 diagonal dashed, cells below `clipBelow` coloured at it. A cell
- * with diverged runs says how many ("div. 1/3"); when no run beat the majority baseline by more than the chance
+ * with diverged runs says how many ("div. 1/3"), one the grid did not run says "not run"; when no run beat the majority baseline by more than the chance
  * band (the protocol's "no signal"), the panel is greyed out and says so.
  */
 export function accuracyHeatmap(rows: readonly GridRow[], title: string, clipBelow = chancePercent(rows[0]?.task ?? "")): AccuracyHeatmap {
   const cells = rateCells(rows);
   const map = rateHeatmap(cells);
-  const diverged = map.etaV.flatMap((etaV, row) => map.etaQK.flatMap((etaQK, col) => {
-    const runs = cellRows(rows, { etaQK, etaV });
+  const runsAt = map.etaV.map((etaV) => map.etaQK.map((etaQK) => cellRows(rows, { etaQK, etaV })));
+  const diverged = runsAt.flatMap((line, row) => line.flatMap((runs, col) => {
     const bad = runs.filter((r) => r.status === "diverged").length;
     return bad > 0 ? [{ row, col, label: `${bad}/${runs.length}` }] : [];
   }));
+  // A cell the grid has no run for (a profile that runs part of the grid) is not a diverged one.
+  const text = runsAt.map((line) => line.map((runs) => (runs.length === 0 ? "not run" : null)));
   const noSignal = isAtChance(rows) ? "no run beat the majority baseline beyond the chance band" : undefined;
   const figure = heatmap({
     title, z: map.mean.map((row) => row.map((v) => (v === null ? null : 100 * v))), x: map.etaQK, y: map.etaV,
     xTitle: "η_QK (learning rate of W_q, W_k)", yTitle: "η_V (learning rate of W_v)", zTitle: "acc. %",
     clipBelow, highlight: [{ row: map.best.row, col: map.best.col }], diagonal: map.diagonal, textFormat: ".1f",
-    diverged, noSignal,
+    diverged, noSignal, text,
   });
   return { figure, map, cells };
 }

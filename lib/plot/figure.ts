@@ -222,7 +222,9 @@ export function heatmap(opts: HeatmapOptions): Figure {
   }
   (opts.diverged ?? []).forEach((cell, i) => {
     checkCell(fn, `diverged[${i}]`, cell, rows, cols);
-    text[cell.row][cell.col] += `<br><span style="font-size:10px">div.${cell.label ? ` ${cell.label}` : ""}</span>`;
+    const label = `div.${cell.label ? ` ${cell.label}` : ""}`;
+    // A cell with no value left is only its label; one with a value gets the label under it.
+    text[cell.row][cell.col] = shown[cell.row][cell.col] === null ? label : `${text[cell.row][cell.col]}<br><span style="font-size:10px">${label}</span>`;
   });
   if (opts.noSignal !== undefined && (typeof opts.noSignal !== "string" || opts.noSignal === "")) fail(fn, "noSignal", "must be a non-empty reason", opts.noSignal);
   const noSignal = opts.noSignal !== undefined;
