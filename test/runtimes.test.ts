@@ -66,19 +66,23 @@ describe("time-left estimates", () => {
   test("the running cell's remainder, the cells after it and the notebooks after this one", () => {
     const running = { notebook: "00_overview.ipynb", codeCells: 3, codeCell: 2, notebookElapsed: 40, cellElapsed: 30 };
     // cell 2: 80 − 30 = 50 left, cell 3: 10, then 01: 50.
-    assert.deepEqual(estimateLeft(history, "default", running, ["01_theorem1.ipynb"]), { seconds: 110, untimed: [] });
+    assert.deepEqual(estimateLeft(history, "default", running, ["01_theorem1.ipynb"]), { seconds: 110, untimed: [], knownSeconds: 110 });
     // A cell running past its earlier time counts as finishing now.
     assert.equal(estimateLeft(history, "default", { ...running, cellElapsed: 500 }, []).seconds, 10);
     // Cells added since: the earlier total less the time spent.
     assert.equal(estimateLeft(history, "default", { ...running, codeCells: 4 }, []).seconds, 60);
-    assert.equal(describeEstimate({ seconds: 110, untimed: [] }), "about 1m50s left");
+    assert.equal(describeEstimate({ seconds: 110, untimed: [], knownSeconds: 110 }), "about 1m50s left");
   });
 
   test("a notebook never timed at this profile makes the estimate unknown, and says which", () => {
     const running = { notebook: "00_overview.ipynb", codeCells: 3, codeCell: 1, notebookElapsed: 0, cellElapsed: 0 };
     const e = estimateLeft(history, "smoke", running, ["01_theorem1.ipynb"]);
-    assert.deepEqual(e, { seconds: null, untimed: ["00_overview.ipynb", "01_theorem1.ipynb"] });
+    assert.deepEqual(e, { seconds: null, untimed: ["00_overview.ipynb", "01_theorem1.ipynb"], knownSeconds: 0 });
     assert.equal(describeEstimate(e), "time left unknown (no earlier timed run of 00_overview, 01_theorem1)");
+    // What is known is a lower bound, and many untimed notebooks are counted, not listed.
+    const partial = estimateLeft(history, "default", { ...running, codeCell: 2, cellElapsed: 0 }, ["01_theorem1.ipynb", "a.ipynb", "b.ipynb", "c.ipynb"]);
+    assert.equal(partial.knownSeconds, 80 + 10 + 50);
+    assert.equal(describeEstimate(partial), "over 2m20s left (3 notebooks not timed yet at this profile)");
   });
 
   test("a history file that does not parse is an error naming it and what to do", () => {

@@ -77,6 +77,8 @@ export interface Estimate {
   seconds: number | null;
   /** Notebooks with no earlier successful run at this profile. */
   untimed: string[];
+  /** Seconds left for the notebooks that were timed (a lower bound when some were not). */
+  knownSeconds: number;
 }
 
 /**
@@ -101,15 +103,15 @@ export function estimateLeft(history: RuntimeHistory, profile: string, running: 
     if (known[nb]) seconds += known[nb].seconds;
     else untimed.push(nb);
   }
-  return { seconds: untimed.length > 0 ? null : seconds, untimed };
+  return { seconds: untimed.length > 0 ? null : seconds, untimed, knownSeconds: seconds };
 }
 
-/** "about 12m30s left" or why there is no estimate. */
+/** "about 12m30s left", or what is known: "over 4m left (3 notebooks not timed yet at this profile)". */
 export function describeEstimate(estimate: Estimate): string {
   if (estimate.seconds !== null) return `about ${duration(1000 * estimate.seconds)} left`;
   const names = estimate.untimed.map((n) => n.replace(/\.ipynb$/, ""));
-  const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
-  return `time left unknown (no earlier timed run of ${shown})`;
+  const which = names.length <= 2 ? `no earlier timed run of ${names.join(", ")}` : `${names.length} notebooks not timed yet at this profile`;
+  return estimate.knownSeconds > 0 ? `over ${duration(1000 * estimate.knownSeconds)} left (${which})` : `time left unknown (${which})`;
 }
 
 /** What the table says about the conditions of the run, gathered when it starts. */
