@@ -107,6 +107,11 @@ async function outputs(page: Page) {
 }
 
 async function checkOutputs(page: Page, renderer: boolean, stage: string): Promise<void> {
+  // Outputs render asynchronously (a loaded machine takes seconds): wait for the last of each kind first.
+  const figureSelector = renderer ? ".jp-RenderedPlotly"
+    : '.jp-OutputArea-output:has(img[alt^="Figure"]), .jp-OutputArea-output:has(.js-plotly-plot .main-svg)';
+  await page.locator(figureSelector).nth(1).waitFor({ timeout: 60_000 });
+  await page.locator(".jp-RenderedMarkdown table").first().waitFor({ timeout: 60_000 });
   const all = await outputs(page);
   for (const o of all) assert.ok(o.scroll <= o.client + 1, `${stage}: an output is ${o.scroll} px wide in a ${o.client} px area: ${o.text}`);
   const tables = all.filter((o) => o.tables > 0);
@@ -132,7 +137,7 @@ async function checkOutputs(page: Page, renderer: boolean, stage: string): Promi
     assert.equal(await page.locator(".jp-RenderedPlotly").count(), 0, `${stage}: the renderer is disabled`);
     // Untrusted (as opened): the HTML, sanitized (no script, no id), shows its fallback image, the 2× PNG drawn at
     // 720 px. Trusted (live outputs): its script draws the interactive plot with the plotly.js the kernel inlined.
-    const figures = page.locator('.jp-OutputArea-output:has(img[alt^="Figure"]), .jp-OutputArea-output:has(.js-plotly-plot)');
+    const figures = page.locator(figureSelector);
     assert.equal(await figures.count(), 2, `${stage}: both figures are drawn`);
     for (let i = 0; i < 2; i++) {
       const drawn = await figures.nth(i).evaluate((el) => {
@@ -169,7 +174,7 @@ for (const renderer of [true, false]) {
         await checkOutputs(page, renderer, "run in JupyterLab");
         if (!renderer) {
           // Live outputs are trusted: their script draws the interactive plot with the plotly.js the kernel inlined.
-          assert.equal(await page.locator(".jp-OutputArea-output .js-plotly-plot .main-svg").count() >= 2, true, "both figures are interactive");
+          await page.locator(".jp-OutputArea-output .js-plotly-plot .main-svg").nth(1).waitFor({ timeout: 60_000 });
         }
       } catch (err) {
         const shapes = await page.$$eval(".jp-OutputArea-output", (els) => els.map((e) => `${e.className} > ${Array.from(e.querySelectorAll("*")).slice(0, 4).map((c) => c.tagName + "." + c.className).join(" ")}`)).catch(() => []);
