@@ -1,6 +1,6 @@
 // `qkv params`: trainable-parameter counts as peft reports them, for any preset and adapter. The default
 // convention is the one the paper's Table 2 used, and the output always says which one it counted by.
-import { adapterConfig, COUNT_CONVENTIONS, CountConvention, countParameters, DEFAULT_COUNT_CONVENTION, describeConvention, METHODS } from "../lora/index";
+import { adapterConfig, COUNT_CONVENTIONS, CountConvention, countParameters, PAPER_COUNT_CONVENTION, describeConvention, METHODS } from "../lora/index";
 import { preset, PRESET_NAMES } from "../models/index";
 import { TABLE2_ROBERTA_GLUE } from "../paper/index";
 import { integerOption, parseCommandArgs, UsageError } from "./args";
@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
       rank: { type: "string", default: "8" },
       alpha: { type: "string" },
       labels: { type: "string", default: "2" },
-      convention: { type: "string", default: DEFAULT_COUNT_CONVENTION },
+      convention: { type: "string", default: PAPER_COUNT_CONVENTION },
       json: { type: "boolean" },
     },
     usage,
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     const m = (n: number) => `${n.toLocaleString("en-US")} (${(n / 1e6).toFixed(2)} M)`;
     console.log(`${values.model}, ${adapter.method} on ${adapter.targetModules.join("+")}${adapter.method === "full" ? "" : `, r = ${r}`}, ${values.labels} labels`);
     console.log(`  adapter    ${m(counts.adapter)}\n  head       ${m(counts.head)}\n  trainable  ${m(counts.trainable)}\n  total      ${m(counts.total)}`);
-    console.log(`  counted by ${convention}: ${describeConvention(convention)}${convention === DEFAULT_COUNT_CONVENTION ? " (the default; --convention peft-0.5|peft-0.15 for the others)" : ""}`);
+    console.log(`  counted by ${convention}: ${describeConvention(convention)}${convention === PAPER_COUNT_CONVENTION ? " (the default; --convention peft-0.5|peft-0.15 for the others)" : ""}`);
     const printed = table2Printed(values.model, adapter.method, adapter.targetModules, r, Number(values.labels));
     if (printed !== undefined) {
       console.log(`  the paper's Table 2 prints ${printed.toFixed(2)} M for this row (its rounding is inconsistent: within 0.01 M of the count on every row)`);

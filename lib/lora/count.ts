@@ -2,7 +2,8 @@
 // (docs/paper.md §5.4): peft 0.5 counted the classification head twice (the original and its modules_to_save
 // copy are both trainable tensors in the model), peft ≥ 0.15 counts it once. The paper's own column mixes
 // them — LoRA rows as peft 0.5, DoRA rows as peft 0.15 (DoRA needs a newer peft) — which is the "paper"
-// convention, the default: it gives every printed #Param value (to the paper's inconsistent rounding, below).
+// convention, `qkv params`'s default: it gives every printed #Param value (to the paper's inconsistent rounding,
+// below). countParameters itself defaults to peft 0.15's, the tensors a model really trains.
 import { attentionShapes, ModelConfig } from "../models/config";
 import { backboneParameterCount, headParameterCount } from "../models/count";
 import { AdapterConfig } from "./config";
@@ -10,7 +11,8 @@ import { adaptedModules } from "./modules";
 
 export const COUNT_CONVENTIONS = ["paper", "peft-0.5", "peft-0.15"] as const;
 export type CountConvention = (typeof COUNT_CONVENTIONS)[number];
-export const DEFAULT_COUNT_CONVENTION: CountConvention = "paper";
+/** The convention of the paper's Table 2, and so of `qkv params` unless told otherwise. */
+export const PAPER_COUNT_CONVENTION: CountConvention = "paper";
 
 /** One line on what a convention counts, for output that must say which one it used. */
 export function describeConvention(convention: CountConvention): string {
@@ -44,7 +46,7 @@ export interface ParameterCount {
 
 export interface CountOptions {
   labels: number;
-  /** Default "paper" (DEFAULT_COUNT_CONVENTION). */
+  /** Default "peft-0.15": the trainable tensors the model holds (the head once). */
   convention?: CountConvention;
   /** Adapted layers (default: all). */
   layers?: readonly number[];
@@ -79,7 +81,7 @@ export function countParameters(model: ModelConfig, adapter: AdapterConfig, opti
     .reduce((sum, m) => sum + adaptedMatrixParameters(adapter, shapes[m.matrix].dIn, shapes[m.matrix].dOut, hasBias, m.r), 0);
   const oneHead = headParameterCount(model, options.labels);
   // Only peft-wrapped methods carry a modules_to_save copy; full fine-tuning is plain training.
-  const convention = options.convention ?? DEFAULT_COUNT_CONVENTION;
+  const convention = options.convention ?? "peft-0.15";
   const twice = convention === "peft-0.5" ? adapter.method !== "full" : convention === "paper" ? adapter.method === "lora" : false;
   const headCopies = twice ? 2 : 1;
   const head = oneHead * headCopies;
