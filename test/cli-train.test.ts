@@ -172,10 +172,22 @@ describe("qkv params", () => {
   test("prints peft's counts as JSON", () => {
     const r = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--rank", "8", "--labels", "2", "--convention", "peft-0.5", "--json");
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ["adapter", "head", "trainable", "total"]);
+    assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ["adapter", "head", "trainable", "total", "convention"]);
     assert.equal(JSON.parse(r.stdout).trainable, 1_626_628);
     const bad = qkv("params", "--model", "roberta-base", "--convention", "peft-9");
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--convention must be one of peft-0\.5, peft-0\.15, got "peft-9"/);
+    assert.match(bad.stderr, /--convention must be one of paper, peft-0\.5, peft-0\.15, got "peft-9"/);
+  });
+
+  test("defaults to the paper's Table 2 convention and says so, with the value the paper prints", () => {
+    const lora = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--rank", "8");
+    assert.equal(lora.status, 0, lora.stderr);
+    assert.match(lora.stdout, /trainable {2}1,626,628 \(1\.63 M\)/);
+    assert.match(lora.stdout, /counted by paper: the paper's Table 2 convention: LoRA as peft 0\.5 .*\(the default;/);
+    assert.match(lora.stdout, /the paper's Table 2 prints 1\.62 M for this row/);
+    const dora = qkv("params", "--model", "roberta-base", "--method", "dora", "--targets", "q,v", "--rank", "8", "--json");
+    assert.deepEqual(JSON.parse(dora.stdout), { adapter: 313_344, head: 592_130, trainable: 905_474, total: 124_960_514, convention: "paper" });
+    const other = qkv("params", "--model", "roberta-base", "--method", "lora", "--targets", "q,k,v", "--convention", "peft-0.15");
+    assert.match(other.stdout, /trainable {2}1,034,498 \(1\.03 M\)[\s\S]*counted by peft-0\.15: peft ≥ 0\.15: the head counted once\n/);
   });
 });

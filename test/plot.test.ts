@@ -11,7 +11,7 @@ import { guidanceDiagram, guidanceNotebook } from "../lib/notebook/index";
 import { GUIDANCE_COLUMNS, GUIDANCE_EDGES, GUIDANCE_NODES } from "../lib/paper/index";
 import {
   bars, ChromiumNotFoundError, chromiumProblem, closeRenderer, describeFigure, diagramBoxes, displayBundle, exportFigure,
-  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, inKernel, legendRows, lines, mathBundle, tableHtml, tableText, PALETTE, progress, renderPng, renderSvg, show,
+  figuresDir, findChromium, flowDiagram, heatmap, HIGHLIGHT_COLOR, NO_SIGNAL_COLORSCALE, robustRange, inKernel, legendRows, lines, mathBundle, tableHtml, tableText, PALETTE, progress, renderPng, renderSvg, show,
 } from "../lib/plot/index";
 import type { DiagramBox, DiagramNode, DiagramOptions, Figure } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";
@@ -71,7 +71,9 @@ describe("heatmap", () => {
     assert.equal(trace.zmin, 50);
     assert.equal(trace.zmax, 80.26);
     assert.equal((fig.layout.xaxis as Record<string, unknown>).type, "category");
-    assert.equal((fig.layout.yaxis as Record<string, unknown>).autorange, "reversed");
+    // Row 0 on top; the ranges are the cells' (no room for the label's box, which autorange gave).
+    assert.deepEqual((fig.layout.yaxis as Record<string, unknown>).range, [1.5, -0.5]);
+    assert.deepEqual((fig.layout.xaxis as Record<string, unknown>).range, [-0.5, 1.5]);
 
     // Category k sits at coordinate k: cell (row, col) spans col ± 0.5 by row ± 0.5 (inset by 0.02).
     const [diag, best] = fig.layout.shapes ?? [];
@@ -91,6 +93,37 @@ describe("heatmap", () => {
     assert.equal(label.text, "best");
     assert.ok(close(label.x, 1.5) && close(label.y, 0.5), "label in the best cell's top-right corner");
     assert.equal(describeFigure(fig), "Figure: Toy grid (heatmap 2×2)");
+  });
+
+  test("a robust colour range: far-out cells (Tukey's fences, 3 × IQR) are coloured at its end and marked", () => {
+    // Quartiles of [1, 1.1, 1.2, 1.3, 50]: 1.1 and 1.3, IQR 0.2, so the upper fence is 1.3 + 0.6 = 1.9.
+    const loss = [[1, 1.1, 1.2], [1.3, 50, NaN]];
+    const fig = heatmap({ z: loss, x: ["a", "b", "c"], y: ["r0", "r1"], robust: "high", textFormat: ".2f" });
+    assert.ok(close(fig.data[0].zmax, 1.9) && fig.data[0].zmin === 1);
+    assert.deepEqual(fig.data[0].z, [[1, 1.1, 1.2], [1.3, fig.data[0].zmax, null]]);
+    assert.deepEqual(fig.data[0].text, [["1.00", "1.10", "1.20"], ["1.30", "50.00 ▲", "div"]]);
+    // Without it the one extreme cell sets the range, and every other cell is in the bottom 1 % of the scale.
+    assert.equal(heatmap({ z: loss, x: ["a", "b", "c"], y: ["r0", "r1"] }).data[0].zmax, 50);
+    const [lo, hi] = robustRange([-40, 1, 1.1, 1.2, 1.3], "both");
+    assert.ok(close(lo, 1 - 3 * 0.2) && hi === 1.3); // quartiles 1 and 1.2
+    // Most cells equal (no spread between the quartiles): nothing is clipped, the learned cells keep their colour.
+    assert.deepEqual(robustRange([50, 50, 50, 50, 80], "high"), [50, 80]);
+  });
+
+  test("diverged cells are labelled; a no-signal panel is grey, without colour bar or best outline, and says why", () => {
+    const fig = heatmap({
+      z: [[50.1, 50.7], [null, 50]], x: ["a", "b"], y: ["r0", "r1"], title: "QQP", highlight: [{ row: 0, col: 1, label: "best" }],
+      diverged: [{ row: 1, col: 1, label: "2/3" }, { row: 1, col: 0, label: "3/3" }], noSignal: "no run beat <the> majority",
+    });
+    assert.equal((fig.data[0].text as string[][])[1][1], '50.0<br><span style="font-size:10px">div. 2/3</span>');
+    assert.equal((fig.data[0].text as string[][])[1][0], "div. 3/3", "a cell with no value left is only its label");
+    assert.equal(fig.data[0].showscale, false);
+    assert.deepEqual(fig.data[0].colorscale, NO_SIGNAL_COLORSCALE);
+    assert.deepEqual(fig.layout.shapes, []);
+    assert.equal(fig.layout.annotations, undefined);
+    assert.equal((fig.layout.title as { text: string }).text, 'QQP<br><span style="font-size:13px;color:#6e7781">no signal: no run beat &lt;the&gt; majority</span>');
+    assert.throws(() => heatmap({ z: [[1]], x: ["a"], y: ["r"], diverged: [{ row: 1, col: 0 }] }), /heatmap: diverged\[0\]\.row must be an integer in 0\.\.0 \(got 1\)/);
+    assert.throws(() => heatmap({ z: [[1]], x: ["a"], y: ["r"], robust: "up" as never }), /heatmap: robust must be "none", "high", "low" or "both"/);
   });
 
   test("rejects bad input, naming the argument", () => {
@@ -348,7 +381,7 @@ describe("static export", () => {
     }
   });
 
-  test("in a kernel, show() sends one output per figure with a 2× PNG; progress updates one output", async () => {
+  test("in a kernel, show() sends one output per figure, a 1× PNG beside a 2× one in its HTML; progress updates one output", async () => {
     await inFakeKernel(dir, async (sent) => {
       assert.equal(inKernel(), true);
       assert.equal(await show(smallGrid()), undefined, "nothing returned, so the cell does not print the bundle again");
@@ -356,9 +389,14 @@ describe("static export", () => {
       const { data, metadata } = sent[0].message;
       assert.deepEqual(Object.keys(data).sort(), ["application/vnd.plotly.v1+json", "image/png", "text/html", "text/plain"]);
       assert.deepEqual(metadata, { "image/png": { width: 720, height: 460 } });
+      // image/png at the figure's CSS size (JupyterLab's plotly renderer draws it at its natural size), the HTML
+      // fallback's PNG at 2×, drawn at 1× by its width attribute.
       const png = decodePng(Buffer.from(String(data["image/png"]), "base64"));
-      assert.deepEqual([png.width, png.height], [1440, 920]);
-      assert.ok(String(data["text/html"]).includes(`<img src="data:image/png;base64,${data["image/png"]}"`));
+      assert.deepEqual([png.width, png.height], [720, 460]);
+      const fallback = /<img src="data:image\/png;base64,([^"]+)" width="720" height="460"/.exec(String(data["text/html"]));
+      assert.ok(fallback, "the HTML fallback holds a PNG drawn at 720 × 460");
+      const sharp = decodePng(Buffer.from(fallback[1], "base64"));
+      assert.deepEqual([sharp.width, sharp.height], [1440, 920]);
 
       const bar = progress(10, "grid");
       for (let i = 0; i < 10; i++) bar.tick();

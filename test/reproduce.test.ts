@@ -127,6 +127,17 @@ describe("setup", () => {
     assert.doesNotMatch(r.stdout, /installing/);
     assert.match(r.stdout, /kernel qkv-tslab: unchanged/);
   });
+
+  test("--lab is idempotent too: JupyterLab and the renderer in .qkv/lab are checked, not reinstalled; an unknown option is named", () => {
+    const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts", "setup.sh"), "--lab"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /installing/);
+    const renderer = path.join(REPO_ROOT, ".qkv", "lab", "share", "jupyter", "labextensions", "jupyterlab-plotly", "package.json");
+    assert.equal(JSON.parse(fs.readFileSync(renderer, "utf8")).version, "7.1.0");
+    const bad = spawnSync("bash", [path.join(REPO_ROOT, "scripts", "setup.sh"), "--labs"], { encoding: "utf8" });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /setup: error: unknown option --labs \(use --test, --lab\)/);
+  });
 });
 
 // The CI run of every notebook (`qkv reproduce --profile smoke`): each runs end to end on tiny grids, each

@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  accuracyHeatmap, cellStats, expandGrid, GRID_NAMES, GridRow, lambdaDesign, methodLabel, MINI_LR_SCALE, namedGrid, PROTOCOL, PROTOCOL_HASH,
+  accuracyHeatmap, cellStats, isAtChance, expandGrid, GRID_NAMES, GridRow, lambdaDesign, methodLabel, MINI_LR_SCALE, namedGrid, PROTOCOL, PROTOCOL_HASH,
   rateCells, rateHeatmap, stepsToLoss,
 } from "../lib/experiments/index";
 import { FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../lib/paper/index";
+import { NO_SIGNAL_COLORSCALE } from "../lib/plot/index";
 
 /** A row with only the fields the summaries read. */
 function row(fields: Partial<GridRow> & { after: number }): GridRow {
@@ -46,6 +47,26 @@ describe("rate heatmaps", () => {
     const { figure } = accuracyHeatmap(rows, "t");
     const z = figure.data[0].z as number[][];
     assert.ok(Math.abs(z[0][0] - 100 * (0.5 + 0.2 - 0.01)) < 1e-9);
+    assert.equal(figure.data[0].showscale, undefined, "a learned task keeps its colour bar");
+  });
+  test("a cell with diverged runs says how many; a task at chance is greyed out as no signal", () => {
+    const some = [...rows, row({ etaQK: 1e-3, etaV: 4e-3, after: NaN, seed: 1, status: "diverged", loss: null })];
+    const text = accuracyHeatmap(some, "t").figure.data[0].text as string[][];
+    assert.match(text[0][0], /^69\.0<br><span style="font-size:10px">div\. 1\/2<\/span>$/);
+    assert.equal(text[1][0].includes("div."), false);
+    // A cell the grid did not run is "not run", not "div".
+    const partial = accuracyHeatmap(rows.filter((r) => !(r.etaQK === 2e-3 && r.etaV === 4e-3)), "t").figure.data[0].text as string[][];
+    assert.equal(partial[0][1], "not run");
+    // QQP-like: every run within 2 binomial SDs of a 50 % majority on 2000 examples (the band is 2.24 points).
+    const flat = [1e-3, 2e-3].flatMap((q) => [1e-3, 2e-3].map((v, i) => row({ etaQK: q, etaV: v, after: 0.5 + 0.003 * i })));
+    assert.equal(isAtChance(flat), true);
+    const { figure } = accuracyHeatmap(flat, "QQP");
+    assert.equal(figure.data[0].showscale, false);
+    assert.deepEqual(figure.data[0].colorscale, NO_SIGNAL_COLORSCALE);
+    assert.ok((figure.layout.shapes ?? []).every((sh) => (sh.line as { dash?: string }).dash === "dash"), "no best-cell outline, only the diagonal");
+    assert.match(String((figure.layout.title as { text: string }).text), /^QQP<br>.*no signal: no run beat the majority baseline beyond the chance band/);
+    // One run 3 points above chance is a signal.
+    assert.equal(isAtChance([...flat, row({ after: 0.53 })]), false);
   });
 });
 

@@ -4,6 +4,7 @@
 import { Figure, heatmap, LineSeries, lines } from "../plot/index";
 import { GridRow } from "./grid/index";
 import { RateCell, rateCells, rateHeatmap, RateHeatmap } from "./summary";
+import { chanceBand, reportScore } from "./verdicts";
 
 /** Chance accuracy in % for a task's label count (MNLI: 3 labels). */
 export function chancePercent(task: string): number {
@@ -18,17 +19,33 @@ export interface AccuracyHeatmap {
 
 /**
  * One task's rows as the paper draws them: mean accuracy (%) over seeds, η_QK along x, η_V along y (large on
- * top), the best cell in solid red, the λ = 1 diagonal dashed, cells below `clipBelow` coloured at it.
+ * top), the best cell in solid red, the λ = 1 diagonal dashed, cells below `clipBelow` coloured at it. A cell
+ * with diverged runs says how many ("div. 1/3"), one the grid did not run says "not run"; when no run beat the majority baseline by more than the chance
+ * band (the protocol's "no signal"), the panel is greyed out and says so.
  */
 export function accuracyHeatmap(rows: readonly GridRow[], title: string, clipBelow = chancePercent(rows[0]?.task ?? "")): AccuracyHeatmap {
   const cells = rateCells(rows);
   const map = rateHeatmap(cells);
+  const runsAt = map.etaV.map((etaV) => map.etaQK.map((etaQK) => cellRows(rows, { etaQK, etaV })));
+  const diverged = runsAt.flatMap((line, row) => line.flatMap((runs, col) => {
+    const bad = runs.filter((r) => r.status === "diverged").length;
+    return bad > 0 ? [{ row, col, label: `${bad}/${runs.length}` }] : [];
+  }));
+  // A cell the grid has no run for (a profile that runs part of the grid) is not a diverged one.
+  const text = runsAt.map((line) => line.map((runs) => (runs.length === 0 ? "not run" : null)));
+  const noSignal = isAtChance(rows) ? "no run beat the majority baseline beyond the chance band" : undefined;
   const figure = heatmap({
     title, z: map.mean.map((row) => row.map((v) => (v === null ? null : 100 * v))), x: map.etaQK, y: map.etaV,
     xTitle: "η_QK (learning rate of W_q, W_k)", yTitle: "η_V (learning rate of W_v)", zTitle: "acc. %",
     clipBelow, highlight: [{ row: map.best.row, col: map.best.col }], diagonal: map.diagonal, textFormat: ".1f",
+    diverged, noSignal, text,
   });
   return { figure, map, cells };
+}
+
+/** True when no run scored above its majority baseline by more than the protocol's chance band. */
+export function isAtChance(rows: readonly GridRow[]): boolean {
+  return rows.length > 0 && rows.every((r) => reportScore(r) <= r.chance + chanceBand(r));
 }
 
 /** A cell of a rate grid to draw the loss of: its rows (one per seed) and the legend name. */

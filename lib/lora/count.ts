@@ -1,13 +1,38 @@
 // Trainable-parameter counting, as peft reports it. Two conventions matter for the paper's Table 2
 // (docs/paper.md §5.4): peft 0.5 counted the classification head twice (the original and its modules_to_save
-// copy are both trainable tensors in the model), peft ≥ 0.15 counts it once.
+// copy are both trainable tensors in the model), peft ≥ 0.15 counts it once. The paper's own column mixes
+// them — LoRA rows as peft 0.5, DoRA rows as peft 0.15 (DoRA needs a newer peft) — which is the "paper"
+// convention, `qkv params`'s default: it gives every printed #Param value (to the paper's inconsistent rounding,
+// below). countParameters itself defaults to peft 0.15's, the tensors a model really trains.
 import { attentionShapes, ModelConfig } from "../models/config";
 import { backboneParameterCount, headParameterCount } from "../models/count";
 import { AdapterConfig } from "./config";
 import { adaptedModules } from "./modules";
 
-export const COUNT_CONVENTIONS = ["peft-0.5", "peft-0.15"] as const;
+export const COUNT_CONVENTIONS = ["paper", "peft-0.5", "peft-0.15"] as const;
 export type CountConvention = (typeof COUNT_CONVENTIONS)[number];
+/** The convention of the paper's Table 2, and so of `qkv params` unless told otherwise. */
+export const PAPER_COUNT_CONVENTION: CountConvention = "paper";
+
+/** One line on what a convention counts, for output that must say which one it used. */
+export function describeConvention(convention: CountConvention): string {
+  switch (convention) {
+    case "paper":
+      return "the paper's Table 2 convention: LoRA as peft 0.5 (the head and its modules_to_save copy both counted), DoRA and full fine-tuning with the head once";
+    case "peft-0.5":
+      return "peft 0.5: a LoRA/DoRA model's head counted twice (the original and its modules_to_save copy)";
+    case "peft-0.15":
+      return "peft ≥ 0.15: the head counted once";
+  }
+}
+
+/**
+ * How the paper rounded its #Param (M) column, checked against the counts (test/count.test.ts): by neither
+ * rule throughout. Rounding to 0.01 M gives 12 of its 20 rows, truncation 15; LoRA (QKV) r = 8 (1,626,628)
+ * is printed truncated (1.62), LoRA (QKV) r = 16 (2,068,996) rounded (2.07), and DoRA (QKV) r = 16
+ * (1,504,514) as 1.51, which neither gives. Every printed value is within 0.01 M of the count.
+ */
+export const TABLE2_PARAM_ROUNDING = "neither rounded nor truncated consistently: within 0.01 M of the count on every row";
 
 export interface ParameterCount {
   /** Adapter (or fully fine-tuned matrix) parameters. */
@@ -21,6 +46,7 @@ export interface ParameterCount {
 
 export interface CountOptions {
   labels: number;
+  /** Default "peft-0.15": the trainable tensors the model holds (the head once). */
   convention?: CountConvention;
   /** Adapted layers (default: all). */
   layers?: readonly number[];
@@ -55,7 +81,9 @@ export function countParameters(model: ModelConfig, adapter: AdapterConfig, opti
     .reduce((sum, m) => sum + adaptedMatrixParameters(adapter, shapes[m.matrix].dIn, shapes[m.matrix].dOut, hasBias, m.r), 0);
   const oneHead = headParameterCount(model, options.labels);
   // Only peft-wrapped methods carry a modules_to_save copy; full fine-tuning is plain training.
-  const headCopies = adapter.method !== "full" && (options.convention ?? "peft-0.15") === "peft-0.5" ? 2 : 1;
+  const convention = options.convention ?? "peft-0.15";
+  const twice = convention === "peft-0.5" ? adapter.method !== "full" : convention === "paper" ? adapter.method === "lora" : false;
+  const headCopies = twice ? 2 : 1;
   const head = oneHead * headCopies;
   return {
     adapter: adapterParams,

@@ -7,6 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../paths";
+import { PROGRESS_FILE_ENV } from "../plot/progress";
 import { JUPYTER_DIR, KERNEL_NAME, jupyterEnv, kernelProblems } from "./kernelspec";
 import { Profile } from "../experiments/profile";
 
@@ -21,6 +22,8 @@ export interface ExecuteOptions {
   cellTimeout: number;
   /** Called as cells start and finish (code-cell positions, 1-based). */
   onCell?: (event: { kind: "start" | "done"; codeCell: number; codeCells: number; seconds?: number }) => void;
+  /** Called with each progress line the notebook's own loops write (grid sweeps: lib/plot/progress.ts). */
+  onProgress?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** The kernelspec to run on (default: the project's tslab kernel). */
   kernelName?: string;
@@ -134,7 +137,12 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     "--output-dir", RUN_DIR, "--output", outName,
     file,
   ];
-  const env = { ...jupyterEnv(options.env ?? process.env), QKV_PROFILE: options.profile };
+  // The kernel's progress bars also append their log lines here (nbconvert keeps a cell's outputs until
+  // the notebook is done); we tail it while the notebook runs.
+  const progressFile = path.join(RUN_DIR, `${outName}.progress`);
+  fs.writeFileSync(progressFile, "");
+  const env = { ...jupyterEnv(options.env ?? process.env), QKV_PROFILE: options.profile, [PROGRESS_FILE_ENV]: progressFile };
+  const tail = tailLines(progressFile, (line) => options.onProgress?.(line));
 
   const events: { event: string; index: number; source?: string; outputs?: Output[]; seconds?: number }[] = [];
   const child = spawn("jupyter", args, { env, cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
@@ -169,6 +177,8 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     child.on("close", (status) => resolve(status));
   });
   process.off("SIGINT", onSigint);
+  tail.stop();
+  fs.rmSync(progressFile, { force: true });
   fs.writeFileSync(logFile, log);
 
   if (code === 0 && fs.existsSync(outFile)) {
@@ -200,6 +210,39 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     return done({ kind: "setup", message: "`jupyter` could not be started: install Debian's jupyter-nbconvert (`npm run setup` does)" }, logFile);
   }
   return done({ kind: "nbconvert", tail: lastLines(log, 15) }, logFile);
+}
+
+/** Calls `onLine` with each complete line appended to `file`, polled once a second, until stop() (which reads the rest). */
+function tailLines(file: string, onLine: (line: string) => void): { stop(): void } {
+  let offset = 0;
+  let partial = "";
+  const read = () => {
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      return; // not there (yet, or any more): nothing to report
+    }
+    if (size <= offset) return;
+    const fd = fs.openSync(file, "r");
+    try {
+      const buffer = Buffer.alloc(size - offset);
+      fs.readSync(fd, buffer, 0, buffer.length, offset);
+      offset = size;
+      const lines = (partial + buffer.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line.trim() !== "") onLine(line);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const timer = setInterval(read, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+    },
+  };
 }
 
 interface Output {

@@ -7,3 +7,7 @@ export { REPO_ROOT } from "../paths";
 export { JUPYTER_DIR, KERNEL_NAME, installKernelSpec, jupyterEnv, kernelProblems, kernelSpec } from "./kernelspec";
 export { PROFILES, byProfile, currentProfile, parseProfile } from "../experiments/profile";
 export type { Profile } from "../experiments/profile";
+export {
+  RUNTIME_HISTORY_FILE, RUNTIME_TABLE_NAME, describeEstimate, estimateLeft, loadHistory, recordTimings, runConditions, runtimeTable, saveHistory,
+} from "./runtimes";
+export type { Estimate, NotebookTiming, RunConditions, RunningNotebook, RuntimeHistory } from "./runtimes";

@@ -2,6 +2,11 @@
 // richest it can: JupyterLab with the plotly extension and VS Code use the plotly JSON; the classic
 // notebook and nbconvert's HTML run the text/html script (interactive when plotly.js is loaded, the PNG
 // otherwise); GitHub and plain viewers show the PNG; consoles print the text.
+//
+// The image/png beside the plotly JSON is the figure at 1×, its CSS size: JupyterLab's plotly renderer
+// (jupyterlab-plotly) shows that PNG at its natural size, ignoring the output's metadata, until the mouse enters
+// it, and a 2× PNG there was drawn at twice the size and cropped. The HTML fallback keeps a 2× PNG, drawn at 1× by
+// its width attribute, so static views stay sharp on high-DPI screens.
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import { describeFigure, Figure, figureSize, Layout, Trace } from "./figure";
@@ -16,8 +21,11 @@ export type FigureBundle = {
   "text/plain": string;
 };
 
-/** The display bundle of a figure, with `png` (a rendered PNG) as the static fallback if given. */
-export function displayBundle(fig: Figure, png?: Buffer): FigureBundle {
+/**
+ * The display bundle of a figure, with `png` (a rendered PNG, 2× for sharpness) in the HTML fallback and as
+ * image/png, or `png1x` (the same figure at 1×) as image/png where given.
+ */
+export function displayBundle(fig: Figure, png?: Buffer, png1x?: Buffer): FigureBundle {
   const { width, height } = figureSize(fig);
   const text = describeFigure(fig);
   const id = `qkv-figure-${randomBytes(6).toString("hex")}`;
@@ -39,7 +47,7 @@ export function displayBundle(fig: Figure, png?: Buffer): FigureBundle {
   return {
     "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
     "text/html": html,
-    ...(png ? { "image/png": png.toString("base64") } : {}),
+    ...(png ? { "image/png": (png1x ?? png).toString("base64") } : {}),
     "text/plain": text,
   };
 }
@@ -58,19 +66,19 @@ export async function show(fig: Figure): Promise<FigureBundle | undefined> {
     console.log(bundle["text/plain"]);
     return bundle;
   }
-  const png = await pngOrWarn(fig);
+  const pngs = await pngsOrWarn(fig);
   if (!plotlyInlined) {
     emitDisplay(plotlyLoader());
     plotlyInlined = true;
   }
-  emitDisplay(displayBundle(fig, png), { metadata: png ? { "image/png": figureSize(fig) } : {} });
+  emitDisplay(displayBundle(fig, pngs?.at2x, pngs?.at1x), { metadata: pngs ? { "image/png": figureSize(fig) } : {} });
   return undefined;
 }
 
-/** A 2× PNG (shown at 1× through the metadata), or none, with one warning, when there is no Chromium. */
-async function pngOrWarn(fig: Figure): Promise<Buffer | undefined> {
+/** The figure at 2× (for the HTML fallback) and at 1× (image/png), or none, with one warning, when there is no Chromium. */
+async function pngsOrWarn(fig: Figure): Promise<{ at2x: Buffer; at1x: Buffer } | undefined> {
   try {
-    return await renderPng(fig, { scale: 2 });
+    return { at2x: await renderPng(fig, { scale: 2 }), at1x: await renderPng(fig, { scale: 1 }) };
   } catch (e) {
     if (!(e instanceof ChromiumNotFoundError)) throw e;
     if (!warnedNoChromium) {

@@ -105,6 +105,47 @@ export interface HeatmapOptions {
   /** d3-style format of the cell text: ".Nf", ".Ne", ".Ng" or ".N%" (default ".3g"). */
   textFormat?: string;
   colorscale?: Colorscale;
+  /**
+   * Clip the colour range at Tukey's far-out fences (quartile ∓ 3 × IQR) on that side, so that a few extreme cells
+   * (diverged runs, whose loss explodes) do not wash out the rest: "high" for losses, "low", "both", or "none"
+   * (the default). Cells past the range are coloured at its end and marked ▲ (above) or ▼ (below) after their value.
+   */
+  robust?: "none" | "high" | "low" | "both";
+  /** Cells where some runs diverged: `label` (e.g. "1/3") is written small under the value, "div. 1/3". */
+  diverged?: (HeatmapCell & { label?: string })[];
+  /**
+   * The task was not learned (the verdict protocol's "no signal"): the panel is drawn in greys without a colour
+   * bar or best-cell outline, and this reason is written under the title, so noise never looks like a winner.
+   */
+  noSignal?: string;
+}
+
+/** Greys for a panel with no signal: the cells are still readable, nothing stands out. */
+export const NO_SIGNAL_COLORSCALE: [number, string][] = [[0, "#f2f2f2"], [1, "#d9d9d9"]];
+/** Tukey's "far out" multiple of the interquartile range. */
+const FENCE_IQR = 3;
+
+/**
+ * The colour range of `values` with the far-out fences applied on the sides asked for: [lo, hi]. With no spread
+ * between the quartiles (most cells equal) nothing is clipped: a fence at the common value would hide every other.
+ */
+export function robustRange(values: readonly number[], side: "none" | "high" | "low" | "both"): [number, number] {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) throw new Error("robustRange: no finite values");
+  const min = sorted[0];
+  const max = sorted[sorted.length - 1];
+  const quantile = (q: number) => {
+    const pos = q * (sorted.length - 1);
+    const i = Math.floor(pos);
+    return i + 1 < sorted.length ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+  };
+  const q1 = quantile(0.25);
+  const q3 = quantile(0.75);
+  const iqr = q3 - q1;
+  if (side === "none" || iqr === 0) return [min, max];
+  const lo = side === "low" || side === "both" ? Math.max(min, q1 - FENCE_IQR * iqr) : min;
+  const hi = side === "high" || side === "both" ? Math.min(max, q3 + FENCE_IQR * iqr) : max;
+  return [lo, hi];
 }
 
 export function heatmap(opts: HeatmapOptions): Figure {
@@ -159,7 +200,34 @@ export function heatmap(opts: HeatmapOptions): Figure {
     });
   }
 
+  const robust = opts.robust ?? "none";
+  if (!["none", "high", "low", "both"].includes(robust)) fail(fn, "robust", 'must be "none", "high", "low" or "both"', robust);
   const values = shown.flat().filter((v): v is number => v !== null);
+  let range: [number, number] | undefined;
+  if (values.length > 0) {
+    const [lo, hi] = robustRange(values, robust);
+    // With clipBelow the scale starts there even if no cell is clipped, so grids that share a floor compare.
+    range = [clipBelow ?? lo, hi];
+    const floor = clipBelow;
+    shown.forEach((row, i) => row.forEach((v, j) => {
+      if (v === null) return;
+      if (v > hi) {
+        row[j] = hi;
+        text[i][j] += " ▲";
+      } else if (floor === undefined && v < lo) {
+        row[j] = lo;
+        text[i][j] += " ▼";
+      }
+    }));
+  }
+  (opts.diverged ?? []).forEach((cell, i) => {
+    checkCell(fn, `diverged[${i}]`, cell, rows, cols);
+    const label = `div.${cell.label ? ` ${cell.label}` : ""}`;
+    // A cell with no value left is only its label; one with a value gets the label under it.
+    text[cell.row][cell.col] = shown[cell.row][cell.col] === null ? label : `${text[cell.row][cell.col]}<br><span style="font-size:10px">${label}</span>`;
+  });
+  if (opts.noSignal !== undefined && (typeof opts.noSignal !== "string" || opts.noSignal === "")) fail(fn, "noSignal", "must be a non-empty reason", opts.noSignal);
+  const noSignal = opts.noSignal !== undefined;
 
   // Categorical axes place category k at coordinate k, so cell (row, col) spans col ± 0.5, row ± 0.5.
   // The outline is inset a little so that its full width stays inside the plot area at the edges.
@@ -173,13 +241,15 @@ export function heatmap(opts: HeatmapOptions): Figure {
       line: { color: HIGHLIGHT_COLOR, ...line }, fillcolor: "rgba(0,0,0,0)",
     };
   };
-  // Solid outlines come last so they are drawn over a dashed one on the same cell.
+  // Solid outlines come last so they are drawn over a dashed one on the same cell. With no signal the best
+  // cell is noise: it is checked but not drawn.
+  const highlight = (opts.highlight ?? []).map((c, i) => outline(c, `highlight[${i}]`, { width: 3 }));
   const shapes = [
     ...(opts.diagonal ?? []).map((c, i) => outline(c, `diagonal[${i}]`, { width: 2, dash: "dash" })),
-    ...(opts.highlight ?? []).map((c, i) => outline(c, `highlight[${i}]`, { width: 3 })),
+    ...(noSignal ? [] : highlight),
   ];
   // A label sits small in the cell's top-right corner, clear of the centred value.
-  const labels = (opts.highlight ?? []).filter((c) => c.label).map((c) => ({
+  const labels = (noSignal ? [] : opts.highlight ?? []).filter((c) => c.label).map((c) => ({
     text: c.label, xref: "x", yref: "y", x: c.col + 0.5, y: c.row - 0.5, xanchor: "right", yanchor: "top",
     xshift: -5, yshift: -3, showarrow: false, font: { size: 11, color: HIGHLIGHT_COLOR },
   }));
@@ -191,20 +261,28 @@ export function heatmap(opts: HeatmapOptions): Figure {
     x, y, z: shown, text,
     texttemplate: "%{text}",
     hovertemplate: `${xTitle}: %{x}<br>${yTitle}: %{y}<br>${opts.zTitle ?? "value"}: %{text}<extra></extra>`,
-    colorscale,
-    // With clipBelow the scale starts there even if no cell is clipped, so grids that share a floor compare.
-    ...(values.length > 0 ? { zmin: clipBelow ?? Math.min(...values), zmax: Math.max(...values) } : {}),
+    colorscale: noSignal ? NO_SIGNAL_COLORSCALE : colorscale,
+    ...(range ? { zmin: range[0], zmax: range[1] } : {}),
+    ...(noSignal ? { showscale: false } : {}),
+    // Plotly sizes cell text to fit its longest entry, markup included: a "div." line would shrink every value.
+    ...((opts.diverged ?? []).length > 0 ? { textfont: { size: 12 } } : {}),
     colorbar: { outlinewidth: 0, thickness: 16, ...(opts.zTitle ? { title: { text: opts.zTitle, side: "right" } } : {}) },
   };
   const categorical = { type: "category", showgrid: false, showline: false, ticks: "" };
+  const title = noSignal
+    ? `${opts.title ?? ""}<br><span style="font-size:13px;color:#6e7781">no signal: ${escapeText(opts.noSignal!)}</span>`
+    : opts.title;
   return {
     data: [trace],
-    layout: baseLayout(opts.title, {
-      xaxis: axis(opts.xTitle, categorical),
-      // Row 0 on top, like the paper's grids and like reading z as a table.
-      yaxis: axis(opts.yTitle, { ...categorical, autorange: "reversed" }),
+    layout: baseLayout(title, {
+      // Ranges fixed to the cells: plotly's autorange also spans the best cell's corner label, which left an empty
+      // grey strip above the top row. Row 0 on top, like the paper's grids and like reading z as a table.
+      xaxis: axis(opts.xTitle, { ...categorical, range: [-0.5, cols - 0.5], autorange: false }),
+      yaxis: axis(opts.yTitle, { ...categorical, range: [rows - 0.5, -0.5], autorange: false }),
       plot_bgcolor: MISSING_COLOR,
       shapes,
+      // The two-line title of a no-signal panel needs the room of one more line.
+      ...(noSignal ? { margin: { l: 70, r: 20, t: 78, b: 60 } } : {}),
       ...(labels.length > 0 ? { annotations: labels } : {}),
     }),
   };
@@ -341,6 +419,12 @@ export function bars(opts: BarsOptions): Figure {
  * Rows a horizontal legend of these entries wraps onto at the default width: plotly packs entries left to right,
  * each its symbol (≈ 40 px) and its text (≈ 7.5 px a character at the theme's 14 px font).
  */
+/**
+ * The height of one row of a horizontal legend at the theme's 14 px font, rounded up: plotly.js draws rows about
+ * 31 px apart (measured in Chromium, test/figure-layout.test.ts); 26 px let a legend of 5 rows reach the title.
+ */
+export const LEGEND_ROW_PX = 32;
+
 export function legendRows(names: readonly string[], width = DEFAULT_WIDTH - 90): number {
   let rows = 1;
   let used = 0;
@@ -355,17 +439,26 @@ export function legendRows(names: readonly string[], width = DEFAULT_WIDTH - 90)
   return rows;
 }
 
+/** Plotly reads <br>, <b>, <span> in titles: a reason given as plain text must not be taken for markup. */
+function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** The layout every figure shares; `legendRowCount` rows of a top legend get room between the title and the plot. */
+
 function baseLayout(title: string | undefined, rest: Layout, legendRowCount = 1): Layout {
+  const legend = "legend" in rest;
   return {
     width: DEFAULT_WIDTH,
-    height: DEFAULT_HEIGHT,
+    // A legend of more than one row makes the figure taller rather than the plot smaller: 14 long entries
+    // (one a row) would otherwise leave no plot area at all.
+    height: DEFAULT_HEIGHT + (legend ? LEGEND_ROW_PX * (legendRowCount - 1) : 0),
     font: { family: FONT_FAMILY, size: 14, color: TEXT_COLOR },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     colorway: PALETTE,
     // Room at the top for the title and, above the plot area, the legend.
-    margin: { l: 70, r: 20, t: (title ? 40 : 10) + ("legend" in rest ? 14 + 26 * legendRowCount : 20), b: 60 },
+    margin: { l: 70, r: 20, t: (title ? 40 : 10) + (legend ? 14 + LEGEND_ROW_PX * legendRowCount : 20), b: 60 },
     hoverlabel: { font: { family: FONT_FAMILY } },
     ...(title ? { title: { text: title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 }, font: { size: 17 } } } : {}),
     ...rest,

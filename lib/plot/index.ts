@@ -1,7 +1,7 @@
 // Plotting for the notebooks: figure builders (plain Plotly JSON), inline display in tslab, static export.
 export {
-  bars, describeFigure, figureSize, heatmap, legendRows, lines,
-  DEFAULT_HEIGHT, DEFAULT_WIDTH, FONT_FAMILY, HEATMAP_COLORSCALE, HIGHLIGHT_COLOR, PALETTE,
+  bars, describeFigure, figureSize, heatmap, legendRows, lines, robustRange,
+  DEFAULT_HEIGHT, DEFAULT_WIDTH, FONT_FAMILY, HEATMAP_COLORSCALE, HIGHLIGHT_COLOR, NO_SIGNAL_COLORSCALE, PALETTE,
 } from "./figure";
 export type {
   BarSeries, BarsOptions, Colorscale, Figure, HeatmapCell, HeatmapOptions, Layout, LineSeries, LinesOptions, Trace,
