@@ -3,7 +3,7 @@
 // measured: the legend's and the title's from the DOM, the plot area from plotly's own layout (_fullLayout._size).
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { lossCurves } from "../lib/experiments/figures";
+import { lossCurves } from "../lib/plot/index";
 import type { GridRow } from "../lib/experiments/index";
 import { bars, closeRenderer, Figure, figureSize, heatmap, lines } from "../lib/plot/index";
 import { withPage } from "../lib/plot/render";

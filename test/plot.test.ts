@@ -24,7 +24,7 @@ interface Sent {
   update: boolean;
 }
 
-/** Runs `fn` as if inside a tslab kernel: a stand-in for the module the kernel loads (see lib/plot/jupyter.ts). */
+/** Runs `fn` as if inside a tslab kernel: a stand-in for the module the kernel loads (see lib/display/jupyter.ts). */
 async function inFakeKernel(dir: string, fn: (sent: Sent[]) => Promise<void>): Promise<void> {
   const key = path.join(dir, "node_modules", "tslab", "dist", "jupyter.js");
   const sent: Sent[] = [];

@@ -1,4 +1,4 @@
-// Progress and time-left in `qkv reproduce` (issue 21, item 6): the rate-limited log lines of lib/plot/progress.ts,
+// Progress and time-left in `qkv reproduce` (issue 21, item 6): the rate-limited log lines of lib/display/progress.ts,
 // the side channel from the kernel to the runner, the estimates from an earlier run, and the runtime table each
 // run writes. The end-to-end test runs a small notebook twice through bin/qkv with stderr piped, as in CI.
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { after, describe, test } from "node:test";
 import {
   REPO_ROOT, describeEstimate, estimateLeft, loadHistory, recordTimings, runConditions, runtimeTable,
 } from "../lib/notebook/index";
-import { LOG_HEARTBEAT_MS, progress } from "../lib/plot/progress";
+import { LOG_HEARTBEAT_MS, progress } from "../lib/display/progress";
 import { tempDir, writeNotebook } from "./helpers/notebooks";
 
 const dir = tempDir("runtimes");

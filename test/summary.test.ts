@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  accuracyHeatmap, cellStats, isAtChance, expandGrid, GRID_NAMES, GridRow, lambdaDesign, methodLabel, MINI_LR_SCALE, namedGrid, PROTOCOL, PROTOCOL_HASH,
+  cellStats, isAtChance, expandGrid, GRID_NAMES, GridRow, lambdaDesign, methodLabel, MINI_LR_SCALE, namedGrid, PROTOCOL, PROTOCOL_HASH,
   rateCells, rateHeatmap, stepsToLoss,
 } from "../lib/experiments/index";
 import { FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../lib/paper/index";
+import { accuracyHeatmap } from "../lib/plot/index";
 import { NO_SIGNAL_COLORSCALE } from "../lib/plot/index";
 
 /** A row with only the fields the summaries read. */

@@ -4,7 +4,7 @@
 import * as path from "path";
 import { selectBackend } from "../backend/index";
 import { DataError } from "../data/errors";
-import { progress } from "../plot/progress";
+import { progress } from "../display/progress";
 import { checkpointDir, ENCODER_BUILTIN_CURRICULUM, PretrainError, pretrain, pretrainRecipe, RECIPE_DEFAULTS } from "../pretrain/index";
 import { integerOption, parseCommandArgs, positiveNumber, UsageError } from "./args";
 

@@ -26,7 +26,7 @@ import {
   saveHistory,
 } from "../notebook/index";
 import { chromiumProblem, figuresDir } from "../plot/index";
-import { duration } from "../plot/progress";
+import { duration } from "../display/progress";
 import { asUsageError, parseCommandArgs, positiveNumber } from "./args";
 
 interface SummaryRow {

@@ -9,7 +9,7 @@
 //   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
-//   figures.ts   the paper's figures from grid rows: accuracy heatmaps, training-loss curves
+//   cells.ts     a rate grid's cells: one cell's rows, chance accuracy, a task at chance (the figures are lib/plot/grids.ts)
 //   protocol.ts  the verdict protocol (v2) in machine form and its hash; docs/PROTOCOL.md is its prose
 //   verdicts.ts  the claims judged by the protocol: paired block-design intervals, five verdicts, Holm
 //   simulate.ts  the verdicts' calibration: rows drawn under no, the paper's and a reversed effect
@@ -22,7 +22,7 @@ export * from "./grids";
 export * from "./minilm";
 export * from "./testbed";
 export * from "./summary";
-export * from "./figures";
+export * from "./cells";
 export * from "./cost";
 export * from "./gaps";
 export * from "./protocol";

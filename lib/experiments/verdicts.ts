@@ -5,7 +5,6 @@
 // A task's comparison is a contrast in a randomised block design: the arms are cells of the task's grid, the
 // seeds are the blocks (a seed fixes the data order and initialisation in every arm), and the contrast's
 // standard error comes from the residual pooled over every cell of the design (lib/stats blockResidual).
-import { showTable, TableValue } from "../plot/index";
 import { BlockDesign, blockContrast, ContrastEstimate, holm } from "../stats/index";
 import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, PROTOCOL_HASH, Verdict } from "./protocol";
 import { groupBy } from "./summary";
@@ -370,19 +369,6 @@ export function describeVerdict(v: ClaimVerdict): string {
   const spec = claimSpec(v.claim);
   return `${spec.part}: "${spec.statement}" — ${v.verdict.toUpperCase()} (${v.summary}). ` +
     `Comparison: ${spec.comparison}; metric: ${spec.metric}. Protocol v${PROTOCOL.version} (${PROTOCOL_HASH}).`;
-}
-
-/** How a verdict cell is coloured in a notebook's table. */
-const VERDICT_STYLE: Record<Verdict, string> = {
-  reproduced: "color:#1a7f37;font-weight:600", contradicted: "color:#cf222e;font-weight:600", inconclusive: "color:#9a6700",
-  "no signal": "color:#6e7781", "not testable": "color:#6e7781",
-};
-
-/** A claim in a notebook: its per-task comparisons as a table (HTML in a kernel), then its verdict line. */
-export function showVerdict(v: ClaimVerdict): void {
-  const rows = comparisonTable(v);
-  if (rows.length > 0) showTable(rows, { cellStyle: (column: string, value: TableValue) => (column === "verdict" ? VERDICT_STYLE[value as Verdict] : undefined) });
-  console.log(describeVerdict(v));
 }
 
 /**

@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../paths";
-import { PROGRESS_FILE_ENV } from "../plot/progress";
+import { PROGRESS_FILE_ENV } from "../display/progress";
 import { JUPYTER_DIR, KERNEL_NAME, jupyterEnv, kernelProblems } from "./kernelspec";
 import { Profile } from "../experiments/profile";
 
@@ -22,7 +22,7 @@ export interface ExecuteOptions {
   cellTimeout: number;
   /** Called as cells start and finish (code-cell positions, 1-based). */
   onCell?: (event: { kind: "start" | "done"; codeCell: number; codeCells: number; seconds?: number }) => void;
-  /** Called with each progress line the notebook's own loops write (grid sweeps: lib/plot/progress.ts). */
+  /** Called with each progress line the notebook's own loops write (grid sweeps: lib/display/progress.ts). */
   onProgress?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** The kernelspec to run on (default: the project's tslab kernel). */

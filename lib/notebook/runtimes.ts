@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../paths";
-import { duration } from "../plot/progress";
+import { duration } from "../display/progress";
 
 export const RUNTIME_HISTORY_FILE = path.join(REPO_ROOT, ".qkv", "runtimes.json");
 export const RUNTIME_TABLE_NAME = "runtimes.md";

@@ -10,7 +10,7 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import { describeFigure, Figure, figureSize, Layout, Trace } from "./figure";
-import { emitDisplay, escapeHtml, inKernel, MimeBundle } from "./jupyter";
+import { emitDisplay, escapeHtml, inKernel, MimeBundle } from "../display/jupyter";
 import { ChromiumNotFoundError, PLOTLY_PATH, renderPng } from "./render";
 
 export type FigureBundle = {

@@ -5,7 +5,7 @@
 import * as path from "path";
 import { checkOutputPath } from "../../files/index";
 import { REPO_ROOT } from "../../paths";
-import { progress } from "../../plot/progress";
+import { progress } from "../../display/progress";
 import { clearStaleLocks, readCached, runKey } from "../cache";
 import { libraryCodeHash } from "../finetune";
 import { runLabel } from "./labels";

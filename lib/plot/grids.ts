@@ -1,15 +1,7 @@
 // The paper's figures drawn from a grid's rows: the (η_QK, η_V) accuracy heatmap (Figures 1 and 2) and the
-// training-loss curves of chosen cells (Figures 2 right, 3 and 4). Plain Plotly JSON from lib/plot, so the
-// notebooks show and export them like any other figure.
-import { Figure, heatmap, LineSeries, lines } from "../plot/index";
-import { GridRow } from "./grid/index";
-import { RateCell, rateCells, rateHeatmap, RateHeatmap } from "./summary";
-import { chanceBand, reportScore } from "./verdicts";
-
-/** Chance accuracy in % for a task's label count (MNLI: 3 labels). */
-export function chancePercent(task: string): number {
-  return task === "MNLI" ? 100 / 3 : 50;
-}
+// training-loss curves of chosen cells (Figures 2 right, 3 and 4), as plain Plotly JSON like any other figure.
+import { cellRows, chancePercent, GridRow, isAtChance, RateCell, rateCells, rateHeatmap, RateHeatmap } from "../experiments/index";
+import { Figure, heatmap, LineSeries, lines } from "./figure";
 
 export interface AccuracyHeatmap {
   figure: Figure;
@@ -43,11 +35,6 @@ export function accuracyHeatmap(rows: readonly GridRow[], title: string, clipBel
   return { figure, map, cells };
 }
 
-/** True when no run scored above its majority baseline by more than the protocol's chance band. */
-export function isAtChance(rows: readonly GridRow[]): boolean {
-  return rows.length > 0 && rows.every((r) => reportScore(r) <= r.chance + chanceBand(r));
-}
-
 /** A cell of a rate grid to draw the loss of: its rows (one per seed) and the legend name. */
 export interface LossCurveCell {
   name: string;
@@ -69,9 +56,4 @@ export function lossCurves(cells: readonly LossCurveCell[], title: string): Figu
     return { name: `${cell.name}${kept.length > 1 ? `, ${kept.length} seeds` : ""}`, x: steps, y: mean, ...band };
   });
   return lines({ series, title, xTitle: "step", yTitle: "training loss" });
-}
-
-/** The rows of one (η_QK, η_V) cell. */
-export function cellRows(rows: readonly GridRow[], cell: Pick<RateCell, "etaQK" | "etaV">): GridRow[] {
-  return rows.filter((r) => r.etaQK === cell.etaQK && r.etaV === cell.etaV);
 }
