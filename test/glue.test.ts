@@ -15,7 +15,7 @@ import { GLUE_TASK_NAMES, GlueTaskName, glueDir, glueFrame, loadGlueTask, scoreT
 import { readTsv } from "../lib/data/tsv";
 import { REPO_ROOT } from "../lib/paths";
 import { tempDir } from "./helpers/notebooks";
-import { SHARED_DIR } from "./helpers/tokenizer_cases";
+import { SHARED_DIR } from "./helpers/tokenizer-cases";
 
 const GLUE = path.join(SHARED_DIR, "glue");
 const noGlue = fs.existsSync(path.join(GLUE, "README.md")) ? false : `the shared GLUE files are not at ${GLUE} (set SHARED_DIR)`;

@@ -13,7 +13,7 @@ import {
 } from "../lib/tokenizers/index";
 import { pythonProblem, runReference } from "./helpers/hf";
 import { tempDir } from "./helpers/notebooks";
-import { ReferenceCase, SHARED_DIR, TOKENIZER_DIRS, randomText } from "./helpers/tokenizer_cases";
+import { ReferenceCase, SHARED_DIR, TOKENIZER_DIRS, randomText } from "./helpers/tokenizer-cases";
 
 const sharedMissing = fs.existsSync(TOKENIZER_DIRS.bert) && fs.existsSync(TOKENIZER_DIRS.roberta)
   ? false

@@ -16,8 +16,8 @@ export { ADAM, SweepOptimizer, OPTIMIZERS } from "./optim";
 export type { OptimizerName, SweepRateGroup } from "./optim";
 export { checkpoints, trainSweepModel } from "./train";
 export type { Trainable, TrainCurve, SweepTrainOptions } from "./train";
-export { LORA_NET_DEFAULTS, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, trainLoraNet } from "./lora_net";
-export type { LoraNetConfig, LoraNetParams, LoraNetProblem } from "./lora_net";
+export { LORA_NET_DEFAULTS, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, trainLoraNet } from "./lora-net";
+export type { LoraNetConfig, LoraNetParams, LoraNetProblem } from "./lora-net";
 export {
   ATTENTION_DEFAULTS, attentionConfig, attentionInit, attentionLoss, attentionProblem, attentionZeros, LOGIT_SCALES, trainAttention,
 } from "./attention";

@@ -5,7 +5,7 @@
 //   best η_QK, with the held-out loss curves of the best λ = 1 run and of the best run overall.
 import { AttentionConfig, LOGIT_SCALES, LogitScale } from "./attention";
 import { DynamicsError, oneOf, positiveFinite, positiveInteger, positiveIntegers } from "./errors";
-import { LoraNetConfig } from "./lora_net";
+import { LoraNetConfig } from "./lora-net";
 import { PoolOptions, runTasks } from "./pool";
 import { AttentionTask, LoraTask } from "./tasks";
 import { TrainCurve } from "./train";

@@ -1,7 +1,7 @@
 // The units of work of the sweeps, as plain objects so pool.ts can send them to worker processes.
 // One task shares its data and frozen weights among several runs that differ only in learning rates.
 import { attentionConfig, AttentionConfig, attentionProblem, trainAttention } from "./attention";
-import { loraNetConfig, LoraNetConfig, loraNetProblem, trainLoraNet } from "./lora_net";
+import { loraNetConfig, LoraNetConfig, loraNetProblem, trainLoraNet } from "./lora-net";
 import { TrainCurve } from "./train";
 
 export interface LoraTask {

@@ -9,23 +9,21 @@ export const NOTEBOOKS_DIR = path.join(REPO_ROOT, "notebooks");
 export interface CatalogEntry {
   notebook: string;
   reproduces: string;
-  /** The issue that builds it. */
-  issue: number;
 }
 
 export const CATALOG: CatalogEntry[] = [
-  { notebook: "00_overview.ipynb", reproduces: "Index, environment report, verdicts", issue: 2 },
-  { notebook: "00b_testbed.ipynb", reproduces: "Mini-scale testbed: tasks, pretraining, sanity checks", issue: 6 },
-  { notebook: "01_theorem1_generalization.ipynb", reproduces: "Theorem 1: information-theoretic generalization bounds", issue: 4 },
-  { notebook: "02_theorem2_lr_dynamics.ipynb", reproduces: "Theorem 2: η_V ≫ η_QK for efficient feature learning", issue: 5 },
-  { notebook: "03_figure1.ipynb", reproduces: "Figure 1: (η_QK, η_V) accuracy heatmaps, encoder", issue: 7 },
-  { notebook: "04_figure2.ipynb", reproduces: "Figure 2: heatmap and λ loss curves, decoder", issue: 7 },
-  { notebook: "05_figure3.ipynb", reproduces: "Figure 3: encoder training loss", issue: 7 },
-  { notebook: "06_figure4.ipynb", reproduces: "Figure 4: decoder training loss", issue: 7 },
-  { notebook: "07_figure5.ipynb", reproduces: "Figure 5: how the theory guides the experiments", issue: 7 },
-  { notebook: "08_table1.ipynb", reproduces: "Table 1: unequal importance of W_q, W_k, W_v", issue: 7 },
-  { notebook: "09_table2.ipynb", reproduces: "Table 2: QV with λ > 1 vs QKV (LoRA, DoRA, full)", issue: 7 },
-  { notebook: "10_table3.ipynb", reproduces: "Table 3: storage and time", issue: 7 },
+  { notebook: "00_overview.ipynb", reproduces: "Index, environment report, verdicts" },
+  { notebook: "00b_testbed.ipynb", reproduces: "Mini-scale testbed: tasks, pretraining, sanity checks" },
+  { notebook: "01_theorem1_generalization.ipynb", reproduces: "Theorem 1: information-theoretic generalization bounds" },
+  { notebook: "02_theorem2_lr_dynamics.ipynb", reproduces: "Theorem 2: η_V ≫ η_QK for efficient feature learning" },
+  { notebook: "03_figure1.ipynb", reproduces: "Figure 1: (η_QK, η_V) accuracy heatmaps, encoder" },
+  { notebook: "04_figure2.ipynb", reproduces: "Figure 2: heatmap and λ loss curves, decoder" },
+  { notebook: "05_figure3.ipynb", reproduces: "Figure 3: encoder training loss" },
+  { notebook: "06_figure4.ipynb", reproduces: "Figure 4: decoder training loss" },
+  { notebook: "07_figure5.ipynb", reproduces: "Figure 5: how the theory guides the experiments" },
+  { notebook: "08_table1.ipynb", reproduces: "Table 1: unequal importance of W_q, W_k, W_v" },
+  { notebook: "09_table2.ipynb", reproduces: "Table 2: QV with λ > 1 vs QKV (LoRA, DoRA, full)" },
+  { notebook: "10_table3.ipynb", reproduces: "Table 3: storage and time" },
 ];
 
 /** Every notebook in notebooks/, in run order (their names sort in reading order). */

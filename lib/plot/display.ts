@@ -12,6 +12,7 @@ import * as fs from "fs";
 import { describeFigure, Figure, figureSize, Layout, Trace } from "./figure";
 import { emitDisplay, escapeHtml, inKernel, MimeBundle } from "../display/jupyter";
 import { ChromiumNotFoundError, PLOTLY_PATH, renderPng } from "./render";
+import { exportFigure } from "./export";
 
 export type FigureBundle = {
   "application/vnd.plotly.v1+json": { data: Trace[]; layout: Layout };
@@ -60,7 +61,9 @@ let warnedNoChromium = false;
  * bundle would be printed again as the cell's value). Outside a kernel it prints the one-line
  * description and returns the bundle, without rendering a PNG.
  */
-export async function show(fig: Figure): Promise<FigureBundle | undefined> {
+export async function show(fig: Figure, options: { save?: string } = {}): Promise<FigureBundle | undefined> {
+  // `save`: also written to figures/ (exportFigure) under that name, so a notebook shows and exports in one call.
+  if (options.save !== undefined) await exportFigure(fig, options.save);
   if (!inKernel()) {
     const bundle = displayBundle(fig);
     console.log(bundle["text/plain"]);

@@ -174,11 +174,6 @@ export async function renderSvg(fig: Figure): Promise<string> {
   );
 }
 
-/** A one-page vector PDF of the figure, page size = figure size. */
-export async function renderPdf(fig: Figure): Promise<Buffer> {
-  return svgToPdf(await renderSvg(fig), figureSize(fig));
-}
-
 /** Prints an SVG (from renderSvg) on one page of exactly its size, with no margins. */
 export async function svgToPdf(svg: string, size: { width: number; height: number }): Promise<Buffer> {
   return withRenderer(async ({ browser }) => {

@@ -1,6 +1,6 @@
 # Reference side of test/tokenizers.test.ts: Hugging Face's fast tokenizers (transformers +
 # tokenizers) loaded from the same files. Also writes the pinned reference the test always checks:
-#   node --import tsx test/helpers/tokenizer_cases.ts | PYTHONPATH=... python3 test/helpers/hf_tokenizers.py \
+#   node --import tsx test/helpers/tokenizer-cases.ts | PYTHONPATH=... python3 test/helpers/hf_tokenizers.py \
 #     > test/helpers/tokenizer_reference.json
 # stdin: {"dirs": {"bert": dir, "roberta": dir}, "cases": [{"tokenizer", "text" | "batch", "pair"?, "max_length"?,
 #         "truncation"?, "padding"?}]}
