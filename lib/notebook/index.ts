@@ -11,3 +11,5 @@ export {
   RUNTIME_HISTORY_FILE, RUNTIME_TABLE_NAME, describeEstimate, estimateLeft, loadHistory, recordTimings, runConditions, runtimeTable, saveHistory,
 } from "./runtimes";
 export type { Estimate, NotebookTiming, RunConditions, RunningNotebook, RuntimeHistory } from "./runtimes";
+export { setup } from "./setup";
+export type { NotebookSetup } from "./setup";

@@ -1,0 +1,27 @@
+// One call in place of a notebook's preamble: the profile it runs under, the tfjs backend (the fastest that loads),
+// the worker processes grids may use, and, when asked, the built-in task suite regenerated where it is missing.
+import * as os from "os";
+import * as path from "path";
+import { selectBackend } from "../backend/index";
+import type { BackendChoice } from "../backend/index";
+import { ensureSuite } from "../data/index";
+import { currentProfile, Profile } from "../experiments/profile";
+import { REPO_ROOT } from "../paths";
+
+export interface NotebookSetup {
+  profile: Profile;
+  backend: BackendChoice;
+  /** Worker processes for grids and sweeps: one per core. */
+  workers: number;
+}
+
+/** Prints one line of what it found (and the suite's status with `tasks`), and returns it. */
+export async function setup(options: { tasks?: boolean } = {}): Promise<NotebookSetup> {
+  const profile = currentProfile();
+  const backend = await selectBackend();
+  const workers = os.availableParallelism();
+  console.log(`profile ${profile} (set by \`qkv reproduce --profile\` or QKV_PROFILE); tfjs backend ${backend.name}; ${workers} worker processes`);
+  // The suite is regenerated (seconds, byte-identical) rather than committed.
+  if (options.tasks) ensureSuite(path.join(REPO_ROOT, "data", "tasks"), console.log);
+  return { profile, backend, workers };
+}
