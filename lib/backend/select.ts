@@ -141,13 +141,23 @@ export function defaultCandidates(): BackendCandidate[] {
   ];
 }
 
+/**
+ * Where scripts/build-tfjs-node.sh installs @tensorflow/tfjs-node, its addon built against the TensorFlow C library of
+ * PyPI's tensorflow-cpu wheel (the package's own installer downloads libtensorflow, which the project's machines
+ * cannot); looked in before node_modules, where danfojs-node's override puts a pure-JS alias under that name.
+ */
+export const LOCAL_TFJS_NODE = path.resolve(__dirname, "..", "..", ".qkv", "tfjs-node");
+
 async function loadNative(pkg: string): Promise<string> {
   let manifestPath: string;
   try {
-    manifestPath = require.resolve(`${pkg}/package.json`);
+    const local = pkg === "@tensorflow/tfjs-node" && fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", pkg, "package.json"));
+    manifestPath = local ? require.resolve(`${pkg}/package.json`, { paths: [LOCAL_TFJS_NODE] }) : require.resolve(`${pkg}/package.json`);
   } catch {
-    throw new Error("not installed (optional)");
+    throw new Error(pkg === "@tensorflow/tfjs-node" ? "not built (scripts/build-tfjs-node.sh, which setup runs)" : "not installed (optional)");
   }
+  // TensorFlow's C++ runtime logs its CPU-feature and oneDNN notices at INFO level on load.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as { name: string; version: string };
   // danfojs-node's npm override installs the pure-JS @tensorflow/tfjs under the tfjs-node name.
   if (manifest.name !== pkg) {
