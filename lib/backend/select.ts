@@ -18,6 +18,8 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export interface BackendCandidate {
   name: BackendName;
   load: () => Promise<string>;
+  /** Set when automatic selection passes this candidate over (it is still loaded when forced): why. */
+  forcedOnly?: string;
 }
 
 export interface BackendAttempt {
@@ -83,6 +85,10 @@ async function choose(options: { override?: string; candidates?: BackendCandidat
   }
 
   for (const candidate of candidates) {
+    if (candidate.forcedOnly) {
+      attempts.push({ name: candidate.name, ok: false, why: candidate.forcedOnly });
+      continue;
+    }
     try {
       const tfBackend = await activate(candidate);
       attempts.push({ name: candidate.name, ok: true, why: "" });
@@ -135,7 +141,15 @@ function messageOf(err: unknown): string {
 export function defaultCandidates(): BackendCandidate[] {
   return [
     { name: "tfjs-node-gpu", load: () => loadNative("@tensorflow/tfjs-node-gpu") },
-    { name: "tfjs-node", load: () => loadNative("@tensorflow/tfjs-node") },
+    {
+      name: "tfjs-node",
+      load: () => loadNative("@tensorflow/tfjs-node"),
+      // The local build (scripts/build-tfjs-node.sh) is slower than wasm + OpenBLAS + the fused kernels on the
+      // shapes measured and takes twice the memory (bench/README.md, bench/peer.ts), so it is there to be chosen.
+      ...(fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", "@tensorflow", "tfjs-node", "package.json"))
+        ? { forcedOnly: "built here against tensorflow-cpu, used only when QKV_BACKEND=tfjs-node (slower than wasm + OpenBLAS here, bench/README.md)" }
+        : {}),
+    },
     { name: "wasm", load: loadWasm },
     { name: "cpu", load: async () => "cpu" },
   ];
