@@ -77,7 +77,7 @@ mkdir -p "$(dirname "$new/$binding")"
 "$cxx" -O2 -std=c++17 -shared -fPIC -DNAPI_VERSION="$napi" -I"$node_include" -I"$new/include" \
   "$pkg/binding/tfjs_backend.cc" "$pkg/binding/tfjs_binding.cc" -o "$new/$binding" \
   -L"$new/lib" -l:libtensorflow_cc.so.2 -l:libtensorflow_framework.so.2 -Wl,-rpath,'$ORIGIN/../../../../../lib' \
-  >>"$log" 2>&1 || fail "compiling the addon: $(grep -m1 -i error "$log" || tail -1 "$log")"
+  >"$new/compile.log" 2>&1 || fail "compiling the addon with $cxx: $(grep -m1 -i error "$new/compile.log" || tail -1 "$new/compile.log" | grep . || echo "it exited non-zero with no output")"
 
 # 4. Load it where it will live, on the project's tfjs, and check one product and its gradient.
 check='
