@@ -36,6 +36,20 @@ if [ -f "$dir/$binding" ] && [ -f "$dir/.key" ] && [ "$(cat "$dir/.key")" = "$ke
 fi
 [ "$(uname -sm)" = "Linux x86_64" ] || skip "the pinned tensorflow-cpu wheel is for Linux x86_64, this is $(uname -sm)"
 cxx=${CXX:-g++}
+# g++ and unzip: Debian's, installed here when missing (as setup.sh installs its own packages; QKV_SKIP_APT=1 leaves
+# them to you). A failed install is a skip, not a failure.
+need=()
+[ -z "${CXX:-}" ] && ! command -v g++ >/dev/null && need+=(g++)
+command -v unzip >/dev/null || need+=(unzip)
+if [ ${#need[@]} -gt 0 ] && [ "${QKV_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null; then
+  sudo=()
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo=(sudo)
+  if [ "$(id -u)" -eq 0 ] || [ ${#sudo[@]} -gt 0 ]; then
+    say "installing Debian packages: ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+      || { DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1; } || true
+  fi
+fi
 command -v "$cxx" >/dev/null || skip "no C++ compiler ($cxx; Debian: apt-get install g++)"
 command -v unzip >/dev/null || skip "no unzip (Debian: apt-get install unzip)"
 command -v npm >/dev/null || skip "npm is not on PATH"

