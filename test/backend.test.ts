@@ -1,8 +1,12 @@
 // Backend selection: order, override, the reasons it gives, and that the chosen backend computes correctly.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { BackendCandidate, BackendName, defaultCandidates, selectBackend } from "../lib/backend/index";
+import { LOCAL_TFJS_NODE } from "../lib/backend/select";
 
 /** Candidates whose loaders fail or succeed as told; the successful ones use the always-present cpu backend. */
 function fakeCandidates(working: BackendName[]): BackendCandidate[] {
@@ -49,7 +53,7 @@ describe("selectBackend", () => {
     for (const a of choice.attempts.slice(0, -1)) assert.ok(a.why.length > 0);
     assert.equal(tf.getBackend(), choice.tfBackend);
     const nodeAttempt = choice.attempts.find((a) => a.name === "tfjs-node");
-    if (nodeAttempt && !nodeAttempt.ok) assert.match(nodeAttempt.why, /not installed|pure-JS alias|libtensorflow|tfjs-core/);
+    if (nodeAttempt && !nodeAttempt.ok) assert.match(nodeAttempt.why, /not installed|not built|pure-JS alias|libtensorflow|tfjs-core|used only when QKV_BACKEND=tfjs-node/);
 
     // 3×4 · 4×2 against a plain-JS product
     const a = [[1, 2, 3, 4], [-1, 0.5, 2, 0], [3, 3, -2, 1]];
@@ -58,4 +62,26 @@ describe("selectBackend", () => {
     const got = (await tf.matMul(tf.tensor2d(a), tf.tensor2d(b)).array()) as number[][];
     got.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) < 1e-5)));
   });
+
+  const built = fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", "@tensorflow", "tfjs-node", "package.json"));
+  test(
+    "QKV_BACKEND=tfjs-node loads the build against tensorflow-cpu on the project's tfjs and gets a product's gradient right",
+    { skip: built ? false : "tfjs-node is not built here (scripts/build-tfjs-node.sh)" },
+    () => {
+      // In a child process: tfjs keeps one active backend per process, and the other tests use the default.
+      const code = `
+        const tf = require("@tensorflow/tfjs");
+        const { selectBackend } = require("./lib/backend/index");
+        selectBackend().then(async (c) => {
+          const g = tf.grad((x) => tf.matMul(x, x).sum())(tf.tensor2d([[1, 2], [3, 4]]));
+          console.log(JSON.stringify({ name: c.name, tf: tf.getBackend(), grad: Array.from(await g.data()) }));
+        });`;
+      const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
+        cwd: path.resolve(__dirname, ".."), encoding: "utf8", env: { ...process.env, QKV_BACKEND: "tfjs-node" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      assert.deepEqual(out, { name: "tfjs-node", tf: "tensorflow", grad: [7, 11, 9, 13] });
+    },
+  );
 });

@@ -18,6 +18,8 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export interface BackendCandidate {
   name: BackendName;
   load: () => Promise<string>;
+  /** Set when automatic selection passes this candidate over (it is still loaded when forced): why. */
+  forcedOnly?: string;
 }
 
 export interface BackendAttempt {
@@ -83,6 +85,10 @@ async function choose(options: { override?: string; candidates?: BackendCandidat
   }
 
   for (const candidate of candidates) {
+    if (candidate.forcedOnly) {
+      attempts.push({ name: candidate.name, ok: false, why: candidate.forcedOnly });
+      continue;
+    }
     try {
       const tfBackend = await activate(candidate);
       attempts.push({ name: candidate.name, ok: true, why: "" });
@@ -135,19 +141,37 @@ function messageOf(err: unknown): string {
 export function defaultCandidates(): BackendCandidate[] {
   return [
     { name: "tfjs-node-gpu", load: () => loadNative("@tensorflow/tfjs-node-gpu") },
-    { name: "tfjs-node", load: () => loadNative("@tensorflow/tfjs-node") },
+    {
+      name: "tfjs-node",
+      load: () => loadNative("@tensorflow/tfjs-node"),
+      // The local build (scripts/build-tfjs-node.sh) is slower than wasm + OpenBLAS + the fused kernels on the
+      // shapes measured and takes twice the memory (bench/README.md, bench/peer.ts), so it is there to be chosen.
+      ...(fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", "@tensorflow", "tfjs-node", "package.json"))
+        ? { forcedOnly: "built here against tensorflow-cpu, used only when QKV_BACKEND=tfjs-node (slower than wasm + OpenBLAS here, bench/README.md)" }
+        : {}),
+    },
     { name: "wasm", load: loadWasm },
     { name: "cpu", load: async () => "cpu" },
   ];
 }
 
+/**
+ * Where scripts/build-tfjs-node.sh installs @tensorflow/tfjs-node, its addon built against the TensorFlow C library of
+ * PyPI's tensorflow-cpu wheel (the package's own installer downloads libtensorflow, which the project's machines
+ * cannot); looked in before node_modules, where danfojs-node's override puts a pure-JS alias under that name.
+ */
+export const LOCAL_TFJS_NODE = path.resolve(__dirname, "..", "..", ".qkv", "tfjs-node");
+
 async function loadNative(pkg: string): Promise<string> {
   let manifestPath: string;
   try {
-    manifestPath = require.resolve(`${pkg}/package.json`);
+    const local = pkg === "@tensorflow/tfjs-node" && fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", pkg, "package.json"));
+    manifestPath = local ? require.resolve(`${pkg}/package.json`, { paths: [LOCAL_TFJS_NODE] }) : require.resolve(`${pkg}/package.json`);
   } catch {
-    throw new Error("not installed (optional)");
+    throw new Error(pkg === "@tensorflow/tfjs-node" ? "not built (scripts/build-tfjs-node.sh, which setup runs)" : "not installed (optional)");
   }
+  // TensorFlow's C++ runtime logs its CPU-feature and oneDNN notices at INFO level on load.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as { name: string; version: string };
   // danfojs-node's npm override installs the pure-JS @tensorflow/tfjs under the tfjs-node name.
   if (manifest.name !== pkg) {
