@@ -51,9 +51,9 @@ const median = (xs: number[]) => {
 async function child(shapeName: Shape, steps: number): Promise<void> {
   const tf = await import("@tensorflow/tfjs");
   const { selectBackend, environmentReport } = await import("../lib/backend/index");
-  const { attachAdapter, parameterGroups } = await import("../lib/lora/index");
+  const { attachAdapter } = await import("../lib/lora/index");
   const { createModel, makeBatch, modelLogits, preset, trainableVariables } = await import("../lib/models/index");
-  const { AdamW, taskLoss } = await import("../lib/train/index");
+  const { AdamW, parameterGroups, taskLoss } = await import("../lib/train/index");
   const shape = SHAPES[shapeName];
   const choice = await selectBackend();
   const env = await environmentReport(choice);
