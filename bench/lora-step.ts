@@ -9,8 +9,8 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { environmentReport, selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/index";
-import { createModel, EncoderConfig, makeBatch, modelLogits, preset, trainableVariables } from "../lib/models/index";
-import { AdamW, parameterGroups, taskLoss } from "../lib/train/index";
+import { createModel, EncoderConfig, preset } from "../lib/models/index";
+import { timedStep } from "./step";
 
 const STEPS = Number(process.argv[2] ?? 10);
 const SHAPE = process.argv[3] ?? "encoder-small";
@@ -27,32 +27,15 @@ async function main(): Promise<void> {
   const config: EncoderConfig = { ...(preset(SHAPE === "minilm" ? "all-minilm-l6-v2" : "encoder-small") as EncoderConfig), hiddenDropout: 0, attentionDropout: 0 };
   const model = createModel(config, { labels: 2, seed: 0 });
   attachAdapter(model, { method: "lora", r: 8, loraAlpha: 8, targetModules: ["query", "value"] }, 1);
-  const vars = trainableVariables(model);
-  const names = [...vars.keys()];
-  const list = names.map((n) => vars.get(n)!);
-  const optimizer = new AdamW(vars, parameterGroups(vars, { etaQK: 1e-4, ratio: 4, grouping: "paper" }));
   // minilm: lengths 40-64 ([CLS] … [SEP]); padded to the longest row, 64.
   const length = (b: number) => (SHAPE === "minilm" ? (b === 0 ? T : 40 + ((b * 37) % 25)) : T);
   const rows = Array.from({ length: B }, (_, b) => Array.from({ length: length(b) }, (_, t) => 3 + ((b * 131 + t * 17) % (config.vocabSize - 3))));
-  const batch = makeBatch(rows, config.padTokenId);
-  const targets = tf.tensor1d(rows.map((_, b) => b % 2), "int32");
-
-  const step = (): number => {
-    const start = performance.now();
-    const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), targets), list);
-    value.dataSync();
-    optimizer.apply(new Map(names.map((n, i) => [n, grads[list[i].name]])));
-    tf.dispose([value, ...Object.values(grads)]);
-    return performance.now() - start;
-  };
+  const { step, forwardBackward, names } = timedStep(model, rows, 4);
   for (let i = 0; i < 2; i++) step();
   const ours = Array.from({ length: STEPS }, step);
 
   // Where the time goes: kernel time per op over one step.
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), targets), list);
-    tf.dispose([value, ...Object.values(grads)]);
-  });
+  const profile = await tf.profile(forwardBackward);
   const byKernel = new Map<string, number>();
   for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
   const kernelTotal = [...byKernel.values()].reduce((a, b) => a + b, 0);

@@ -49,33 +49,19 @@ const median = (xs: number[]) => {
 
 // ---- child: one measurement of qkv-lab in this process --------------------------------------------------------
 async function child(shapeName: Shape, steps: number): Promise<void> {
-  const tf = await import("@tensorflow/tfjs");
   const { selectBackend, environmentReport } = await import("../lib/backend/index");
   const { attachAdapter } = await import("../lib/lora/index");
-  const { createModel, makeBatch, modelLogits, preset, trainableVariables } = await import("../lib/models/index");
-  const { AdamW, parameterGroups, taskLoss } = await import("../lib/train/index");
+  const { createModel, preset, trainableVariables } = await import("../lib/models/index");
+  const { timedStep } = await import("./step");
   const shape = SHAPES[shapeName];
   const choice = await selectBackend();
   const env = await environmentReport(choice);
   const config: EncoderConfig = { ...(preset(shape.preset) as EncoderConfig), hiddenDropout: 0, attentionDropout: 0 };
   const model = createModel(config, { labels: 2, seed: 0 });
   attachAdapter(model, { method: "lora", r: 8, loraAlpha: 8, targetModules: ["query", "value"] }, 1);
-  const vars = trainableVariables(model);
-  const names = [...vars.keys()];
-  const list = names.map((n) => vars.get(n)!);
-  const optimizer = new AdamW(vars, parameterGroups(vars, { etaQK: 1e-4, ratio: 1, grouping: "paper" }));
   const { batch: B, length: T } = shape;
   const rows = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => 3 + ((b * 131 + t * 17) % (config.vocabSize - 3))));
-  const batch = makeBatch(rows, config.padTokenId);
-  const targets = tf.tensor1d(rows.map((_, b) => b % 2), "int32");
-  const step = (): number => {
-    const start = performance.now();
-    const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch), targets), list);
-    value.dataSync();
-    optimizer.apply(new Map(names.map((n, i) => [n, grads[list[i].name]])));
-    tf.dispose([value, ...Object.values(grads)]);
-    return performance.now() - start;
-  };
+  const { step } = timedStep(model, rows, 1);
   const first = step();
   const times = Array.from({ length: steps }, step);
   const out: Measurement = {
@@ -83,7 +69,7 @@ async function child(shapeName: Shape, steps: number): Promise<void> {
     step_ms: times,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     threads: Number(process.env.QKV_BLAS_THREADS ?? os.availableParallelism()),
-    trainable: list.reduce((n, v) => n + v.size, 0),
+    trainable: [...trainableVariables(model).values()].reduce((n, v) => n + v.size, 0),
     detail: `${choice.name}${env.blasMatmul ? `; ${env.blasMatmul.detail}` : ""}`,
   };
   process.stdout.write(JSON.stringify(out) + "\n");
