@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { collectGrid, expandGrid, GridConflict, GridInterrupted, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid/index";
+import { collectGrid, expandGrid, GridConflict, GridInterrupted, gridSummary, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid/index";
 import { GRID_NAMES, namedGrid } from "../experiments/grids";
 import { currentProfile, parseProfile, Profile } from "../experiments/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     "interrupt at will, rerunning resumes");
   let result: GridResult;
   try {
-    result = await runGrid(spec, { resultsDir, workers, shard, replace: v.replace });
+    result = await runGrid(spec, { resultsDir, workers, shard, replace: v.replace, report: false });
   } catch (err) {
     if (err instanceof GridConflict) throw new UsageError(err.message);
     if (!(err instanceof GridInterrupted)) throw err;
@@ -76,8 +76,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Each failed run's reason first, so that the summary is the last line.
   for (const f of result.failed) console.error(`  failed: run ${f.index} (${f.key}) ${f.label}: ${f.error}`);
-  if (result.failed.length > 0) console.error("failed runs are not stored: rerunning retries them");
-  const counts = [`${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`, ...(result.missing > 0 ? [`${result.missing} missing`] : [])];
-  console.log(`grid ${spec.name}: ${result.total} runs (${counts.join(", ")}) → ${path.join(where, "results.csv")}`);
+  console.log(gridSummary(result));
   return result.failed.length > 0 ? 1 : 0;
 }

@@ -20,20 +20,16 @@ export interface MinilmExperiments {
   addendum: string;
 }
 
-export async function runMinilmExperiments(profile: Profile, options: { workers: number; log?: (line: string) => void }): Promise<MinilmExperiments> {
-  const log = options.log ?? console.log;
+export async function runMinilmExperiments(profile: Profile, options: { workers: number }): Promise<MinilmExperiments> {
   const glue = minilmTasks(profile)[0].dir !== "data/tasks";
   const source = glue ? `GLUE (${process.env.GLUE_DIR})` : "the built-in suite (set GLUE_DIR for real GLUE)";
-  const report = (r: GridResult) => log(`${r.name}: ${r.total} runs, ${r.computed} computed now, ${r.cached} read back, ${r.failed.length} failed` +
-    r.failed.map((f) => `\n  failed: ${f.label}: ${f.error}`).join(""));
+  // Each runGrid prints its own summary (and any failed run's reason).
   const sweep = await runGrid(namedGrid("minilm-scale", profile), { workers: options.workers });
-  report(sweep);
   if (sweep.missing > 0) minilmScale(profile); // throws, naming what is missing
   // The scale from the sweep just run, not read back again; the grid at it, named as namedGrid names it.
   const scale = scaleOfSweep(sweep.rows);
   const spec = minilmGrid(profile, scale.etaQK);
   const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, { workers: options.workers, replace: true });
-  report(grid);
   const design = { etaQK: scale.etaQK, lambdas: minilmLambdas(profile) };
   return { profile, source, sweep, scale, grid, design, verdicts: addendumVerdicts(grid.rows, design), addendum: `MiniLM addendum v${MINILM_ADDENDUM.version} (${MINILM_ADDENDUM_HASH})` };
 }

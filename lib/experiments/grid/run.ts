@@ -44,6 +44,8 @@ export interface GridOptions {
   onProgress?: (p: GridProgress) => void;
   /** Show a progress bar (default true). */
   showProgress?: boolean;
+  /** Print each failed run's reason and then the grid's summary line (gridSummary) when done (default: showProgress). */
+  report?: boolean;
   /**
    * Let this grid take over a results folder whose table another spec of the same name wrote (its stored runs
    * are kept and reused where they match). Default false, except for the library's own grids (namedGrid), whose
@@ -122,5 +124,18 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   if (stale.length > 0 && options.showProgress !== false) {
     console.log(`grid ${spec.name}: ${stale.length} of ${rows.length} stored runs were computed by other library code (code ${stale[0].result.provenance.code}, now ${libraryCodeHash()}); delete ${path.relative(REPO_ROOT, runsDir)} to recompute them`);
   }
-  return { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, stale: stale.length, rows };
+  const result = { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, stale: stale.length, rows };
+  if (options.report ?? options.showProgress !== false) {
+    for (const f of failed) console.log(`  failed: run ${f.index} (${f.key}) ${f.label}: ${f.error}`);
+    console.log(gridSummary(result));
+  }
+  return result;
+}
+
+/** "grid NAME: 120 runs (3 computed, 117 cached, 0 failed) → data/results/NAME/results.csv"; failed runs are retried by a rerun. */
+export function gridSummary(result: GridResult): string {
+  const counts = [`${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`, ...(result.missing > 0 ? [`${result.missing} missing`] : [])];
+  const where = path.relative(process.cwd(), result.resultsDir) || ".";
+  const retry = result.failed.length > 0 ? "; failed runs are not stored, a rerun retries them" : "";
+  return `grid ${result.name}: ${result.total} runs (${counts.join(", ")}) → ${path.join(where, "results.csv")}${retry}`;
 }
