@@ -8,7 +8,7 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { writeSuite } from "../lib/data/builtin/index";
-import { cached, cachedAsync, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
+import { cached, cachedAsync, cachedSweep, canonicalJson, checkpointRef, compareInitializations, experimentCheckpoint, FineTuneConfig, fineTune, runKey, TESTBED_ADAPTER } from "../lib/experiments/index";
 import { configToHf, preset } from "../lib/models/index";
 import { checkpointDir, pretrain, pretrainRecipe } from "../lib/pretrain/index";
 
@@ -42,6 +42,23 @@ describe("cache", () => {
     fs.writeFileSync(path.join(dir, `${runKey({ x: 1 })}.json`), "{ truncated");
     assert.throws(() => cached(dir, { x: 1 }, () => 0), (e: Error) => e.message.includes(runKey({ x: 1 })) && /not valid JSON/.test(e.message));
   });
+  test("cachedSweep: ticks its bar once per step, computes once, reads back after, and says which with the time", async () => {
+    const dir = tmp();
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(String(line));
+    try {
+      let ticks = 0;
+      const compute = (c: { n: number }, tick: () => void) => Array.from({ length: c.n }, (_, i) => (tick(), ticks++, i * i));
+      const first = await cachedSweep("squares", dir, { n: 4 }, (c) => c.n, compute);
+      const second = await cachedSweep("squares", dir, { n: 4 }, (c) => c.n, compute);
+      assert.deepEqual([first.fromCache, second.fromCache, second.result, ticks], [false, true, [0, 1, 4, 9], 4]);
+    } finally {
+      console.log = log;
+    }
+    assert.match(lines.join("\n"), /squares: computed now, stored in .* in \d+(\.\d)? s[\s\S]*squares: read back from /);
+  });
+
   test("cachedAsync: computed once and read back after; a rejected computation writes nothing; a corrupt file is named", async () => {
     const dir = tmp();
     let calls = 0;

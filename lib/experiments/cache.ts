@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { progress } from "../display/progress";
 import { OutputPathError, sha256, writeFileAtomic } from "../files/index";
 import { REPO_ROOT } from "../paths";
 
@@ -172,4 +173,25 @@ function liveHolder(lock: string): string | undefined {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM" ? name : undefined;
   }
+}
+
+/**
+ * A notebook's sweep, cached: computes it (with a progress bar of `total(config)` steps, ticked by the computation,
+ * and its time) or reads it back, then prints describeCached's line. One call where notebooks wrapped caching,
+ * progress and timing by hand.
+ */
+export async function cachedSweep<C, R>(
+  what: string, dir: string, config: C, total: (config: C) => number, compute: (config: C, tick: (label?: string) => void) => R | Promise<R>,
+): Promise<CacheOutcome<C, R>> {
+  let seconds = NaN;
+  const run = await cachedAsync(dir, config, async (c) => {
+    const bar = progress(total(c), what);
+    const start = performance.now();
+    const result = await compute(c, (label) => bar.tick(1, label));
+    bar.done();
+    seconds = (performance.now() - start) / 1000;
+    return result;
+  });
+  console.log(describeCached(what, run) + (run.fromCache ? "" : ` in ${seconds.toFixed(seconds < 10 ? 1 : 0)} s`));
+  return run;
 }
