@@ -114,7 +114,7 @@ export function adapterConfig(fields: AdapterFields, model?: ModelConfig): Adapt
     }
   }
   if (typeof config.detachNorm !== "boolean") throw new AdapterConfigError(`detachNorm must be true or false, got ${JSON.stringify(config.detachNorm)}`);
-  if (config.method === "full" && Object.keys(moduleOptions(fields)).some((k) => k !== "layersToTransform" && k !== "excludeModules" && k !== "targetRegex")) {
+  if (config.method === "full" && (config.useRslora || config.rankPattern || config.alphaPattern || config.doraDropout)) {
     throw new AdapterConfigError("rsLoRA, rank and alpha patterns and DoRA's dropout apply to LoRA and DoRA, not to full fine-tuning");
   }
   return config;
