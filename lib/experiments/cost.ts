@@ -7,7 +7,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "../dynamics/slope";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, saveAdapter } from "../lora/index";
-import { disposeModel, Model, trainableVariables } from "../models/index";
+import { disposeModel, Model, safetensorsInput, trainableVariables } from "../models/index";
 import { writeSafetensors } from "../safetensors/index";
 import { train } from "../train/index";
 import { FineTuneConfig, setUpRun, trainOptions } from "./finetune";
@@ -65,7 +65,7 @@ export async function measureCost(config: FineTuneConfig, steps = 10, warmup = 3
 function storedBytes(model: Model, dir: string): number {
   if (model.adapter?.method === "full") {
     const file = path.join(dir, "trained.safetensors");
-    writeSafetensors(file, new Map([...trainableVariables(model)].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }])), { format: "pt" });
+    writeSafetensors(file, safetensorsInput(trainableVariables(model)), { format: "pt" });
     return fs.statSync(file).size;
   }
   saveAdapter(model, dir);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeFileAtomic } from "../files/index";
 import * as tf from "@tensorflow/tfjs";
+import { safetensorsInput } from "../models/checkpoint";
 import { Model, trainableVariables } from "../models/model";
 import { isHeadTensor } from "../models/names";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
@@ -85,8 +86,7 @@ export function saveAdapter(model: Model, dir: string, options: { baseModel?: st
   const peft = peftConfig(config, model, options.baseModel ?? null);
   fs.mkdirSync(dir, { recursive: true });
   const trainable = trainableVariables(model);
-  const tensors = new Map([...trainable].map(([name, v]) => [PREFIX + name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
-  writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), tensors, { format: "pt" });
+  writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), safetensorsInput(trainable, (name) => PREFIX + name), { format: "pt" });
   writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(peft, null, 2) + "\n");
   const own = {
     method: config.method, detach_norm: config.detachNorm, dora_dropout: config.doraDropout ?? "peft",

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeFileAtomic } from "../files/index";
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors, writeSafetensors } from "../safetensors/index";
+import { loadSafetensors, TensorInput, writeSafetensors } from "../safetensors/index";
 import { ConfigError, DecoderConfig, EncoderConfig, encoderFamily, ModelConfig, validateConfig } from "./config";
 import { createModel, Model } from "./model";
 import { isHeadTensor, tensorShapes } from "./names";
@@ -258,11 +258,15 @@ function weightFiles(dir: string): string[] {
   );
 }
 
+/** Named tensors as writeSafetensors takes them (their float32 data), each name passed through `rename`. */
+export function safetensorsInput(tensors: Iterable<[string, tf.Tensor]>, rename: (name: string) => string = (name) => name): Map<string, TensorInput> {
+  return new Map([...tensors].map(([name, t]) => [rename(name), { shape: t.shape, data: t.dataSync() as Float32Array }]));
+}
+
 /** Writes config.json and model.safetensors (every tensor, adapters included under peft's names), atomically. */
 export function saveModel(model: Model, dir: string, metadata: Record<string, string> = {}): void {
   fs.mkdirSync(dir, { recursive: true });
-  const tensors = new Map([...model.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
-  writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt", ...metadata });
+  writeSafetensors(path.join(dir, "model.safetensors"), safetensorsInput(model.tensors), { format: "pt", ...metadata });
   writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(configToHf(model.config, model.labels), null, 2) + "\n");
 }
 

@@ -9,5 +9,5 @@ export * from "./forward";
 export { modelHidden, modelLogits } from "./logits";
 export { encoderHidden, encoderLogits } from "./encoder";
 export { decoderHidden, decoderLogits } from "./decoder";
-export { CheckpointError, configFromHf, configToHf, loadModel, saveModel } from "./checkpoint";
+export { CheckpointError, configFromHf, configToHf, loadModel, safetensorsInput, saveModel } from "./checkpoint";
 export type { LoadedModel } from "./checkpoint";

@@ -13,7 +13,7 @@ import { blasStatus } from "../backend/blas";
 import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
 import {
-  configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, SeedSequence, trainableVariables,
+  configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, safetensorsInput, SeedSequence, trainableVariables,
 } from "../models/index";
 import { Rng, tfSeed } from "../random/index";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
@@ -306,9 +306,8 @@ function loadResumeState(dir: string, specHash: string, model: Model, optimizer:
 
 function writeCheckpoint(out: string, model: Model, spec: PretrainSpec, corpus: PretrainCorpus, state: ResumeState, objective: ModelCard["objective"]): ModelCard {
   fs.mkdirSync(out, { recursive: true });
-  const tensors = new Map([...model.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
   const modelPath = path.join(out, "model.safetensors");
-  writeSafetensors(modelPath, tensors, { format: "pt" });
+  writeSafetensors(modelPath, safetensorsInput(model.tensors), { format: "pt" });
   const hf = configToHf(spec.config, 2);
   delete hf.id2label;
   hf.architectures = [objective === "masked-lm" ? "RobertaForMaskedLM" : "LlamaForCausalLM"];
