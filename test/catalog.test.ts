@@ -20,6 +20,17 @@ describe("notebooks/", () => {
       assert.ok(CATALOG.some((e) => e.notebook === name), `${name} is missing from lib/notebook/catalog.ts`);
       assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).metadata.kernelspec.name, KERNEL_NAME);
     });
+    // Issue 20: one entry point and one setup call open every notebook, and tables come from lib/display's renderer.
+    test(`${name}: opens with one import and one setup call; builds no markdown table by hand`, () => {
+      const cells = (JSON.parse(fs.readFileSync(file, "utf8")).cells as { cell_type: string; source: string | string[] }[])
+        .filter((c) => c.cell_type === "code").map((c) => (typeof c.source === "string" ? c.source : c.source.join("")));
+      const code = cells[0].split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("//"));
+      assert.equal(code[0], 'import * as qkv from "./lib/index";');
+      assert.match(code[1], /^const \{ [a-z, ]+ \} = await qkv\.setup\((\{ tasks: true \})?\);$/);
+      assert.ok(!code.slice(1).some((l) => l.startsWith("import ")), `${name}'s first cell imports more than lib/index`);
+      const handBuilt = cells.findIndex((c) => /\|\s*-{3}/.test(c));
+      assert.equal(handBuilt, -1, `${name}: code cell ${handBuilt + 1} writes a markdown table by hand (use qkv.markdownTable)`);
+    });
     // `qkv reproduce` fills the working copy with outputs; what is committed must stay output-free.
     const committed = staged(file);
     test(`${name}: staged for commit without outputs`, { skip: committed === undefined && "not tracked by git" }, () => {

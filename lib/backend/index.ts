@@ -8,3 +8,4 @@ export { installWasmAliasing, uninstallWasmAliasing } from "./wasm-aliasing";
 export { FUSED_ADDON_PATH, FusedError, fusedKernelsActive, fusedSettings, fusedStatus, installFusedKernels, uninstallFusedKernels } from "./fused";
 export type { FusedStatus } from "./fused";
 export { installWasmSegmentSum } from "./wasm-segment-sum";
+export { matmulGflops, useTfBackend } from "./throughput";

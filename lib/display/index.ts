@@ -4,3 +4,7 @@ export { emitDisplay, escapeHtml, inKernel } from "./jupyter";
 export type { EmitOptions, MimeBundle } from "./jupyter";
 export { duration, progress, PROGRESS_FILE_ENV } from "./progress";
 export type { Progress, ProgressOptions } from "./progress";
+export { markdownTable, showMarkdown } from "./markdown";
+export type { MarkdownMarks, MarkdownTableOptions } from "./markdown";
+export { showTable, tableHtml, tableText } from "./table";
+export type { TableOptions, TableRow, TableValue } from "./table";

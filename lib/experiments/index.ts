@@ -8,6 +8,7 @@
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
 //   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
+//   frame.ts     a grid's runs as a danfojs DataFrame (tables are group-bys over it), long to wide
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   cells.ts     a rate grid's cells: one cell's rows, chance accuracy, a task at chance (the figures are lib/plot/grids.ts)
 //   protocol.ts  the verdict protocol (v2) in machine form and its hash; docs/PROTOCOL.md is its prose
@@ -22,6 +23,7 @@ export * from "./grids";
 export * from "./minilm";
 export * from "./testbed";
 export * from "./summary";
+export * from "./frame";
 export * from "./cells";
 export * from "./cost";
 export * from "./gaps";

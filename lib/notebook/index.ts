@@ -3,7 +3,7 @@ export type { CatalogEntry } from "./catalog";
 export { guidanceDiagram, guidanceNotebook } from "./guidance";
 export { executeNotebook, executionProblems, formatFailure, readNotebookCells } from "./execute";
 export type { CellRef, ExecuteOptions, NotebookFailure, NotebookRun } from "./execute";
-export { REPO_ROOT } from "../paths";
+export { REPO_ROOT, resultsPath, TASKS_DIR } from "../paths";
 export { JUPYTER_DIR, KERNEL_NAME, installKernelSpec, jupyterEnv, kernelProblems, kernelSpec } from "./kernelspec";
 export { PROFILES, byProfile, currentProfile, parseProfile } from "../experiments/profile";
 export type { Profile } from "../experiments/profile";

@@ -1,12 +1,11 @@
 // One call in place of a notebook's preamble: the profile it runs under, the tfjs backend (the fastest that loads),
 // the worker processes grids may use, and, when asked, the built-in task suite regenerated where it is missing.
 import * as os from "os";
-import * as path from "path";
 import { selectBackend } from "../backend/index";
 import type { BackendChoice } from "../backend/index";
 import { ensureSuite } from "../data/index";
 import { currentProfile, Profile } from "../experiments/profile";
-import { REPO_ROOT } from "../paths";
+import { TASKS_DIR } from "../paths";
 
 export interface NotebookSetup {
   profile: Profile;
@@ -22,6 +21,6 @@ export async function setup(options: { tasks?: boolean } = {}): Promise<Notebook
   const workers = os.availableParallelism();
   console.log(`profile ${profile} (set by \`qkv reproduce --profile\` or QKV_PROFILE); tfjs backend ${backend.name}; ${workers} worker processes`);
   // The suite is regenerated (seconds, byte-identical) rather than committed.
-  if (options.tasks) ensureSuite(path.join(REPO_ROOT, "data", "tasks"), console.log);
+  if (options.tasks) ensureSuite(TASKS_DIR, console.log);
   return { profile, backend, workers };
 }

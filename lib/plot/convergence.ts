@@ -5,7 +5,7 @@
 import { bestCell, cellRows, ClaimVerdict, GridRow, groupBy, lambdaDesign, lambdaVerdict, Profile, rateCells, sameRate } from "../experiments/index";
 import { show } from "./display";
 import { lossCurves, LossCurveCell } from "./grids";
-import { showTable, TableRow } from "./table";
+import { showTable, TableRow } from "../display/table";
 import { showVerdict } from "./verdicts";
 
 export interface ConvergenceOptions {

@@ -1,7 +1,7 @@
 // A claim's verdict in a notebook: its per-task comparisons as a table (HTML in a kernel, coloured by verdict), then
 // the verdict line (lib/experiments/verdicts computes both).
 import { ClaimVerdict, comparisonTable, describeVerdict, Verdict } from "../experiments/index";
-import { showTable, TableValue } from "./table";
+import { showTable, TableValue } from "../display/table";
 
 /** How a verdict cell is coloured in a notebook's table. */
 const VERDICT_STYLE: Record<Verdict, string> = {

@@ -6,5 +6,5 @@ export type { WorkerReply, WorkerRequest } from "./pool";
 export * from "./run";
 export * from "./slurm";
 export * from "./spec";
-export { collectGrid, GridConflict, gridResultsDir } from "./table";
+export { collectGrid, CSV_COLUMNS, GridConflict, gridResultsDir } from "./table";
 export type { GridRow } from "./table";

@@ -48,7 +48,8 @@ export interface GridRow {
   result: Omit<FineTuneResult, "seconds">;
 }
 
-const CSV_COLUMNS = [
+/** The scalar columns of a grid row, in results.csv's order (config and result are results.json's only). */
+export const CSV_COLUMNS = [
   "key", "task", "maxTrain", "checkpoint", "init", "method", "targets", "r", "etaQK", "ratio", "etaV", "seed",
   "status", "metric", "before", "after", "selection", "chance", "chanceSelection", "reportExamples", "loss", "lossMean", "steps", "trainable",
 ] as const;

@@ -1,7 +1,7 @@
 // Result tables as people read them: in a notebook an HTML table (JupyterLab and the classic notebook wrap a wide
 // console.table into unreadable lines), with aligned plain text beside it for consoles, logs and nbconvert's text
 // outputs; outside a kernel the plain text alone.
-import { emitDisplay, escapeHtml, inKernel } from "../display/jupyter";
+import { emitDisplay, escapeHtml, inKernel } from "./jupyter";
 
 export type TableValue = string | number | boolean | null | undefined;
 export type TableRow = Record<string, TableValue>;

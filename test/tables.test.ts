@@ -1,0 +1,91 @@
+// Tables through danfojs (issue 20, part 5): a grid's runs as a DataFrame, group-by summaries that equal the
+// hand-computed cell statistics (lib/experiments/summary cellStats) in the order the cells first appear, long to
+// wide, and the one markdown renderer with the paper's marks and a reference value beside ours.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { cellStats, CSV_COLUMNS, frame, frameRows, GridRow, reportScore, summarize, wide } from "../lib/experiments/index";
+import { markdownTable } from "../lib/display/index";
+
+function row(fields: Partial<GridRow> & { after: number }): GridRow {
+  return {
+    key: "k", task: "SST-2", maxTrain: null, checkpoint: "c", init: "pretrained", method: "lora", targets: "QV", r: 8, seed: 0,
+    status: "ok", metric: "accuracy", before: 0.5, loss: 0.5, lossMean: 0.6, steps: 10, trainable: 1, etaQK: 1e-3, ratio: 1,
+    etaV: 1e-3, selection: fields.after, chance: 0.5, chanceSelection: 0.5, reportExamples: 2000, chanceLoss: Math.LN2,
+    config: {} as GridRow["config"], result: { loss: [] } as unknown as GridRow["result"], ...fields,
+  };
+}
+
+// Three subsets × two tasks × three seeds, in a deliberately unsorted order (QV before K, SST-2 before MNLI).
+const runs = ["QV", "K", "QKV"].flatMap((targets, s) => ["SST-2", "MNLI"].flatMap((task, t) => [0, 1, 2].map((seed) =>
+  row({ targets, task: task as GridRow["task"], seed, after: 0.6 + 0.05 * s - 0.1 * t + 0.013 * seed * seed }))));
+
+describe("grid runs as a data frame", () => {
+  test("one row per run: results.csv's columns, the protocol's report score, and the extra columns asked for", () => {
+    const diverged = row({ after: NaN, status: "diverged", loss: null, chance: 0.52 });
+    const df = frame([...runs, diverged], { label: (r) => `${r.targets}/${r.task}` });
+    assert.deepEqual(df.columns, [...CSV_COLUMNS, "score", "label"]);
+    const rows = frameRows(df);
+    assert.equal(rows.length, runs.length + 1);
+    assert.equal(rows[0].label, "QV/SST-2");
+    assert.equal(rows[runs.length].score, reportScore(diverged)); // a diverged run scores its majority baseline
+    assert.equal(rows[runs.length].score, 0.52);
+    assert.throws(() => frame([]), /no runs/);
+  });
+
+  test("summarize is a group-by whose mean and sd equal cellStats', with the cells in the order they first appear", () => {
+    const cells = summarize(frame(runs), ["targets", "task"], "after");
+    assert.deepEqual(cells.map((c) => `${c.targets} ${c.task}`), ["QV SST-2", "QV MNLI", "K SST-2", "K MNLI", "QKV SST-2", "QKV MNLI"]);
+    for (const c of cells) {
+      const stats = cellStats(runs.filter((r) => r.targets === c.targets && r.task === c.task));
+      assert.ok(Math.abs((c.after_mean as number) - stats.mean) < 1e-15, `${c.targets} ${c.task} mean`);
+      assert.ok(Math.abs((c.after_std as number) - stats.sd) < 1e-15, `${c.targets} ${c.task} sd`);
+      assert.equal(c.after_count, 3);
+    }
+  });
+
+  test("wide puts one column per task, refuses two values for a cell, and leaves a missing cell undefined", () => {
+    const cells = summarize(frame(runs), ["targets", "task"], "after");
+    const table = wide(cells, { index: ["targets"], columns: "task", values: "after_mean" });
+    assert.deepEqual(table.map((r) => r.targets), ["QV", "K", "QKV"]);
+    assert.equal(table[1].MNLI, cells[3].after_mean);
+    assert.throws(() => wide(frameRows(frame(runs)), { index: ["targets"], columns: "task", values: "after" }), /two rows .* aggregate/);
+    const partial = wide(cells.filter((c) => !(c.targets === "K" && c.task === "MNLI")), { index: ["targets"], columns: "task", values: "after_mean" });
+    assert.equal(partial[1].MNLI, undefined);
+  });
+});
+
+describe("markdown tables", () => {
+  const rows = [
+    { method: "before", a: 0.1, b: 9 },
+    { method: "x | y", a: 0.8, b: 2 },
+    { method: "z", a: 0.9, b: 2 },
+    { method: "w", a: 0.7, b: 3 },
+  ];
+  test("header, rule, one line per row; a | inside a cell is escaped", () => {
+    const lines = markdownTable(rows).split("\n");
+    assert.deepEqual(lines.slice(0, 2), ["| method | a | b |", "|---|---|---|"]);
+    assert.equal(lines[2], "| before | 0.1 | 9 |");
+    assert.equal(lines[3], "| x \\| y | 0.8 | 2 |");
+    assert.equal(lines.length, 6);
+  });
+  test("marks: the best of a column in bold, the second underlined, ties share a mark, only competing rows", () => {
+    const text = markdownTable(rows, { marks: { columns: ["a", "b"], rows: (r) => r.method !== "before" } });
+    const lines = text.split("\n");
+    assert.equal(lines[2], "| before | 0.1 | 9 |"); // not competing: 9 is the largest b but unmarked
+    assert.equal(lines[3], "| x \\| y | <u>0.8</u> | <u>2</u> |");
+    assert.equal(lines[4], "| z | **0.9** | <u>2</u> |");
+    assert.equal(lines[5], "| w | 0.7 | **3** |");
+    const lowest = markdownTable(rows, { marks: { columns: ["a"], best: "min" } }).split("\n");
+    assert.equal(lowest[2], "| before | **0.1** | 9 |");
+    assert.equal(lowest[5], "| w | <u>0.7</u> | 3 |");
+  });
+  test("columns, headers, format, a value beside ours and a caption", () => {
+    const text = markdownTable(rows.slice(1, 3), {
+      caption: "caption", columns: ["a", "method"], headers: { a: "accuracy" },
+      format: (v, column) => (column === "a" ? (100 * (v as number)).toFixed(1) : String(v)),
+      beside: (row, column) => (column === "a" && row.method === "z" ? "91.5" : undefined),
+      marks: { columns: ["a"] },
+    });
+    assert.deepEqual(text.split("\n"), ["caption", "", "| accuracy | method |", "|---|---|", "| <u>80.0</u> | x \\| y |", "| **90.0** (91.5) | z |"]);
+  });
+});
