@@ -3,7 +3,8 @@
 // wide, and the one markdown renderer with the paper's marks and a reference value beside ours.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cellStats, CSV_COLUMNS, frame, frameRows, GridRow, reportScore, summarize, wide } from "../lib/experiments/index";
+import { cellStats, CSV_COLUMNS, deviationTable, frame, frameRows, GridRow, reportScore, summarize, wide } from "../lib/experiments/index";
+import { PAPER_SETTINGS } from "../lib/paper/index";
 import { markdownTable } from "../lib/display/index";
 
 function row(fields: Partial<GridRow> & { after: number }): GridRow {
@@ -87,5 +88,32 @@ describe("markdown tables", () => {
       marks: { columns: ["a"] },
     });
     assert.deepEqual(text.split("\n"), ["caption", "", "| accuracy | method |", "|---|---|", "| <u>80.0</u> | x \\| y |", "| **90.0** (91.5) | z |"]);
+  });
+});
+
+describe("deviation tables", () => {
+  const stored = (fields: Partial<GridRow>, batchSize: number) => row({
+    after: 0.7, steps: 100, ...fields,
+    config: { data: { dir: "data/tasks", task: "SST-2" }, batchSize, maxLength: 64, schedule: "linear", rates: { grouping: "paper" },
+      adapter: { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: "q,k,v" }, protocol: "abc" } as unknown as GridRow["config"],
+    result: { trainExamples: 2000, splits: { selection: "dev (500)", report: "test (2000)" }, provenance: { backend: "wasm" } } as unknown as GridRow["result"],
+  });
+  test("ours is read from the runs, the paper's and the script's from lib/paper, a missing value is a dash", () => {
+    const table = deviationTable("figure1", [stored({ seed: 0 }, 16), stored({ seed: 1 }, 16)]);
+    const get = (setting: string) => table.find((r) => r.setting === setting)!;
+    const script = `authors' script (${PAPER_SETTINGS.figure1.script.file})`;
+    assert.equal(get("batch").ours, "16");
+    assert.equal(get("batch")[script], "32");
+    assert.equal(get("batch").paper, "–");
+    assert.equal(get("budget").ours, "SST-2: 100 steps = 0.80 epochs of 2000 rows");
+    assert.equal(get("LoRA dropout")[script], "0.1");
+    assert.equal(get("seeds").ours, "0, 1; 1 cells × 2");
+    assert.equal(get("verdict protocol").ours, "abc");
+    assert.ok(table.every((r) => typeof r.why === "string" && r.why !== ""));
+    // A different run changes ours, not the sources' columns.
+    const other = deviationTable("figure1", [stored({}, 32)]);
+    assert.equal(other.find((r) => r.setting === "batch")!.ours, "32");
+    assert.equal(other.find((r) => r.setting === "budget")!.ours, "SST-2: 100 steps = 1.60 epochs of 2000 rows");
+    assert.throws(() => deviationTable("figure1", []), /no runs/);
   });
 });

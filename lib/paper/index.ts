@@ -80,3 +80,5 @@ export const MINILM_L6_PUBLISHED = {
   source: "Microsoft's MiniLM-L6xH384, full fine-tuning (the MiniLM README; not this checkpoint, not the paper)",
   scores: { MNLI: 83.3, "SST-2": 91.5, QNLI: 90.5, QQP: 90.6, MRPC: 88.9, RTE: 68.8, CoLA: 47.5 } as Record<string, number>,
 };
+export { AUTHORS_SCRIPTS_COMMIT, PAPER_SETTINGS } from "./settings";
+export type { ExperimentSettings, FineTuneSettings } from "./settings";
