@@ -147,7 +147,8 @@ export function blasSettings(env: NodeJS.ProcessEnv = process.env): { enabled: b
 function loadAddon(env: NodeJS.ProcessEnv): BlasAddon | string {
   if (addon) return addon;
   if (!fs.existsSync(BLAS_ADDON_PATH)) {
-    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} is not built (scripts/build-native.sh; needs gcc and libopenblas-dev)`;
+    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} is not built ` +
+      "(scripts/build-native.sh; needs gcc and libopenblas-dev)";
   }
   // OpenBLAS picks its kernels when the library loads, so the choice must be in the environment first.
   coretypeFromFlags = openblasCoretype(env);
@@ -156,7 +157,8 @@ function loadAddon(env: NodeJS.ProcessEnv): BlasAddon | string {
     addon = require(BLAS_ADDON_PATH) as BlasAddon;
     return addon;
   } catch (err) {
-    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} does not load: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
+    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} does not load: ` +
+      `${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
   }
 }
 

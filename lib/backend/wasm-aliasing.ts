@@ -28,8 +28,18 @@ export function installWasmAliasing(): void {
     tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   };
-  replace({ ...identity, kernelFunc: ((args: KernelArgs) => (args.inputs.x.dtype === "string" ? identity.kernelFunc(args as never) : alias(args.inputs.x, args.backend))) as never });
-  replace({ ...cast, kernelFunc: ((args: KernelArgs) => (args.attrs?.dtype === args.inputs.x.dtype ? alias(args.inputs.x, args.backend) : castFunc(args as never))) as never });
+  replace({
+    ...identity,
+    kernelFunc: ((args: KernelArgs) => (args.inputs.x.dtype === "string"
+      ? identity.kernelFunc(args as never)
+      : alias(args.inputs.x, args.backend))) as never,
+  });
+  replace({
+    ...cast,
+    kernelFunc: ((args: KernelArgs) => (args.attrs?.dtype === args.inputs.x.dtype
+      ? alias(args.inputs.x, args.backend)
+      : castFunc(args as never))) as never,
+  });
 }
 
 /** Restores tfjs's own kernels (tests compare both). */

@@ -5,10 +5,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { WasmBackend } from "./wasm-heap";
 
-type Args = { inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo }; attrs: { numSegments: number }; backend: unknown };
+type Args = {
+  inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo }; attrs: { numSegments: number }; backend: unknown;
+};
 
 function unsortedSegmentSum({ inputs: { x, segmentIds }, attrs: { numSegments }, backend }: Args): tf.TensorInfo {
-  if (x.dtype !== "float32" && x.dtype !== "int32") throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported`);
+  if (x.dtype !== "float32" && x.dtype !== "int32") {
+    throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported`);
+  }
   const wasm = backend as WasmBackend;
   const rows = tf.util.sizeFromShape(segmentIds.shape);
   const inner = rows === 0 ? 0 : tf.util.sizeFromShape(x.shape) / rows;
