@@ -1,7 +1,7 @@
 // An OpenBLAS matrix multiply for the tfjs wasm backend.
 //
-// tfjs-backend-wasm runs single-threaded under Node (≈ 30 GFLOP/s for matMul here); OpenBLAS's sgemm on
-// two threads is several times faster, and matrix products are most of a training step's FLOPs. The
+// tfjs-backend-wasm runs single-threaded under Node; OpenBLAS's sgemm on two threads is several times faster
+// (measured in bench/README.md, matmul.ts), and matrix products are most of a training step's FLOPs. The
 // native addon (native/blas.c, built into build/ by scripts/build-native.sh) multiplies the tensors where
 // they lie in the wasm heap, so registering it for BatchMatMul, the kernel that tf.matMul and the
 // gradients of every matMul dispatch to, speeds up all of the project's matrix products without copies.
@@ -165,9 +165,10 @@ function loadAddon(env: NodeJS.ProcessEnv): BlasAddon | string {
 /**
  * OpenBLAS's kernel family for this CPU, when its own detection is known to fall short. OpenBLAS 0.3.21
  * (Debian 12) identifies Intel CPUs by model number and falls back to its SSE3 "Prescott" kernels for
- * models newer than it knows, e.g. the Xeon (family 6, model 207) of the project machines: 56 instead of
- * 250 GFLOP/s for a 512² product. Intel's AVX-512 and AVX2 parts all run the SkylakeX and Haswell kernels
- * respectively, so the CPU flags decide. A user's own OPENBLAS_CORETYPE, and other vendors, are left alone.
+ * models newer than it knows, e.g. the Xeon (family 6, model 207) of the project machines, at a fraction of
+ * the speed (measured in bench/README.md, matmul.ts). Intel's AVX-512 and AVX2 parts all run the SkylakeX and
+ * Haswell kernels respectively, so the CPU flags decide. A user's own OPENBLAS_CORETYPE, and other vendors, are
+ * left alone.
  */
 function openblasCoretype(env: NodeJS.ProcessEnv): string | null {
   if (env.OPENBLAS_CORETYPE) return null;

@@ -81,9 +81,9 @@ let status: FusedStatus = { installed: false, reason: "off: the wasm backend is 
 
 /**
  * QKV_FUSED (0 or 1, default 1) and QKV_FUSED_THREADS (default 1), or a FusedError naming the bad one.
- * One thread by default: on the 2-core project machines a second thread halves GELU on its own but made the
- * LoRA step slower (1150 against 800 ms), as OpenBLAS's workers spin on the other core between products
- * (bench/README.md). Selected by selectBackend, which checks these before trying any backend.
+ * One thread by default: on the 2-core project machines a second thread speeds up GELU on its own but made the
+ * LoRA step slower, as OpenBLAS's workers spin on the other core between products (measured in
+ * bench/README.md). Selected by selectBackend, which checks these before trying any backend.
  */
 export function fusedSettings(env: NodeJS.ProcessEnv = process.env): { enabled: boolean; threads: number } {
   const enabled = env.QKV_FUSED ?? "1";

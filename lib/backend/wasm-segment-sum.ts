@@ -1,7 +1,7 @@
 // UnsortedSegmentSum for the wasm backend, which lacks it. It is the gradient of gather: without it nothing
 // that trains an embedding table (masked-LM or causal-LM pretraining) can run on wasm. A plain loop over the
 // wasm heap: out[segmentIds[i], :] += x[i, :], ids outside [0, numSegments) dropped as tf.unsortedSegmentSum
-// specifies. Memory-bound; ~1 ms for 4096 rows of 256 floats.
+// specifies. Memory-bound (its time for one shape is measured in bench/README.md).
 import * as tf from "@tensorflow/tfjs";
 import { WasmBackend } from "./wasm-heap";
 

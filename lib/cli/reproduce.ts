@@ -48,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
   const profile: Profile = values.profile !== undefined
     ? asUsageError(() => parseProfile(values.profile!, "--profile"))
     : currentProfile();
-  // An hour: the overview's grid cell computes Figure 1 and Table 1 (about 30 min on 2 cores from scratch).
+  // An hour: the overview's grid cell, the longest, computes Figure 1 and Table 1 from scratch, with room left for a
+  // contended machine (its time on 2 cores is in bench/README.md).
   const cellTimeout = values["cell-timeout"] !== undefined ? positiveNumber(values["cell-timeout"], "--cell-timeout")
     : positiveNumber(process.env.QKV_CELL_TIMEOUT ?? "3600", "QKV_CELL_TIMEOUT");
   const notebooks = asUsageError(() => resolveNotebooks(positionals));

@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError("--save-adapter: full fine-tuning trains the model's own matrices and has no adapter; " +
       "use --save-model DIR (a transformers model folder)");
   }
-  // One tokenizer for both files (a BPE vocabulary takes a quarter of a second to load).
+  // One tokenizer for both files: loading a BPE vocabulary is not free (measured in bench/README.md).
   const reading = {
     tokenizer: config.data.tokenizer ? loadTokenizer(config.data.tokenizer) : undefined,
     maxLength: config.data.maxLength, labels: config.labels,

@@ -285,7 +285,8 @@ export function scoreTask(data: TaskData, predictions: Record<string, ArrayLike<
 
 /** A danfojs DataFrame of examples (columns text, pair when any example has one, label), for display. */
 export function glueFrame(examples: TextExample[]): DataFrame {
-  // Loaded on first use: danfojs takes about a second to import, which the loader and the CLI do not need.
+  // Loaded on first use: danfojs is slow to import (measured in bench/README.md), and the loader and the CLI do not
+  // need it.
   const dfd = require("danfojs-node") as typeof import("danfojs-node");
   const columns: Record<string, (string | number)[]> = { text: examples.map((e) => e.text) };
   if (examples.some((e) => e.pair !== undefined)) columns.pair = examples.map((e) => e.pair ?? "");
