@@ -1,7 +1,7 @@
 // An OpenBLAS matrix multiply for the tfjs wasm backend.
 //
-// tfjs-backend-wasm runs single-threaded under Node (≈ 30 GFLOP/s for matMul here); OpenBLAS's sgemm on
-// two threads is several times faster, and matrix products are most of a training step's FLOPs. The
+// tfjs-backend-wasm runs single-threaded under Node; OpenBLAS's sgemm on two threads is several times faster
+// (measured in bench/README.md, matmul.ts), and matrix products are most of a training step's FLOPs. The
 // native addon (native/blas.c, built into build/ by scripts/build-native.sh) multiplies the tensors where
 // they lie in the wasm heap, so registering it for BatchMatMul, the kernel that tf.matMul and the
 // gradients of every matMul dispatch to, speeds up all of the project's matrix products without copies.
@@ -147,7 +147,8 @@ export function blasSettings(env: NodeJS.ProcessEnv = process.env): { enabled: b
 function loadAddon(env: NodeJS.ProcessEnv): BlasAddon | string {
   if (addon) return addon;
   if (!fs.existsSync(BLAS_ADDON_PATH)) {
-    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} is not built (scripts/build-native.sh; needs gcc and libopenblas-dev)`;
+    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} is not built ` +
+      "(scripts/build-native.sh; needs gcc and libopenblas-dev)";
   }
   // OpenBLAS picks its kernels when the library loads, so the choice must be in the environment first.
   coretypeFromFlags = openblasCoretype(env);
@@ -156,16 +157,18 @@ function loadAddon(env: NodeJS.ProcessEnv): BlasAddon | string {
     addon = require(BLAS_ADDON_PATH) as BlasAddon;
     return addon;
   } catch (err) {
-    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} does not load: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
+    return `${path.relative(REPO_ROOT, BLAS_ADDON_PATH)} does not load: ` +
+      `${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
   }
 }
 
 /**
  * OpenBLAS's kernel family for this CPU, when its own detection is known to fall short. OpenBLAS 0.3.21
  * (Debian 12) identifies Intel CPUs by model number and falls back to its SSE3 "Prescott" kernels for
- * models newer than it knows, e.g. the Xeon (family 6, model 207) of the project machines: 56 instead of
- * 250 GFLOP/s for a 512² product. Intel's AVX-512 and AVX2 parts all run the SkylakeX and Haswell kernels
- * respectively, so the CPU flags decide. A user's own OPENBLAS_CORETYPE, and other vendors, are left alone.
+ * models newer than it knows, e.g. the Xeon (family 6, model 207) of the project machines, at a fraction of
+ * the speed (measured in bench/README.md, matmul.ts). Intel's AVX-512 and AVX2 parts all run the SkylakeX and
+ * Haswell kernels respectively, so the CPU flags decide. A user's own OPENBLAS_CORETYPE, and other vendors, are
+ * left alone.
  */
 function openblasCoretype(env: NodeJS.ProcessEnv): string | null {
   if (env.OPENBLAS_CORETYPE) return null;

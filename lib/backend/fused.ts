@@ -36,10 +36,19 @@ export interface FusedStatus {
 interface FusedAddon {
   gelu(heap: ArrayBuffer, xOffset: number, yOffset: number, size: number): void;
   geluGrad(heap: ArrayBuffer, dyOffset: number, xOffset: number, dxOffset: number, size: number): void;
-  layerNorm(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
-  layerNormGrad(heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
+  layerNorm(
+    heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number,
+    cols: number, eps: number,
+  ): void;
+  layerNormGrad(
+    heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number,
+    dbeta: number, rows: number, cols: number,
+  ): void;
   softmaxGrad(heap: ArrayBuffer, dyOffset: number, yOffset: number, dxOffset: number, rows: number, cols: number): void;
-  gatherRows(heap: ArrayBuffer, tableOffset: number, tableRows: number, cols: number, indexOffset: number, count: number, outOffset: number): void;
+  gatherRows(
+    heap: ArrayBuffer, tableOffset: number, tableRows: number, cols: number, indexOffset: number, count: number,
+    outOffset: number,
+  ): void;
   setThreads(threads: number): void;
   info(): { threads: number };
 }
@@ -72,9 +81,9 @@ let status: FusedStatus = { installed: false, reason: "off: the wasm backend is 
 
 /**
  * QKV_FUSED (0 or 1, default 1) and QKV_FUSED_THREADS (default 1), or a FusedError naming the bad one.
- * One thread by default: on the 2-core project machines a second thread halves GELU on its own but made the
- * LoRA step slower (1150 against 800 ms), as OpenBLAS's workers spin on the other core between products
- * (bench/README.md). Selected by selectBackend, which checks these before trying any backend.
+ * One thread by default: on the 2-core project machines a second thread speeds up GELU on its own but made the
+ * LoRA step slower, as OpenBLAS's workers spin on the other core between products (measured in
+ * bench/README.md). Selected by selectBackend, which checks these before trying any backend.
  */
 export function fusedSettings(env: NodeJS.ProcessEnv = process.env): { enabled: boolean; threads: number } {
   const enabled = env.QKV_FUSED ?? "1";
@@ -112,7 +121,9 @@ export function installFusedKernels(env: NodeJS.ProcessEnv = process.env): Fused
   if (replaced == null) {
     const gather = tf.getKernel(GATHER, "wasm");
     const softmaxGrad = tf.getGradient(SOFTMAX);
-    if (gather == null || softmaxGrad == null) return setStatus(false, `off: tfjs has no wasm ${GATHER} kernel or ${SOFTMAX} gradient to wrap`);
+    if (gather == null || softmaxGrad == null) {
+      return setStatus(false, `off: tfjs has no wasm ${GATHER} kernel or ${SOFTMAX} gradient to wrap`);
+    }
     replaced = { gather, softmaxGrad };
     for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
       tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
@@ -122,12 +133,18 @@ export function installFusedKernels(env: NodeJS.ProcessEnv = process.env): Fused
     tf.registerKernel({ ...gather, kernelFunc: gatherKernel as unknown as tf.KernelFunc });
     // Gradients are global in tfjs, not per backend: the fused ones run only where the kernels exist, and
     // those of QkvGelu/QkvLayerNorm may stay registered after an uninstall (nothing dispatches to them).
-    tf.registerGradient({ kernelName: "QkvGelu", inputsToSave: ["x"], gradFunc: geluGradient as unknown as tf.GradFunc });
-    tf.registerGradient({ kernelName: "QkvLayerNorm", inputsToSave: ["x", "gamma"], outputsToSave: [false, true, true], gradFunc: layerNormGradient as unknown as tf.GradFunc });
+    tf.registerGradient({
+      kernelName: "QkvGelu", inputsToSave: ["x"], gradFunc: geluGradient as unknown as tf.GradFunc,
+    });
+    tf.registerGradient({
+      kernelName: "QkvLayerNorm", inputsToSave: ["x", "gamma"], outputsToSave: [false, true, true],
+      gradFunc: layerNormGradient as unknown as tf.GradFunc,
+    });
     tf.registerGradient({ ...softmaxGrad, gradFunc: softmaxGradient(softmaxGrad.gradFunc) });
   }
   const threadCount = `${threads} thread${threads === 1 ? "" : "s"}`;
-  return setStatus(true, `GELU, LayerNorm, softmax gradient and row gathers fused in ${path.relative(REPO_ROOT, FUSED_ADDON_PATH)}, ${threadCount}`);
+  return setStatus(true, "GELU, LayerNorm, softmax gradient and row gathers fused in " +
+    `${path.relative(REPO_ROOT, FUSED_ADDON_PATH)}, ${threadCount}`);
 }
 
 /** Unregisters the fused kernels and puts tfjs's GatherV2 kernel and Softmax gradient back. */
@@ -164,14 +181,19 @@ export function fusedGelu<T extends tf.Tensor>(x: T): T {
 export function fusedLayerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor2D {
   const cols = x.shape[1];
   for (const [name, t] of [["x", x], ["gamma", gamma], ["beta", beta]] as const) {
-    if (t.dtype !== "float32") throw new FusedError(`fusedLayerNorm: ${name} has dtype ${t.dtype}; the fused kernel takes float32`);
+    if (t.dtype !== "float32") {
+      throw new FusedError(`fusedLayerNorm: ${name} has dtype ${t.dtype}; the fused kernel takes float32`);
+    }
   }
   for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
     if (t.rank !== 1 || t.shape[0] !== cols) {
-      throw new FusedError(`fusedLayerNorm: ${name} has shape [${t.shape}]; it must be [${cols}], one value per column of x [${x.shape}]`);
+      throw new FusedError(`fusedLayerNorm: ${name} has shape [${t.shape}]; ` +
+        `it must be [${cols}], one value per column of x [${x.shape}]`);
     }
   }
-  if (!(Number.isFinite(eps) && eps >= 0)) throw new FusedError(`fusedLayerNorm: eps = ${eps} must be a finite number ≥ 0`);
+  if (!(Number.isFinite(eps) && eps >= 0)) {
+    throw new FusedError(`fusedLayerNorm: eps = ${eps} must be a finite number ≥ 0`);
+  }
   const [y, mean, rstd] = tf.engine().runKernel("QkvLayerNorm", { x, gamma, beta }, { eps }) as tf.Tensor[];
   // The backward pass holds its own references (tfjs saved them); nothing else may use these.
   mean.dispose();
@@ -244,7 +266,9 @@ function layerNormKernel({ inputs, backend, attrs }: KernelArgs<LayerNormInputs>
   return [y, mean, rstd];
 }
 
-type LayerNormGradInputs = { dy: tf.TensorInfo; x: tf.TensorInfo; gamma: tf.TensorInfo; mean: tf.TensorInfo; rstd: tf.TensorInfo };
+type LayerNormGradInputs = {
+  dy: tf.TensorInfo; x: tf.TensorInfo; gamma: tf.TensorInfo; mean: tf.TensorInfo; rstd: tf.TensorInfo;
+};
 
 function layerNormGradKernel({ inputs, backend }: KernelArgs<LayerNormGradInputs>): tf.TensorInfo[] {
   const { dy, x, gamma, mean, rstd } = inputs;
@@ -264,7 +288,9 @@ function layerNormGradient(dys: tf.Tensor[], saved: tf.Tensor[]): Gradients {
   const [x, gamma, mean, rstd] = saved;
   // One kernel gives all three gradients. It runs here, in the backward pass's scope, rather than inside the
   // per-input closures, each of which tfjs runs in its own tidy that would dispose the other two.
-  const [dx, dgamma, dbeta] = tf.engine().runKernel("QkvLayerNormGrad", { dy: dys[0], x, gamma, mean, rstd }, {}) as tf.Tensor[];
+  const [dx, dgamma, dbeta] = tf.engine().runKernel(
+    "QkvLayerNormGrad", { dy: dys[0], x, gamma, mean, rstd }, {},
+  ) as tf.Tensor[];
   return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
 }
 
@@ -273,7 +299,9 @@ function softmaxGradient(composite: tf.GradFunc): tf.GradFunc {
   return ((dy: tf.Tensor, saved: tf.Tensor[], attrs: { dim: number }) => {
     const [y] = saved;
     // Softmax only runs along the last axis (tfjs's op enforces it); the check guards a future change.
-    if (!fusedKernelsActive() || attrs.dim !== y.rank - 1 || y.dtype !== "float32") return composite(dy, saved, attrs as never);
+    if (!fusedKernelsActive() || attrs.dim !== y.rank - 1 || y.dtype !== "float32") {
+      return composite(dy, saved, attrs as never);
+    }
     return { logits: () => tf.engine().runKernel("QkvSoftmaxGrad", { dy, y }, {}) as tf.Tensor };
   }) as unknown as tf.GradFunc;
 }
@@ -290,14 +318,19 @@ function softmaxGradKernel({ inputs, backend }: KernelArgs<{ dy: tf.TensorInfo; 
   return dx;
 }
 
-type GatherArgs = KernelArgs<{ x: tf.TensorInfo; indices: tf.TensorInfo }> & { attrs: { axis: number; batchDims: number } };
+type GatherArgs = KernelArgs<{ x: tf.TensorInfo; indices: tf.TensorInfo }> &
+  { attrs: { axis: number; batchDims: number } };
 
 /** Embedding lookups (rows of a 2-D float32 table by int32 ids) by memcpy; every other gather to wasm's kernel. */
 function gatherKernel(args: GatherArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, indices } = inputs;
-  const rowGather = x.shape.length === 2 && x.dtype === "float32" && indices.dtype === "int32" && (attrs.axis === 0 || attrs.axis === -2) && attrs.batchDims === 0;
-  if (!rowGather) return (replaced as { gather: tf.KernelConfig }).gather.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const rowGather = x.shape.length === 2 && x.dtype === "float32" && indices.dtype === "int32" &&
+    (attrs.axis === 0 || attrs.axis === -2) && attrs.batchDims === 0;
+  if (!rowGather) {
+    return (replaced as { gather: tf.KernelConfig }).gather
+      .kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
   const [rows, cols] = x.shape;
   const count = tf.util.sizeFromShape(indices.shape);
   const out = backend.makeOutput([...indices.shape, cols], "float32");

@@ -5,7 +5,10 @@ export type { EnvironmentReport } from "./environment";
 export { BLAS_ADDON_PATH, BlasError, blasSettings, blasStatus, installBlasKernels, uninstallBlasKernels } from "./blas";
 export type { BlasStatus } from "./blas";
 export { installWasmAliasing, uninstallWasmAliasing } from "./wasm-aliasing";
-export { FUSED_ADDON_PATH, FusedError, fusedKernelsActive, fusedSettings, fusedStatus, installFusedKernels, uninstallFusedKernels } from "./fused";
+export {
+  FUSED_ADDON_PATH, FusedError, fusedKernelsActive, fusedSettings, fusedStatus, installFusedKernels,
+  uninstallFusedKernels,
+} from "./fused";
 export type { FusedStatus } from "./fused";
 export { installWasmSegmentSum } from "./wasm-segment-sum";
 export { matmulGflops, useTfBackend } from "./throughput";

@@ -147,7 +147,10 @@ export function defaultCandidates(): BackendCandidate[] {
       // The local build (scripts/build-tfjs-node.sh) is slower than wasm + OpenBLAS + the fused kernels on the
       // shapes measured and takes twice the memory (bench/README.md, bench/peer.ts), so it is there to be chosen.
       ...(fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", "@tensorflow", "tfjs-node", "package.json"))
-        ? { forcedOnly: "built here against tensorflow-cpu, used only when QKV_BACKEND=tfjs-node (slower than wasm + OpenBLAS here, bench/README.md)" }
+        ? {
+            forcedOnly: "built here against tensorflow-cpu, used only when QKV_BACKEND=tfjs-node " +
+              "(slower than wasm + OpenBLAS here, bench/README.md)",
+          }
         : {}),
     },
     { name: "wasm", load: loadWasm },
@@ -165,22 +168,30 @@ export const LOCAL_TFJS_NODE = path.resolve(__dirname, "..", "..", ".qkv", "tfjs
 async function loadNative(pkg: string): Promise<string> {
   let manifestPath: string;
   try {
-    const local = pkg === "@tensorflow/tfjs-node" && fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", pkg, "package.json"));
-    manifestPath = local ? require.resolve(`${pkg}/package.json`, { paths: [LOCAL_TFJS_NODE] }) : require.resolve(`${pkg}/package.json`);
+    const local = pkg === "@tensorflow/tfjs-node" &&
+      fs.existsSync(path.join(LOCAL_TFJS_NODE, "node_modules", pkg, "package.json"));
+    manifestPath = local
+      ? require.resolve(`${pkg}/package.json`, { paths: [LOCAL_TFJS_NODE] })
+      : require.resolve(`${pkg}/package.json`);
   } catch {
-    throw new Error(pkg === "@tensorflow/tfjs-node" ? "not built (scripts/build-tfjs-node.sh, which setup runs)" : "not installed (optional)");
+    throw new Error(pkg === "@tensorflow/tfjs-node"
+      ? "not built (scripts/build-tfjs-node.sh, which setup runs)"
+      : "not installed (optional)");
   }
   // TensorFlow's C++ runtime logs its CPU-feature and oneDNN notices at INFO level on load.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as { name: string; version: string };
   // danfojs-node's npm override installs the pure-JS @tensorflow/tfjs under the tfjs-node name.
   if (manifest.name !== pkg) {
-    throw new Error(`only the pure-JS alias of ${manifest.name}@${manifest.version} that danfojs-node needs is installed`);
+    throw new Error(
+      `only the pure-JS alias of ${manifest.name}@${manifest.version} that danfojs-node needs is installed`,
+    );
   }
   require(path.dirname(manifestPath)); // registers the "tensorflow" backend, or throws if libtensorflow is missing
   if (tf.findBackendFactory("tensorflow") == null) {
     throw new Error(
-      `${pkg}@${manifest.version} loaded but registered on another copy of tfjs-core; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
+      `${pkg}@${manifest.version} loaded but registered on another copy of tfjs-core; ` +
+        `install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
     );
   }
   return "tensorflow";

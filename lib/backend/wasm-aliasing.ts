@@ -1,9 +1,9 @@
 // Zero-copy Identity and same-dtype Cast on the wasm backend. tfjs saves every input and output a gradient
 // will need through `clone()` (the Identity kernel), and gradients cast float32 to float32 all the time; the
 // wasm backend implements both as full memory copies, which made copies the largest single cost of a LoRA
-// training step (~1/4 of it, bench/lora-step.ts). tfjs tensors are immutable (Variable.assign rebinds its
-// data, it never writes in place), so sharing the data under a reference count is safe — it is exactly what
-// tfjs's own cpu backend does for these two kernels.
+// training step (measured in bench/README.md, lora-step.ts). tfjs tensors are immutable (Variable.assign
+// rebinds its data, it never writes in place), so sharing the data under a reference count is safe — it is
+// exactly what tfjs's own cpu backend does for these two kernels.
 import * as tf from "@tensorflow/tfjs";
 import { WasmBackend } from "./wasm-heap";
 
@@ -28,8 +28,18 @@ export function installWasmAliasing(): void {
     tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   };
-  replace({ ...identity, kernelFunc: ((args: KernelArgs) => (args.inputs.x.dtype === "string" ? identity.kernelFunc(args as never) : alias(args.inputs.x, args.backend))) as never });
-  replace({ ...cast, kernelFunc: ((args: KernelArgs) => (args.attrs?.dtype === args.inputs.x.dtype ? alias(args.inputs.x, args.backend) : castFunc(args as never))) as never });
+  replace({
+    ...identity,
+    kernelFunc: ((args: KernelArgs) => (args.inputs.x.dtype === "string"
+      ? identity.kernelFunc(args as never)
+      : alias(args.inputs.x, args.backend))) as never,
+  });
+  replace({
+    ...cast,
+    kernelFunc: ((args: KernelArgs) => (args.attrs?.dtype === args.inputs.x.dtype
+      ? alias(args.inputs.x, args.backend)
+      : castFunc(args as never))) as never,
+  });
 }
 
 /** Restores tfjs's own kernels (tests compare both). */

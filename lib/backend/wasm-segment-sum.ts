@@ -1,14 +1,18 @@
 // UnsortedSegmentSum for the wasm backend, which lacks it. It is the gradient of gather: without it nothing
 // that trains an embedding table (masked-LM or causal-LM pretraining) can run on wasm. A plain loop over the
 // wasm heap: out[segmentIds[i], :] += x[i, :], ids outside [0, numSegments) dropped as tf.unsortedSegmentSum
-// specifies. Memory-bound; ~1 ms for 4096 rows of 256 floats.
+// specifies. Memory-bound (its time for one shape is measured in bench/README.md).
 import * as tf from "@tensorflow/tfjs";
 import { WasmBackend } from "./wasm-heap";
 
-type Args = { inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo }; attrs: { numSegments: number }; backend: unknown };
+type Args = {
+  inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo }; attrs: { numSegments: number }; backend: unknown;
+};
 
 function unsortedSegmentSum({ inputs: { x, segmentIds }, attrs: { numSegments }, backend }: Args): tf.TensorInfo {
-  if (x.dtype !== "float32" && x.dtype !== "int32") throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported`);
+  if (x.dtype !== "float32" && x.dtype !== "int32") {
+    throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported`);
+  }
   const wasm = backend as WasmBackend;
   const rows = tf.util.sizeFromShape(segmentIds.shape);
   const inner = rows === 0 ? 0 : tf.util.sizeFromShape(x.shape) / rows;

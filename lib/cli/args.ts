@@ -15,7 +15,9 @@ export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: 
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split("\n")[0]}\nusage: ${usage}`);
   }
-  if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}\nusage: ${usage}`);
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}\nusage: ${usage}`);
+  }
   return parsed;
 }
 
@@ -27,7 +29,10 @@ function withNegativeValues(argv: string[], options: OptionSpec): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = /^--([^=]+)$/.exec(argv[i])?.[1];
-    if (name !== undefined && options[name]?.type === "string" && i + 1 < argv.length && /^-(\d|\.\d|Infinity)/.test(argv[i + 1])) {
+    if (
+      name !== undefined && options[name]?.type === "string" && i + 1 < argv.length &&
+      /^-(\d|\.\d|Infinity)/.test(argv[i + 1])
+    ) {
       out.push(`${argv[i]}=${argv[++i]}`);
     } else out.push(argv[i]);
   }
@@ -37,7 +42,9 @@ function withNegativeValues(argv: string[], options: OptionSpec): string[] {
 /** A positive number from an option, or a UsageError naming the option and the value. */
 export function positiveNumber(value: string, option: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 

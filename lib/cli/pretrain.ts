@@ -5,40 +5,56 @@ import * as path from "path";
 import { selectBackend } from "../backend/index";
 import { DataError } from "../data/errors";
 import { progress } from "../display/progress";
-import { checkpointDir, ENCODER_BUILTIN_CURRICULUM, PretrainError, pretrain, pretrainRecipe, RECIPE_DEFAULTS } from "../pretrain/index";
+import {
+  checkpointDir, ENCODER_BUILTIN_CURRICULUM, PretrainError, pretrain, pretrainRecipe, RECIPE_DEFAULTS,
+} from "../pretrain/index";
 import { integerOption, parseCommandArgs, positiveNumber, UsageError } from "./args";
 
 export const usage =
-  "qkv pretrain --model encoder|decoder --corpus builtin|glue [--tasks-dir data/tasks] [--glue-dir DIR (default $GLUE_DIR)] " +
-  `[--out data/checkpoints/MODEL-CORPUS] [--steps N (builtin ${RECIPE_DEFAULTS.builtin.steps}, ${ENCODER_BUILTIN_CURRICULUM.steps} for the encoder, glue ${RECIPE_DEFAULTS.glue.steps})] [--batch 64] [--lr 1e-3] ` +
-  "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] [--eval-every N] [--seed 0] [--json]";
+  "qkv pretrain --model encoder|decoder --corpus builtin|glue [--tasks-dir data/tasks] " +
+  "[--glue-dir DIR (default $GLUE_DIR)] [--out data/checkpoints/MODEL-CORPUS] " +
+  `[--steps N (builtin ${RECIPE_DEFAULTS.builtin.steps}, ${ENCODER_BUILTIN_CURRICULUM.steps} for the encoder, ` +
+  `glue ${RECIPE_DEFAULTS.glue.steps})] [--batch 64] [--lr 1e-3] ` +
+  "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] [--eval-every N] " +
+  "[--seed 0] [--json]";
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, {
-    model: { type: "string" }, corpus: { type: "string" }, "tasks-dir": { type: "string" }, "glue-dir": { type: "string" },
-    out: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" },
+    model: { type: "string" }, corpus: { type: "string" }, "tasks-dir": { type: "string" },
+    "glue-dir": { type: "string" }, out: { type: "string" }, steps: { type: "string" }, batch: { type: "string" },
+    lr: { type: "string" },
+    warmup: { type: "string" },
     "weight-decay": { type: "string" }, "vocab-size": { type: "string" }, "max-length": { type: "string" },
     "eval-every": { type: "string" }, seed: { type: "string" }, json: { type: "boolean" },
   }, usage);
-  if (v.model !== "encoder" && v.model !== "decoder") throw new UsageError(`--model must be encoder or decoder, got ${JSON.stringify(v.model)}\nusage: ${usage}`);
-  if (v.corpus !== "builtin" && v.corpus !== "glue") throw new UsageError(`--corpus must be builtin or glue, got ${JSON.stringify(v.corpus)}\nusage: ${usage}`);
+  if (v.model !== "encoder" && v.model !== "decoder") {
+    throw new UsageError(`--model must be encoder or decoder, got ${JSON.stringify(v.model)}\nusage: ${usage}`);
+  }
+  if (v.corpus !== "builtin" && v.corpus !== "glue") {
+    throw new UsageError(`--corpus must be builtin or glue, got ${JSON.stringify(v.corpus)}\nusage: ${usage}`);
+  }
   const given = v as Record<string, string | boolean | undefined>;
-  const int = (option: string, min: number) => (given[option] === undefined ? undefined : integerOption(given[option] as string, `--${option}`, min));
-  const num = (option: string) => (given[option] === undefined ? undefined : positiveNumber(given[option] as string, `--${option}`));
+  const int = (option: string, min: number) =>
+    (given[option] === undefined ? undefined : integerOption(given[option] as string, `--${option}`, min));
+  const num = (option: string) =>
+    (given[option] === undefined ? undefined : positiveNumber(given[option] as string, `--${option}`));
   const out = path.resolve(v.out ?? checkpointDir(v.model, v.corpus));
   const nonNegative = (option: string) => {
     const raw = given[option] as string | undefined;
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(value) || value < 0) throw new UsageError(`--${option} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+    if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+      throw new UsageError(`--${option} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+    }
     return value;
   };
   let recipe: ReturnType<typeof pretrainRecipe>;
   try {
     recipe = pretrainRecipe({
       model: v.model, corpus: v.corpus, tasksDir: v["tasks-dir"], glueDir: v["glue-dir"],
-      steps: int("steps", 1), batchSize: int("batch", 1), lr: num("lr"), warmupSteps: int("warmup", 0), weightDecay: nonNegative("weight-decay"),
-      vocabSize: int("vocab-size", 16), maxLength: int("max-length", 3), evalEvery: int("eval-every", 1), seed: int("seed", 0),
+      steps: int("steps", 1), batchSize: int("batch", 1), lr: num("lr"), warmupSteps: int("warmup", 0),
+      weightDecay: nonNegative("weight-decay"), vocabSize: int("vocab-size", 16), maxLength: int("max-length", 3),
+      evalEvery: int("eval-every", 1), seed: int("seed", 0),
       log: (line) => console.error(line),
     });
   } catch (err) {
@@ -48,8 +64,9 @@ export async function run(argv: string[]): Promise<number> {
   const { spec, corpus } = recipe;
   const choice = await selectBackend();
   if (!v.json) {
-    console.error(`pretraining a ${v.model} (${spec.config.numLayers} layers, hidden ${spec.config.hiddenSize}, vocabulary ${spec.config.vocabSize}) ` +
-      `on ${corpus.train.length} sentences, ${spec.steps} steps, backend ${choice.name}; interrupt at will, rerunning resumes`);
+    console.error(`pretraining a ${v.model} (${spec.config.numLayers} layers, hidden ${spec.config.hiddenSize}, ` +
+      `vocabulary ${spec.config.vocabSize}) on ${corpus.train.length} sentences, ${spec.steps} steps, ` +
+      `backend ${choice.name}; interrupt at will, rerunning resumes`);
   }
   const bar = progress(spec.steps, `pretrain ${v.model}`);
   let first = true;
@@ -60,11 +77,16 @@ export async function run(argv: string[]): Promise<number> {
         bar.tick(p.resumedFrom);
       }
       first = false;
-      bar.tick(1, `loss ${p.loss.toFixed(3)}${p.validationLoss === undefined ? "" : `, validation ${p.validationLoss.toFixed(3)}`}`);
+      bar.tick(1, `loss ${p.loss.toFixed(3)}` +
+        `${p.validationLoss === undefined ? "" : `, validation ${p.validationLoss.toFixed(3)}`}`);
     },
   })!;
   bar.done();
   if (v.json) console.log(JSON.stringify({ out, ...card }));
-  else console.log(`wrote ${out}: validation loss ${card.validationLoss[card.validationLoss.length - 1].loss.toFixed(3)}, ${(card.wallSeconds / 60).toFixed(1)} min, ${card.modelBytes} bytes, sha256 ${card.modelSha256}`);
+  else {
+    console.log(`wrote ${out}: ` +
+      `validation loss ${card.validationLoss[card.validationLoss.length - 1].loss.toFixed(3)}, ` +
+      `${(card.wallSeconds / 60).toFixed(1)} min, ${card.modelBytes} bytes, sha256 ${card.modelSha256}`);
+  }
   return 0;
 }

@@ -45,8 +45,11 @@ export async function run(argv: string[]): Promise<number> {
     usage,
     Infinity,
   );
-  const profile: Profile = values.profile !== undefined ? asUsageError(() => parseProfile(values.profile!, "--profile")) : currentProfile();
-  // An hour: the overview's grid cell computes Figure 1 and Table 1 (about 30 min on 2 cores from scratch).
+  const profile: Profile = values.profile !== undefined
+    ? asUsageError(() => parseProfile(values.profile!, "--profile"))
+    : currentProfile();
+  // An hour: the overview's grid cell, the longest, computes Figure 1 and Table 1 from scratch, with room left for a
+  // contended machine (its time on 2 cores is in bench/README.md).
   const cellTimeout = values["cell-timeout"] !== undefined ? positiveNumber(values["cell-timeout"], "--cell-timeout")
     : positiveNumber(process.env.QKV_CELL_TIMEOUT ?? "3600", "QKV_CELL_TIMEOUT");
   const notebooks = asUsageError(() => resolveNotebooks(positionals));
@@ -61,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const figures = figuresDir();
-  console.log(`qkv reproduce: ${notebooks.length} notebook(s), profile ${profile}, figures → ${path.relative(process.cwd(), figures) || "."}`);
+  console.log(`qkv reproduce: ${notebooks.length} notebook(s), profile ${profile}, ` +
+    `figures → ${path.relative(process.cwd(), figures) || "."}`);
   const historyFile = path.join(figures, "runtimes.json");
   let history: RuntimeHistory;
   try {
@@ -148,7 +152,9 @@ class ProgressReporter {
   constructor(
     private readonly name: string,
     private codeCells: number,
-    private readonly estimate: (running: { notebook: string; codeCells: number; codeCell: number; notebookElapsed: number; cellElapsed: number }) => string,
+    private readonly estimate: (running: {
+      notebook: string; codeCells: number; codeCell: number; notebookElapsed: number; cellElapsed: number;
+    }) => string,
   ) {
     if (!this.tty) this.line(`▶ ${name}: ${codeCells} code cells; ${this.left()}`);
     this.timer = setInterval(() => this.tick(), this.tty ? 1000 : 5000);
@@ -161,7 +167,9 @@ class ProgressReporter {
       this.codeCell = e.codeCell;
       this.cellStarted = Date.now();
       this.lastProgress = "";
-      if (!this.tty && Date.now() - this.lastLine >= LOG_CELL_GAP_MS) this.line(`${this.name}: cell ${e.codeCell}/${e.codeCells} (notebook ${this.elapsed()}; ${this.left()})`);
+      if (!this.tty && Date.now() - this.lastLine >= LOG_CELL_GAP_MS) {
+        this.line(`${this.name}: cell ${e.codeCell}/${e.codeCells} (notebook ${this.elapsed()}; ${this.left()})`);
+      }
     } else if (!this.tty && (e.seconds ?? 0) >= LOG_SLOW_CELL_S) {
       this.line(`${this.name}: cell ${e.codeCell}/${e.codeCells} done in ${duration(1000 * (e.seconds ?? 0))}`);
     }
@@ -182,14 +190,18 @@ class ProgressReporter {
   private tick(): void {
     if (this.tty) this.redraw();
     else if (Date.now() - this.lastLine >= LOG_HEARTBEAT_MS) {
-      const where = this.codeCell === 0 ? "starting the kernel" : `cell ${this.codeCell}/${this.codeCells} running for ${duration(Date.now() - this.cellStarted)}`;
+      const where = this.codeCell === 0
+        ? "starting the kernel"
+        : `cell ${this.codeCell}/${this.codeCells} running for ${duration(Date.now() - this.cellStarted)}`;
       this.line(`${this.name}: ${where} (notebook ${this.elapsed()}; ${this.left()})`);
     }
   }
 
   private redraw(): void {
     // The time left before the grid's line: a narrow terminal cuts the end of the line.
-    const parts = [`${this.name}: cell ${this.codeCell}/${this.codeCells} (${duration(Date.now() - this.cellStarted)})`, this.left()];
+    const parts = [
+      `${this.name}: cell ${this.codeCell}/${this.codeCells} (${duration(Date.now() - this.cellStarted)})`, this.left(),
+    ];
     if (this.lastProgress !== "") parts.push(this.lastProgress);
     const width = process.stderr.columns || 120; // 0 under some pseudo-terminals
     const text = `  ${parts.join(" · ")}`;
@@ -232,7 +244,9 @@ function summarizeFigures(files: string[]): string {
     const stem = f.slice(0, f.length - ext.length);
     byStem.set(stem, [...(byStem.get(stem) ?? []), ext.slice(1)]);
   }
-  return [...byStem].map(([stem, exts]) => (exts.length > 1 ? `${stem}.{${exts.join(",")}}` : `${stem}.${exts[0]}`)).join(", ");
+  return [...byStem]
+    .map(([stem, exts]) => (exts.length > 1 ? `${stem}.{${exts.join(",")}}` : `${stem}.${exts[0]}`))
+    .join(", ");
 }
 
 function printSummary(rows: SummaryRow[]): void {
@@ -240,7 +254,8 @@ function printSummary(rows: SummaryRow[]): void {
   const total = rows.reduce((s, r) => s + r.seconds, 0);
   console.log(`\n  ${"notebook".padEnd(width)}  status   seconds  figure files`);
   for (const r of rows) {
-    console.log(`  ${r.name.padEnd(width)}  ${r.status.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ${String(r.figures).padStart(12)}`);
+    console.log(`  ${r.name.padEnd(width)}  ${r.status.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ` +
+      `${String(r.figures).padStart(12)}`);
   }
   console.log(`  ${"total".padEnd(width)}           ${total.toFixed(1).padStart(7)}`);
 }

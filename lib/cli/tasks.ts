@@ -7,14 +7,15 @@ import { REPO_ROOT } from "../paths";
 import { integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
-  "qkv tasks [--out data/tasks] [--seed 0] [--difficulty 0.5] [--knobs hardNegative=0,negation=0.2,…] [--train 2000] [--dev 500] [--test 2000] [--corpus 20000] " +
-  `[--tasks ${TASK_NAMES.join(",")}] [--json]`;
+  "qkv tasks [--out data/tasks] [--seed 0] [--difficulty 0.5] [--knobs hardNegative=0,negation=0.2,…] " +
+  `[--train 2000] [--dev 500] [--test 2000] [--corpus 20000] [--tasks ${TASK_NAMES.join(",")}] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
-    out: { type: "string" }, seed: { type: "string", default: "0" }, difficulty: { type: "string", default: "0.5" }, knobs: { type: "string" },
-    train: { type: "string", default: "2000" }, dev: { type: "string", default: "500" }, test: { type: "string", default: "2000" },
-    corpus: { type: "string", default: "20000" }, tasks: { type: "string", default: TASK_NAMES.join(",") }, json: { type: "boolean" },
+    out: { type: "string" }, seed: { type: "string", default: "0" }, difficulty: { type: "string", default: "0.5" },
+    knobs: { type: "string" }, train: { type: "string", default: "2000" }, dev: { type: "string", default: "500" },
+    test: { type: "string", default: "2000" }, corpus: { type: "string", default: "20000" },
+    tasks: { type: "string", default: TASK_NAMES.join(",") }, json: { type: "boolean" },
   }, usage);
   const difficulty = Number(values.difficulty);
   if (values.difficulty!.trim() === "" || !Number.isFinite(difficulty) || difficulty < 0 || difficulty > 1) {
@@ -23,14 +24,19 @@ export async function run(argv: string[]): Promise<number> {
   const knobOverrides = values.knobs === undefined ? undefined : parseKnobs(values.knobs);
   const tasks = values.tasks!.split(",").map((t) => t.trim());
   for (const t of tasks) {
-    if (!(TASK_NAMES as readonly string[]).includes(t)) throw new UsageError(`--tasks: unknown task ${JSON.stringify(t)}; the built-in tasks are ${TASK_NAMES.join(", ")}`);
+    if (!(TASK_NAMES as readonly string[]).includes(t)) {
+      throw new UsageError(
+        `--tasks: unknown task ${JSON.stringify(t)}; the built-in tasks are ${TASK_NAMES.join(", ")}`,
+      );
+    }
   }
   const out = values.out === undefined ? path.join(REPO_ROOT, "data", "tasks") : path.resolve(values.out);
   checkOutputPath(out, "folder", [], "--out");
   let manifest: SuiteManifest;
   try {
     manifest = writeSuite(out, {
-      seed: integerOption(values.seed!, "--seed", 0), difficulty: difficulty, knobs: knobOverrides, tasks: tasks as TaskName[],
+      seed: integerOption(values.seed!, "--seed", 0), difficulty: difficulty, knobs: knobOverrides,
+      tasks: tasks as TaskName[],
       sizes: {
         train: integerOption(values.train!, "--train", 1), dev: integerOption(values.dev!, "--dev", 1),
         test: integerOption(values.test!, "--test", 1), corpus: integerOption(values.corpus!, "--corpus", 1),
@@ -46,7 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const setApart = Object.entries(manifest.knobs ?? {}).map(([knob, p]) => `${knob} ${p}`);
-  console.log(`built-in suite in ${out}: seed ${manifest.seed}, difficulty ${manifest.difficulty}${setApart.length > 0 ? ` (knobs set apart: ${setApart.join(", ")})` : ""}`);
+  console.log(`built-in suite in ${out}: seed ${manifest.seed}, difficulty ${manifest.difficulty}` +
+    `${setApart.length > 0 ? ` (knobs set apart: ${setApart.join(", ")})` : ""}`);
   const rows = [["task", "file", "rows", "majority", "bag of words"]];
   for (const [name, task] of Object.entries(manifest.tasks)) {
     for (const [file, entry] of Object.entries(task!.files)) {
@@ -55,7 +62,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
+  for (const r of rows) {
+    console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
+  }
   return 0;
 }
 

@@ -1,6 +1,8 @@
 // `qkv toy`: the Theorem 2 toy at several widths. Prints the median |δⁱ_t| over seeds per width and the
 // log-log slope of each against the width (the measured exponent: 0 means Θ(1), efficient learning).
-import { DynamicsError, parseRate, simulateToy, summarizeToy, TOY_OPTIMIZERS, ToyOptimizer, ToySummary } from "../dynamics/index";
+import {
+  DynamicsError, parseRate, simulateToy, summarizeToy, TOY_OPTIMIZERS, ToyOptimizer, ToySummary,
+} from "../dynamics/index";
 import { integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
@@ -16,8 +18,9 @@ export async function run(argv: string[]): Promise<number> {
   // The defaults are the paper's setting: the Theorem 2 schedule at t = 2 over 400 seeds.
   const v = parsed.values;
   const values = {
-    widths: v.widths ?? "64,256,1024,4096,16384", "eta-a": v["eta-a"] ?? "0.5/n", "eta-b": v["eta-b"] ?? "0.5", t: v.t ?? "2",
-    seeds: v.seeds ?? "400", optimizer: v.optimizer ?? "gd", seed: v.seed ?? "0", bootstrap: v.bootstrap ?? "1000", json: v.json === true,
+    widths: v.widths ?? "64,256,1024,4096,16384", "eta-a": v["eta-a"] ?? "0.5/n", "eta-b": v["eta-b"] ?? "0.5",
+    t: v.t ?? "2", seeds: v.seeds ?? "400", optimizer: v.optimizer ?? "gd", seed: v.seed ?? "0",
+    bootstrap: v.bootstrap ?? "1000", json: v.json === true,
   };
   const widths = values.widths.split(",").map((w) => integerOption(w.trim(), "each of --widths", 1));
   const t = integerOption(values.t, "--t", 1);
@@ -25,7 +28,9 @@ export async function run(argv: string[]): Promise<number> {
   const seed = integerOption(values.seed, "--seed", 0);
   const resamples = integerOption(values.bootstrap, "--bootstrap", 1);
   if (!(TOY_OPTIMIZERS as readonly string[]).includes(values.optimizer)) {
-    throw new UsageError(`--optimizer must be one of ${TOY_OPTIMIZERS.join(", ")}, got ${JSON.stringify(values.optimizer)}`);
+    throw new UsageError(
+      `--optimizer must be one of ${TOY_OPTIMIZERS.join(", ")}, got ${JSON.stringify(values.optimizer)}`,
+    );
   }
   let summary: ToySummary;
   try {
@@ -42,13 +47,15 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) {
     // JSON has no NaN or ∞: a slope that cannot be fitted (a vanished or exploded δ) is null.
     console.log(JSON.stringify({
-      widths: summary.widths, t: t, etaA: values["eta-a"], etaB: values["eta-b"], optimizer: values.optimizer, seeds: seeds,
+      widths: summary.widths, t: t, etaA: values["eta-a"], etaB: values["eta-b"], optimizer: values.optimizer,
+      seeds: seeds,
       median: summary.median, slope: summary.slope, ci: summary.ci,
     }));
     return 0;
   }
   const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
-  console.log(`Theorem 2 toy: η_a = ${values["eta-a"]}, η_b = ${values["eta-b"]}, ${values.optimizer}, median |δ| at t = ${t} over ${seeds} seeds`);
+  console.log(`Theorem 2 toy: η_a = ${values["eta-a"]}, η_b = ${values["eta-b"]}, ${values.optimizer}, ` +
+    `median |δ| at t = ${t} over ${seeds} seeds`);
   const rows = summary.widths.map((n, j) => [String(n), ...summary.median[j].map(fmt)]);
   rows.push(["slope", ...summary.slope.map(fmt)]);
   rows.push(["95% CI", ...summary.ci.map(([lo, hi]) => `[${fmt(lo)}, ${fmt(hi)}]`)]);

@@ -33,7 +33,9 @@ export class BagOfWords {
 
   static fit(examples: readonly TextExample[]): BagOfWords {
     const vocabulary = new Map<string, number>();
-    for (const ex of examples) for (const f of featureNames(ex)) if (!vocabulary.has(f)) vocabulary.set(f, vocabulary.size);
+    for (const ex of examples) {
+      for (const f of featureNames(ex)) if (!vocabulary.has(f)) vocabulary.set(f, vocabulary.size);
+    }
     return new BagOfWords(vocabulary);
   }
 
@@ -131,13 +133,25 @@ export function fitSoftmaxRegression(
   rows: readonly SparseRow[], labels: readonly number[], classes: number, features: number, options: FitOptions = {},
 ): SoftmaxModel {
   const { l2, iterations } = { ...DEFAULT_FIT, ...options };
-  if (!(l2 >= 0) || !Number.isFinite(l2)) throw new BaselineError(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new BaselineError(`iterations must be a positive integer, got ${JSON.stringify(iterations)}`);
-  if (rows.length !== labels.length || rows.length === 0) throw new BaselineError(`need as many labels as rows (and at least one), got ${rows.length} rows and ${labels.length} labels`);
+  if (!(l2 >= 0) || !Number.isFinite(l2)) {
+    throw new BaselineError(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
+  }
+  if (!Number.isSafeInteger(iterations) || iterations < 1) {
+    throw new BaselineError(`iterations must be a positive integer, got ${JSON.stringify(iterations)}`);
+  }
+  if (rows.length !== labels.length || rows.length === 0) {
+    throw new BaselineError(
+      `need as many labels as rows (and at least one), got ${rows.length} rows and ${labels.length} labels`,
+    );
+  }
   labels.forEach((y, i) => {
-    if (!Number.isInteger(y) || y < 0 || y >= classes) throw new BaselineError(`labels[${i}] must be a class id in 0..${classes - 1}, got ${JSON.stringify(y)}`);
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new BaselineError(`labels[${i}] must be a class id in 0..${classes - 1}, got ${JSON.stringify(y)}`);
+    }
   });
-  const model: SoftmaxModel = { classes: classes, features: features, params: new Float64Array(classes * (features + 1)) };
+  const model: SoftmaxModel = {
+    classes: classes, features: features, params: new Float64Array(classes * (features + 1)),
+  };
   model.params = lbfgs((x) => softmaxObjective(model, x, rows, labels, l2), model.params, iterations);
   return model;
 }
@@ -183,7 +197,9 @@ export function lbfgs(
       alpha[k] = a;
       axpy(-a, Y[k], q);
     }
-    const gamma = S.length > 0 ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / Math.max(1, Math.sqrt(dot(grad, grad)));
+    const gamma = S.length > 0
+      ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1])
+      : 1 / Math.max(1, Math.sqrt(dot(grad, grad)));
     for (let k = 0; k < q.length; k++) q[k] *= gamma;
     for (let k = 0; k < S.length; k++) axpy(alpha[k] - dot(Y[k], q) / dot(Y[k], S[k]), S[k], q);
     const direction = q.map((v) => -v);
@@ -252,7 +268,8 @@ function classCount(train: readonly TextExample[], evals: readonly (readonly Tex
   for (const [k, set] of [train, ...evals].entries()) {
     for (const [i, ex] of set.entries()) {
       if (!Number.isSafeInteger(ex.label) || ex.label < 0) {
-        throw new BaselineError(`${k === 0 ? "train" : `evals[${k - 1}]`}[${i}].label must be a class id (an integer ≥ 0), got ${JSON.stringify(ex.label)}`);
+        throw new BaselineError(`${k === 0 ? "train" : `evals[${k - 1}]`}[${i}].label must be a class id ` +
+          `(an integer ≥ 0), got ${JSON.stringify(ex.label)}`);
       }
       max = Math.max(max, ex.label);
     }
@@ -261,7 +278,9 @@ function classCount(train: readonly TextExample[], evals: readonly (readonly Tex
 }
 
 /** The most frequent train label (the smallest id on a tie) and its accuracy on each evaluation set. */
-export function majorityBaseline(train: readonly TextExample[], evals: readonly (readonly TextExample[])[]): { label: number; accuracy: number[] } {
+export function majorityBaseline(
+  train: readonly TextExample[], evals: readonly (readonly TextExample[])[],
+): { label: number; accuracy: number[] } {
   const counts = new Array<number>(classCount(train, evals)).fill(0);
   for (const ex of train) counts[ex.label]++;
   const label = counts.indexOf(Math.max(...counts));

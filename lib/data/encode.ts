@@ -6,7 +6,9 @@ import { Example } from "../train/index";
 import { TextExample } from "./example";
 
 /** `source` names the examples in the warning given when most of them keep no text at this maxLength. */
-export function encodeExamples(examples: readonly TextExample[], tokenizer: Tokenizer, maxLength: number, source = "the examples"): Example[] {
+export function encodeExamples(
+  examples: readonly TextExample[], tokenizer: Tokenizer, maxLength: number, source = "the examples",
+): Example[] {
   let emptied = 0;
   const encoded = examples.map((e): Example => {
     const { ids, typeIds } = tokenizer.encode(e.text, e.pair, { maxLength, truncation: "longest_first" });

@@ -134,7 +134,9 @@ const STREAM = { split: 1, train: 2, eval: 3, selection: 4 };
 
 export function loadGlueTask(dir: string, task: GlueTaskName, options: LoadOptions): TaskData {
   const spec = GLUE_TASKS[task];
-  if (spec === undefined) throw new RangeError(`unknown GLUE task ${JSON.stringify(task)}; the tasks are ${GLUE_TASK_NAMES.join(", ")}`);
+  if (spec === undefined) {
+    throw new RangeError(`unknown GLUE task ${JSON.stringify(task)}; the tasks are ${GLUE_TASK_NAMES.join(", ")}`);
+  }
   checkOptions(options);
   requireDirectory(dir);
   const notes: string[] = [];
@@ -144,33 +146,53 @@ export function loadGlueTask(dir: string, task: GlueTaskName, options: LoadOptio
     const standIn = GLUE_TASKS[spec.standIn];
     const standInDir = path.join(dir, standIn.name);
     if (!holdsAnyFile(standInDir, standIn)) {
-      throw new MissingDataError({ file: taskDir }, `${spec.name} is missing (no ${filesOf(spec).join(", ")}), and so is ${standIn.name}, which would stand in for it`);
+      throw new MissingDataError(
+        { file: taskDir },
+        `${spec.name} is missing (no ${filesOf(spec).join(", ")}), and so is ${standIn.name}, ` +
+          "which would stand in for it",
+      );
     }
-    notes.push(`${spec.name} is missing from ${dir}: ${standIn.name} (${standIn.labels} classes, also scored by ${standIn.metric}) stands in for it`);
+    notes.push(`${spec.name} is missing from ${dir}: ${standIn.name} (${standIn.labels} classes, ` +
+      `also scored by ${standIn.metric}) stands in for it`);
     source = standIn;
     taskDir = standInDir;
   }
   if (!fs.existsSync(taskDir)) {
-    throw new MissingDataError({ file: taskDir }, `no such folder (a GLUE directory has one folder per task, named as GLUE names them)`);
+    throw new MissingDataError(
+      { file: taskDir },
+      `no such folder (a GLUE directory has one folder per task, named as GLUE names them)`,
+    );
   }
 
   const trainFile = path.join(taskDir, source.train);
   const splitFromDev = !fs.existsSync(trainFile) && source.splitFrom !== undefined;
   let train = splitFromDev ? [] : readExamples(trainFile, source);
-  const evalSets = source.evalSets.map((e) => ({ name: e.name, examples: readExamples(path.join(taskDir, e.file), source) }));
+  const evalSets = source.evalSets.map((e) => ({
+    name: e.name, examples: readExamples(path.join(taskDir, e.file), source),
+  }));
 
   if (splitFromDev) {
     const at = evalSets.findIndex((e) => e.name === source.splitFrom);
     const from = evalSets[at].examples;
     const file = source.evalSets[at].file;
-    if (from.length < 2) throw new DataError({ file: path.join(taskDir, file) }, `${source.train} is missing and ${file} has ${from.length} row(s): too few to split into train and eval`);
+    if (from.length < 2) {
+      throw new DataError(
+        { file: path.join(taskDir, file) },
+        `${source.train} is missing and ${file} has ${from.length} row(s): too few to split into train and eval`,
+      );
+    }
     const fraction = options.holdout ?? 0.2;
-    const split = seededSplit(from.length, Math.min(from.length - 1, Math.max(1, Math.round(fraction * from.length))), new Rng(options.seed, STREAM.split));
+    const split = seededSplit(
+      from.length,
+      Math.min(from.length - 1, Math.max(1, Math.round(fraction * from.length))),
+      new Rng(options.seed, STREAM.split),
+    );
     train = split.rest.map((i) => from[i]);
     evalSets[at] = { name: evalSets[at].name, examples: split.picked.map((i) => from[i]) };
     notes.push(
-      `${source.train} is missing: training on a seeded split (seed ${options.seed}) of ${file}: ${train.length} rows train, ` +
-        `${evalSets[at].examples.length} (${Number((fraction * 100).toFixed(2))}%) held out as the "${evalSets[at].name}" eval set`,
+      `${source.train} is missing: training on a seeded split (seed ${options.seed}) of ${file}: ` +
+        `${train.length} rows train, ${evalSets[at].examples.length} (${Number((fraction * 100).toFixed(2))}%) ` +
+        `held out as the "${evalSets[at].name}" eval set`,
     );
   }
 
@@ -207,7 +229,11 @@ export function loadGlueTask(dir: string, task: GlueTaskName, options: LoadOptio
 export function glueDir(env: NodeJS.ProcessEnv = process.env): string {
   const value = env.GLUE_DIR;
   if (value === undefined || value.trim() === "") {
-    throw new MissingDataError({ file: "GLUE_DIR" }, "not set: point it at a directory with one folder per GLUE task (RTE/, STS-B/, …), or at data/tasks for the built-in tasks");
+    throw new MissingDataError(
+      { file: "GLUE_DIR" },
+      "not set: point it at a directory with one folder per GLUE task (RTE/, STS-B/, …), " +
+        "or at data/tasks for the built-in tasks",
+    );
   }
   return requireGlueDir(value, "GLUE_DIR");
 }
@@ -222,7 +248,10 @@ export function requireGlueDir(dir: string, source: string): string {
 export interface TaskScore {
   task: GlueTaskName;
   metric: GlueMetric;
-  /** The paper's number as a fraction: the metric's mean over the eval sets (MNLI: matched and mismatched). Table 2 prints 100 × this. */
+  /**
+   * The paper's number as a fraction: the metric's mean over the eval sets (MNLI: matched and mismatched). Table 2
+   * prints 100 × this.
+   */
   value: number;
   /** Per eval set: the paper's metric and every metric that applies (lib/train/metrics scoreAll). */
   sets: { name: string; value: number; metrics: Partial<Record<MetricName, number>> }[];
@@ -235,10 +264,16 @@ export interface TaskScore {
 export function scoreTask(data: TaskData, predictions: Record<string, ArrayLike<number>>): TaskScore {
   const names = data.evalSets.map((e) => e.name);
   const extra = Object.keys(predictions).filter((k) => !names.includes(k));
-  if (extra.length > 0) throw new RangeError(`${data.task}: predictions for unknown eval set(s) ${extra.join(", ")}; the sets are ${names.join(", ")}`);
+  if (extra.length > 0) {
+    throw new RangeError(
+      `${data.task}: predictions for unknown eval set(s) ${extra.join(", ")}; the sets are ${names.join(", ")}`,
+    );
+  }
   const sets = data.evalSets.map((e) => {
     const outputs = predictions[e.name];
-    if (outputs === undefined) throw new RangeError(`${data.task}: no predictions for eval set "${e.name}" (the sets are ${names.join(", ")})`);
+    if (outputs === undefined) {
+      throw new RangeError(`${data.task}: no predictions for eval set "${e.name}" (the sets are ${names.join(", ")})`);
+    }
     if (outputs.length !== e.examples.length) {
       throw new RangeError(`${data.task} ${e.name}: ${outputs.length} predictions for ${e.examples.length} examples`);
     }
@@ -250,7 +285,8 @@ export function scoreTask(data: TaskData, predictions: Record<string, ArrayLike<
 
 /** A danfojs DataFrame of examples (columns text, pair when any example has one, label), for display. */
 export function glueFrame(examples: TextExample[]): DataFrame {
-  // Loaded on first use: danfojs takes about a second to import, which the loader and the CLI do not need.
+  // Loaded on first use: danfojs is slow to import (measured in bench/README.md), and the loader and the CLI do not
+  // need it.
   const dfd = require("danfojs-node") as typeof import("danfojs-node");
   const columns: Record<string, (string | number)[]> = { text: examples.map((e) => e.text) };
   if (examples.some((e) => e.pair !== undefined)) columns.pair = examples.map((e) => e.pair ?? "");
@@ -262,7 +298,9 @@ function checkOptions(options: LoadOptions): void {
   if (!Number.isSafeInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
   for (const key of ["maxTrain", "maxEval"] as const) {
     const v = options[key];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`${key} must be a positive integer, got ${v}`);
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
+      throw new RangeError(`${key} must be a positive integer, got ${v}`);
+    }
   }
   const h = options.holdout;
   if (h !== undefined && !(h > 0 && h < 1)) throw new RangeError(`holdout must be a fraction in (0, 1), got ${h}`);
@@ -321,12 +359,17 @@ function examplesOf(table: TsvTable, spec: GlueTaskSpec): TextExample[] {
         const also = accepted.length > 1 ? ` (or ${accepted.slice(1).map((a) => JSON.stringify(a)).join(", ")})` : "";
         throw new DataError(
           { file, line: 1, column: accepted[0] },
-          `missing column "${accepted[0]}"${also} for ${spec.name}; the header has ${header.map((c) => JSON.stringify(c)).join(", ")}`,
+          `missing column "${accepted[0]}"${also} for ${spec.name}; ` +
+            `the header has ${header.map((c) => JSON.stringify(c)).join(", ")}`,
         );
       }
       const again = header.indexOf(header[index], index + 1);
       if (again >= 0) {
-        throw new DataError({ file, line: 1, column: header[index] }, `column "${header[index]}" appears twice in the header (columns ${index + 1} and ${again + 1}): which one is meant is not clear`);
+        throw new DataError(
+          { file, line: 1, column: header[index] },
+          `column "${header[index]}" appears twice in the header (columns ${index + 1} and ${again + 1}): ` +
+            "which one is meant is not clear",
+        );
       }
       return { index, name: header[index] };
     };
@@ -345,15 +388,20 @@ function examplesOf(table: TsvTable, spec: GlueTaskSpec): TextExample[] {
       if (s.trim() === "") throw new DataError({ file, line, column: field.name, value: s }, `empty ${field.name}`);
       return s;
     };
-    const example: TextExample = { text: sentence(text), label: parseLabel(row[label.index], spec, { file, line, column: label.name }) };
+    const example: TextExample = {
+      text: sentence(text), label: parseLabel(row[label.index], spec, { file, line, column: label.name }),
+    };
     if (pair) example.pair = sentence(pair);
     out[r] = example;
   }
   return out;
 }
 
-function parseLabel(raw: string, spec: GlueTaskSpec, where: { file: string; line: number; column: string }): number {
-  const bad = (rule: string) => new DataError({ ...where, value: raw }, `${where.column} must be ${rule}, got ${JSON.stringify(raw)}`);
+function parseLabel(
+  raw: string, spec: GlueTaskSpec, where: { file: string; line: number; column: string },
+): number {
+  const bad = (rule: string) =>
+    new DataError({ ...where, value: raw }, `${where.column} must be ${rule}, got ${JSON.stringify(raw)}`);
   if (spec.labels === 1) {
     const [lo, hi] = spec.scoreRange!;
     // Number("") is 0 and Number("0x1") is 1: only plain decimal numbers are scores.
@@ -374,7 +422,9 @@ function parseLabel(raw: string, spec: GlueTaskSpec, where: { file: string; line
  * on: where the test labels are hidden (GLUE), the dev set is the split results are reported on, so choices
  * are made on rows taken from train instead.
  */
-export function holdOutFromTrain(train: readonly TextExample[], fraction: number, max: number, seed: number): { train: TextExample[]; heldOut: TextExample[] } {
+export function holdOutFromTrain(
+  train: readonly TextExample[], fraction: number, max: number, seed: number,
+): { train: TextExample[]; heldOut: TextExample[] } {
   const count = Math.min(max, train.length - 1, Math.max(1, Math.round(fraction * train.length)));
   const split = seededSplit(train.length, count, new Rng(seed, STREAM.selection));
   return { train: split.rest.map((i) => train[i]), heldOut: split.picked.map((i) => train[i]) };

@@ -23,7 +23,9 @@ export function surveyGlue(dir: string): TaskReport[] {
     const spec = GLUE_TASKS[task];
     const glueRows: Record<string, number> = { train: spec.sizes.train };
     spec.evalSets.forEach((e, i) => (glueRows[e.name] = spec.sizes.eval[i]));
-    const metric = spec.evalSets.length > 1 ? `${spec.metric} (mean of ${spec.evalSets.map((e) => e.name).join(" and ")})` : spec.metric;
+    const metric = spec.evalSets.length > 1
+      ? `${spec.metric} (mean of ${spec.evalSets.map((e) => e.name).join(" and ")})`
+      : spec.metric;
     try {
       const data = loadGlueTask(dir, task, { seed: 0 });
       const rows: Record<string, number> = { train: data.train.length };
@@ -32,7 +34,10 @@ export function surveyGlue(dir: string): TaskReport[] {
       return { task, status: data.substituted ? "substitute" : "found", metric, rows, glueRows, notes: data.notes };
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
-      return { task, status: err instanceof MissingDataError ? "missing" : "invalid", metric, glueRows, notes: [], error: err.message };
+      return {
+        task, status: err instanceof MissingDataError ? "missing" : "invalid", metric, glueRows, notes: [],
+        error: err.message,
+      };
     }
   });
 }
@@ -42,7 +47,10 @@ export function formatSurvey(dir: string, reports: TaskReport[]): string {
   const lines = [`GLUE directory ${dir}`];
   for (const r of reports) {
     const splits = r.rows
-      ? Object.entries(r.rows).map(([name, rows]) => `${name} ${n(rows)}${r.glueRows[name] !== undefined && r.glueRows[name] !== rows ? ` (GLUE ${n(r.glueRows[name])})` : ""}`).join(", ")
+      ? Object.entries(r.rows)
+        .map(([name, rows]) => `${name} ${n(rows)}` +
+          (r.glueRows[name] !== undefined && r.glueRows[name] !== rows ? ` (GLUE ${n(r.glueRows[name])})` : ""))
+        .join(", ")
       : "";
     lines.push(`${r.task.padEnd(6)} ${r.status.padEnd(10)} ${r.metric}${splits ? ` — ${splits}` : ""}`);
     for (const note of r.notes) lines.push(`${" ".repeat(18)}note: ${note}`);

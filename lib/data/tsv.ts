@@ -39,7 +39,9 @@ function readBytes(file: string): Buffer {
     return fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${(err as Error).message})`;
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${(err as Error).message})`;
     throw new DataError({ file }, why);
   }
 }
@@ -57,7 +59,10 @@ function decodeUtf8(file: string, bytes: Buffer): string {
     let line = 1;
     for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
     const value = `0x${bytes[at].toString(16).padStart(2, "0")}`;
-    throw new DataError({ file, line, value }, `not valid UTF-8: byte ${value} at byte ${at - lineStart + 1} of the line`);
+    throw new DataError(
+      { file, line, value },
+      `not valid UTF-8: byte ${value} at byte ${at - lineStart + 1} of the line`,
+    );
   }
 }
 

@@ -78,7 +78,9 @@ export function progress(total: number, label: string, opts: ProgressOptions = {
       tick: (note: string | undefined) => {
         // Deciles 1..9 only: done() prints the last line.
         const decile = total === 0 ? 10 : Math.floor((10 * count) / total);
-        if ((decile > lastDecile && decile < 10) || (now() - lastLine >= LOG_HEARTBEAT_MS && count > countAtLastLine)) emit(note);
+        if ((decile > lastDecile && decile < 10) || (now() - lastLine >= LOG_HEARTBEAT_MS && count > countAtLastLine)) {
+          emit(note);
+        }
         lastDecile = Math.max(lastDecile, decile);
       },
       done: (note: string | undefined) => emit(note),

@@ -18,7 +18,10 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   }
 }
 
-/** An output that cannot be written, named. `code` is the system's (ENOSPC, EROFS, EACCES, EISDIR, …) when there is one. */
+/**
+ * An output that cannot be written, named. `code` is the system's (ENOSPC, EROFS, EACCES, EISDIR, …) when there is
+ * one.
+ */
 export class OutputPathError extends Error {
   override name = "OutputPathError";
   readonly code?: string;
@@ -30,7 +33,8 @@ export class OutputPathError extends Error {
 
 const IO_CODES: Record<string, string> = {
   ENOSPC: "the disk is full", EROFS: "a read-only file system", EACCES: "permission denied", EPERM: "permission denied",
-  EISDIR: "it is a folder", ENOTDIR: "a part of the path is a file, not a folder", EEXIST: "it exists and is not a folder",
+  EISDIR: "it is a folder", ENOTDIR: "a part of the path is a file, not a folder",
+  EEXIST: "it exists and is not a folder",
 };
 
 function describeIoError(err: unknown): string {
@@ -43,10 +47,14 @@ function describeIoError(err: unknown): string {
  * `kind` says, and its folder can be written (created if missing, then a probe file written and removed). Every
  * refusal names the path and the reason.
  */
-export function checkOutputPath(target: string, kind: "file" | "folder", inputs: readonly string[] = [], label = "output"): void {
+export function checkOutputPath(
+  target: string, kind: "file" | "folder", inputs: readonly string[] = [], label = "output",
+): void {
   const resolved = path.resolve(target);
   for (const input of inputs) {
-    if (path.resolve(input) === resolved) throw new OutputPathError(`${label} ${target} is also an input: refusing to overwrite it (choose another path)`);
+    if (path.resolve(input) === resolved) {
+      throw new OutputPathError(`${label} ${target} is also an input: refusing to overwrite it (choose another path)`);
+    }
   }
   if (fs.existsSync(resolved)) {
     const isFolder = fs.statSync(resolved).isDirectory();

@@ -39,14 +39,17 @@ export const MODEL_CARD = "README.md";
 
 /** peft's names for our target matrices. */
 function peftTargets(config: AdapterConfig, model: Model): string[] {
-  return config.targetModules.map((t) => (model.config.architecture === "decoder" ? `${t[0]}_proj` : t === "output" ? "attention.output.dense" : t));
+  return config.targetModules.map((t) =>
+    (model.config.architecture === "decoder" ? `${t[0]}_proj` : t === "output" ? "attention.output.dense" : t));
 }
 
 /**
  * peft's adapter_config.json for our configuration: every field with peft's meaning, nothing of qkv-lab's own.
  * `baseModel` is the base model's name or folder (base_model_name_or_path, which AutoPeftModel loads).
  */
-export function peftConfig(config: AdapterConfig, model: Model, baseModel: string | null = null): Record<string, unknown> {
+export function peftConfig(
+  config: AdapterConfig, model: Model, baseModel: string | null = null,
+): Record<string, unknown> {
   if (config.method === "full") throw new AdapterFileError(FULL_HAS_NO_ADAPTER);
   return {
     peft_type: "LORA",
@@ -86,7 +89,9 @@ export function saveAdapter(model: Model, dir: string, options: { baseModel?: st
   const peft = peftConfig(config, model, options.baseModel ?? null);
   fs.mkdirSync(dir, { recursive: true });
   const trainable = trainableVariables(model);
-  writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), safetensorsInput(trainable, (name) => PREFIX + name), { format: "pt" });
+  writeSafetensors(
+    path.join(dir, ADAPTER_WEIGHTS), safetensorsInput(trainable, (name) => PREFIX + name), { format: "pt" },
+  );
   writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(peft, null, 2) + "\n");
   const own = {
     method: config.method, detach_norm: config.detachNorm, dora_dropout: config.doraDropout ?? "peft",
@@ -97,10 +102,15 @@ export function saveAdapter(model: Model, dir: string, options: { baseModel?: st
   writeFileAtomic(path.join(dir, MODEL_CARD), [
     "---", `base_model: ${JSON.stringify(options.baseModel ?? "unknown")}`, "library_name: peft", "---", "",
     `# ${config.method === "dora" ? "DoRA" : "LoRA"} adapter written by qkv-lab`, "",
-    `- base model: ${options.baseModel ?? "not recorded"} (${model.config.architecture}, ${model.config.numLayers} layers, width ${model.config.hiddenSize})`,
-    `- targets: ${JSON.stringify(peft.target_modules)}, r ${config.r}, lora_alpha ${config.loraAlpha}${config.useRslora ? " (rsLoRA)" : ""}, lora_dropout ${config.loraDropout}`,
-    `- trained tensors: ${parameters.toLocaleString("en-US")} parameters (adapter factors${config.method === "dora" ? ", magnitudes" : ""} and the ${peft.modules_to_save} head)`,
-    `- load with peft ${own.peft_version} or later: \`PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(BASE, num_labels=${model.labels}), DIR)\``,
+    `- base model: ${options.baseModel ?? "not recorded"} (${model.config.architecture}, ` +
+      `${model.config.numLayers} layers, width ${model.config.hiddenSize})`,
+    `- targets: ${JSON.stringify(peft.target_modules)}, r ${config.r}, lora_alpha ${config.loraAlpha}` +
+      `${config.useRslora ? " (rsLoRA)" : ""}, lora_dropout ${config.loraDropout}`,
+    `- trained tensors: ${parameters.toLocaleString("en-US")} parameters ` +
+      `(adapter factors${config.method === "dora" ? ", magnitudes" : ""} and the ${peft.modules_to_save} head)`,
+    `- load with peft ${own.peft_version} or later: ` +
+      "`PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(BASE, " +
+      `num_labels=${model.labels}), DIR)\``,
     "",
   ].join("\n"));
 }
@@ -141,26 +151,41 @@ export function loadAdapter(model: Model, dir: string): AdapterConfig {
   for (const [saved, t] of tensors) {
     const name = saved.startsWith(PREFIX) ? saved.slice(PREFIX.length) : saved;
     const target = trainable.get(name);
-    if (!target) throw new AdapterFileError(`${file}: tensor ${saved} is not part of a ${config.method} adapter on ${config.targetModules.join("+")}`);
+    if (!target) {
+      throw new AdapterFileError(
+        `${file}: tensor ${saved} is not part of a ${config.method} adapter on ${config.targetModules.join("+")}`,
+      );
+    }
     if (t.shape.length !== target.shape.length || t.shape.some((n, i) => n !== target.shape[i])) {
-      throw new AdapterFileError(`${file}: tensor ${saved} has shape [${t.shape}], the model expects [${target.shape}]`);
+      throw new AdapterFileError(
+        `${file}: tensor ${saved} has shape [${t.shape}], the model expects [${target.shape}]`,
+      );
     }
     target.assign(tf.tensor(Float32Array.from(t.data as Float32Array), t.shape, "float32"));
   }
   const missing = [...trainable.keys()].filter((n) => !tensors.has(PREFIX + n) && !tensors.has(n) && !isHeadTensor(n));
-  if (missing.length > 0) throw new AdapterFileError(`${file}: missing ${missing.length} adapter tensor(s), e.g. ${missing.slice(0, 3).join(", ")}`);
+  if (missing.length > 0) {
+    throw new AdapterFileError(
+      `${file}: missing ${missing.length} adapter tensor(s), e.g. ${missing.slice(0, 3).join(", ")}`,
+    );
+  }
   return config;
 }
 
 /** peft fields qkv-lab cannot honour are refused by name rather than ignored. */
 function peftFields(fields: Record<string, unknown>, file: string): Record<string, unknown> {
   const unsupported: [string, (v: unknown) => boolean][] = [
-    ["layers_pattern", (v) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== "layer" && v !== "layers"],
+    [
+      "layers_pattern",
+      (v) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== "layer" && v !== "layers",
+    ],
     ["fan_in_fan_out", (v) => v === true],
     ["bias", (v) => v !== undefined && v !== "none"],
     ["layer_replication", (v) => v !== null && v !== undefined],
     ["use_rslora", (v) => v !== undefined && typeof v !== "boolean"],
   ];
-  for (const [key, bad] of unsupported) if (bad(fields[key])) throw new AdapterFileError(`${file}: ${key} ${JSON.stringify(fields[key])} is not supported`);
+  for (const [key, bad] of unsupported) {
+    if (bad(fields[key])) throw new AdapterFileError(`${file}: ${key} ${JSON.stringify(fields[key])} is not supported`);
+  }
   return fields;
 }

@@ -58,7 +58,10 @@ export function attachAdapter(model: Model, fields: AdapterFields, seed: number)
       const parts = linearParts(model, name, base);
       if (!parts.loraA) return undefined;
       const { loraDropout, detachNorm, doraDropout } = config;
-      return applyLinear(x, parts, { scaling: moduleScaling(config, model.config, name), dropout: loraDropout, detachNorm, doraDropout: doraDropout ?? "peft", seed: options.seeds?.next() });
+      return applyLinear(x, parts, {
+        scaling: moduleScaling(config, model.config, name), dropout: loraDropout, detachNorm,
+        doraDropout: doraDropout ?? "peft", seed: options.seeds?.next(),
+      });
     };
   }
   return config;
@@ -75,7 +78,9 @@ function makeTrainable(model: Model, name: string): void {
 
 /** The adapted linear layers' names (LoRA/DoRA): those with a lora_A next to their weight. */
 export function adaptedLinearNames(model: Model): string[] {
-  return [...model.tensors.keys()].filter((n) => n.endsWith(".lora_A.weight")).map((n) => n.slice(0, -".lora_A.weight".length));
+  return [...model.tensors.keys()]
+    .filter((n) => n.endsWith(".lora_A.weight"))
+    .map((n) => n.slice(0, -".lora_A.weight".length));
 }
 
 /**
@@ -83,7 +88,9 @@ export function adaptedLinearNames(model: Model): string[] {
  * the plain model's. `unmergeAdapters` restores the exact adapted state.
  */
 export function mergeAdapters(model: Model): void {
-  if (!model.adapter || model.adapter.method === "full") throw new Error("mergeAdapters: the model has no LoRA or DoRA adapter");
+  if (!model.adapter || model.adapter.method === "full") {
+    throw new Error("mergeAdapters: the model has no LoRA or DoRA adapter");
+  }
   const adapter = model.adapter;
   for (const name of adaptedLinearNames(model)) {
     const parts = linearParts(model, name);
@@ -91,21 +98,29 @@ export function mergeAdapters(model: Model): void {
     parts.weight.dispose();
     model.tensors.set(`${name}.weight`, merged.weight);
     if (merged.rowScale) model.tensors.set(`${name}.merged_row_scale`, merged.rowScale);
-    for (const suffix of ["lora_A.weight", "lora_B.weight", "lora_magnitude_vector"]) rename(model, `${name}.${suffix}`, `${name}.merged.${suffix}`);
+    for (const suffix of ["lora_A.weight", "lora_B.weight", "lora_magnitude_vector"]) {
+      rename(model, `${name}.${suffix}`, `${name}.merged.${suffix}`);
+    }
   }
 }
 
 export function unmergeAdapters(model: Model): void {
   if (!model.adapter) throw new Error("unmergeAdapters: the model has no adapter");
   const adapter = model.adapter;
-  const names = [...model.tensors.keys()].filter((n) => n.endsWith(".merged.lora_A.weight")).map((n) => n.slice(0, -".merged.lora_A.weight".length));
+  const names = [...model.tensors.keys()]
+    .filter((n) => n.endsWith(".merged.lora_A.weight"))
+    .map((n) => n.slice(0, -".merged.lora_A.weight".length));
   if (names.length === 0) throw new Error("unmergeAdapters: nothing is merged");
   for (const name of names) {
-    for (const suffix of ["lora_A.weight", "lora_B.weight", "lora_magnitude_vector"]) rename(model, `${name}.merged.${suffix}`, `${name}.${suffix}`);
+    for (const suffix of ["lora_A.weight", "lora_B.weight", "lora_magnitude_vector"]) {
+      rename(model, `${name}.merged.${suffix}`, `${name}.${suffix}`);
+    }
     const rowScale = model.tensors.get(`${name}.merged_row_scale`) as tf.Tensor1D | undefined;
     const merged = model.tensors.get(`${name}.weight`) as tf.Tensor2D;
     const parts = linearParts(model, name);
-    model.tensors.set(`${name}.weight`, unmergeWeight({ weight: merged, rowScale }, parts, moduleScaling(adapter, model.config, name)));
+    model.tensors.set(
+      `${name}.weight`, unmergeWeight({ weight: merged, rowScale }, parts, moduleScaling(adapter, model.config, name)),
+    );
     merged.dispose();
     rowScale?.dispose();
     model.tensors.delete(`${name}.merged_row_scale`);

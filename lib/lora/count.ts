@@ -18,7 +18,8 @@ export const PAPER_COUNT_CONVENTION: CountConvention = "paper";
 export function describeConvention(convention: CountConvention): string {
   switch (convention) {
     case "paper":
-      return "the paper's Table 2 convention: LoRA as peft 0.5 (the head and its modules_to_save copy both counted), DoRA and full fine-tuning with the head once";
+      return "the paper's Table 2 convention: LoRA as peft 0.5 (the head and its modules_to_save copy both counted), " +
+        "DoRA and full fine-tuning with the head once";
     case "peft-0.5":
       return "peft 0.5: a LoRA/DoRA model's head counted twice (the original and its modules_to_save copy)";
     case "peft-0.15":
@@ -32,7 +33,8 @@ export function describeConvention(convention: CountConvention): string {
  * is printed truncated (1.62), LoRA (QKV) r = 16 (2,068,996) rounded (2.07), and DoRA (QKV) r = 16
  * (1,504,514) as 1.51, which neither gives. Every printed value is within 0.01 M of the count.
  */
-export const TABLE2_PARAM_ROUNDING = "neither rounded nor truncated consistently: within 0.01 M of the count on every row";
+export const TABLE2_PARAM_ROUNDING =
+  "neither rounded nor truncated consistently: within 0.01 M of the count on every row";
 
 export interface ParameterCount {
   /** Adapter (or fully fine-tuned matrix) parameters. */
@@ -53,7 +55,9 @@ export interface CountOptions {
 }
 
 /** Trainable parameters of one adapted matrix of shape dIn×dOut at rank r (default the adapter's). */
-export function adaptedMatrixParameters(adapter: AdapterConfig, dIn: number, dOut: number, hasBias: boolean, r = adapter.r): number {
+export function adaptedMatrixParameters(
+  adapter: AdapterConfig, dIn: number, dOut: number, hasBias: boolean, r = adapter.r,
+): number {
   switch (adapter.method) {
     case "lora":
       return r * (dIn + dOut);
@@ -71,18 +75,24 @@ export function countParameters(model: ModelConfig, adapter: AdapterConfig, opti
       throw new RangeError(`layer ${layer} does not exist: the model has layers 0-${model.numLayers - 1}`);
     }
   }
-  if (!Number.isInteger(options.labels) || options.labels < 1) throw new RangeError(`labels must be a positive integer, got ${options.labels}`);
+  if (!Number.isInteger(options.labels) || options.labels < 1) {
+    throw new RangeError(`labels must be a positive integer, got ${options.labels}`);
+  }
   const shapes = attentionShapes(model);
   const hasBias = model.architecture === "encoder"; // RoBERTa's projections have biases, Llama's do not
   const chosen = new Set(layers);
   // Per module (./modules): rank patterns, layer subsets and exclusions count as peft would build them.
   const adapterParams = adaptedModules(adapter, model)
     .filter((m) => chosen.has(m.layer))
-    .reduce((sum, m) => sum + adaptedMatrixParameters(adapter, shapes[m.matrix].dIn, shapes[m.matrix].dOut, hasBias, m.r), 0);
+    .reduce(
+      (sum, m) => sum + adaptedMatrixParameters(adapter, shapes[m.matrix].dIn, shapes[m.matrix].dOut, hasBias, m.r), 0,
+    );
   const oneHead = headParameterCount(model, options.labels);
   // Only peft-wrapped methods carry a modules_to_save copy; full fine-tuning is plain training.
   const convention = options.convention ?? "peft-0.15";
-  const twice = convention === "peft-0.5" ? adapter.method !== "full" : convention === "paper" ? adapter.method === "lora" : false;
+  const twice = convention === "peft-0.5"
+    ? adapter.method !== "full"
+    : convention === "paper" ? adapter.method === "lora" : false;
   const headCopies = twice ? 2 : 1;
   const head = oneHead * headCopies;
   return {

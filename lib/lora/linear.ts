@@ -36,14 +36,17 @@ export interface AdapterOptions {
 }
 
 /** Identity forward, zero backward: tfjs has no stop_gradient op. */
-const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as (
-  x: tf.Tensor,
-) => tf.Tensor;
+const stopGradient = tf.customGrad(
+  ((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never,
+) as (x: tf.Tensor) => tf.Tensor;
 
 /** The tensors of the linear layer `name`: its own, and the adapter's (peft's names) when it has one. */
 export function linearParts(model: Model, name: string, base: BaseLinear = baseLinear(model, name)): LinearParts {
-  const get = <T extends tf.Tensor>(suffix: string): T | undefined => model.tensors.get(`${name}.${suffix}`) as T | undefined;
-  return { ...base, loraA: get("lora_A.weight"), loraB: get("lora_B.weight"), magnitude: get("lora_magnitude_vector") };
+  const get = <T extends tf.Tensor>(suffix: string): T | undefined =>
+    model.tensors.get(`${name}.${suffix}`) as T | undefined;
+  return {
+    ...base, loraA: get("lora_A.weight"), loraB: get("lora_B.weight"), magnitude: get("lora_magnitude_vector"),
+  };
 }
 
 /** y = linear(x) for x of shape [n, in]. */
@@ -53,7 +56,9 @@ export function applyLinear(x: tf.Tensor2D, parts: LinearParts, options?: Adapte
   let y = tf.matMul(x, parts.weight, false, true);
   const dropped = options.seed !== undefined && options.dropout > 0;
   const input = dropped ? tf.dropout(x, options.dropout, undefined, tfSeed(options.seed!)) : x;
-  const lowRank = tf.mul(tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true), options.scaling);
+  const lowRank = tf.mul(
+    tf.matMul(tf.matMul(input, parts.loraA, false, true), parts.loraB, false, true), options.scaling,
+  );
   if (!parts.magnitude) y = tf.add(y, lowRank);
   else {
     const scale = doraScale(parts, options);
@@ -81,7 +86,9 @@ function rowScale(adapted: tf.Tensor2D, magnitude: tf.Tensor1D, detachNorm: bool
 /** DoRA's per-output factor m / ‖W0 + s·B A‖ (row norms of the [out, in] adapted weight). */
 export function doraScale(parts: LinearParts, options: Pick<AdapterOptions, "scaling" | "detachNorm">): tf.Tensor1D {
   if (!parts.loraA || !parts.loraB || !parts.magnitude) throw new Error("doraScale: not a DoRA layer");
-  return rowScale(tf.add(parts.weight, update(parts.loraA, parts.loraB, options.scaling)), parts.magnitude, options.detachNorm);
+  return rowScale(
+    tf.add(parts.weight, update(parts.loraA, parts.loraB, options.scaling)), parts.magnitude, options.detachNorm,
+  );
 }
 
 /** A weight with its adapter folded in; `rowScale` is DoRA's m/‖W0 + s·B A‖ at merge time. */
@@ -105,7 +112,9 @@ export function mergeWeight(parts: LinearParts, scaling: number): MergedWeight {
 }
 
 /** W0 back from a merged weight and the same adapter tensors (the norm of DoRA cannot be re-derived). */
-export function unmergeWeight(merged: MergedWeight, parts: Pick<LinearParts, "loraA" | "loraB">, scaling: number): tf.Tensor2D {
+export function unmergeWeight(
+  merged: MergedWeight, parts: Pick<LinearParts, "loraA" | "loraB">, scaling: number,
+): tf.Tensor2D {
   return tf.tidy(() => {
     if (!parts.loraA || !parts.loraB) throw new Error("unmergeWeight: the layer has no adapter");
     const adapted = merged.rowScale ? tf.div(merged.weight, tf.expandDims(merged.rowScale, 1)) : merged.weight;

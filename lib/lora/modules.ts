@@ -20,7 +20,10 @@ export interface AdaptedModule {
 const fullMatch = (pattern: string, name: string) => regexOf(`^(?:${pattern})$`, "pattern").test(name);
 /** peft's list matching: the name itself, or a suffix after a dot. */
 const listMatch = (list: readonly string[], name: string) => list.some((k) => name === k || name.endsWith(`.${k}`));
-/** peft's pattern-key matching for rank_pattern / alpha_pattern: the key as a regular expression ending the name after a dot. */
+/**
+ * peft's pattern-key matching for rank_pattern / alpha_pattern: the key as a regular expression ending the name after
+ * a dot.
+ */
 const patternValue = (pattern: Record<string, number> | undefined, name: string): number | undefined => {
   const key = Object.keys(pattern ?? {}).find((k) => regexOf(`(^|.*\\.)(?:${k})$`, "pattern").test(name));
   return key === undefined ? undefined : pattern![key];
@@ -30,7 +33,11 @@ const patternValue = (pattern: Record<string, number> | undefined, name: string)
 export function adaptedModules(config: AdapterConfig, model: ModelConfig): AdaptedModule[] {
   const layers = config.layersToTransform;
   for (const l of layers ?? []) {
-    if (l >= model.numLayers) throw new AdapterConfigError(`layers_to_transform names layer ${l}, but the model has layers 0-${model.numLayers - 1}`);
+    if (l >= model.numLayers) {
+      throw new AdapterConfigError(
+        `layers_to_transform names layer ${l}, but the model has layers 0-${model.numLayers - 1}`,
+      );
+    }
   }
   if (config.targetRegex !== undefined) checkRegexTargets(config.targetRegex, model);
   const shapes = attentionShapes(model);
@@ -43,17 +50,25 @@ export function adaptedModules(config: AdapterConfig, model: ModelConfig): Adapt
       const name = attentionLinearName(model, layer, matrix);
       if (config.targetRegex !== undefined && !fullMatch(config.targetRegex, name)) continue;
       const exclude = config.excludeModules;
-      if (exclude !== undefined && (typeof exclude === "string" ? fullMatch(exclude, name) : listMatch(exclude, name))) continue;
+      if (
+        exclude !== undefined && (typeof exclude === "string" ? fullMatch(exclude, name) : listMatch(exclude, name))
+      ) {
+        continue;
+      }
       const r = config.method === "full" ? config.r : patternValue(config.rankPattern, name) ?? config.r;
       const alpha = patternValue(config.alphaPattern, name) ?? config.loraAlpha;
       const { dIn, dOut } = shapes[matrix];
       if (config.method !== "full" && r > Math.min(dIn, dOut)) {
-        throw new AdapterConfigError(`r = ${r} exceeds min(d_in, d_out) = ${Math.min(dIn, dOut)} of ${name} (${dIn}×${dOut})`);
+        throw new AdapterConfigError(
+          `r = ${r} exceeds min(d_in, d_out) = ${Math.min(dIn, dOut)} of ${name} (${dIn}×${dOut})`,
+        );
       }
       modules.push({ name, layer, matrix, r, alpha, scaling: config.useRslora ? alpha / Math.sqrt(r) : alpha / r });
     }
   }
-  if (modules.length === 0) throw new AdapterConfigError("the adapter's targets, layers and exclusions leave no module of the model to adapt");
+  if (modules.length === 0) {
+    throw new AdapterConfigError("the adapter's targets, layers and exclusions leave no module of the model to adapt");
+  }
   return modules;
 }
 
@@ -63,10 +78,18 @@ export function adaptedModules(config: AdapterConfig, model: ModelConfig): Adapt
  */
 function checkRegexTargets(regex: string, model: ModelConfig): void {
   const attention = new Set<string>();
-  for (let layer = 0; layer < model.numLayers; layer++) for (const m of ATTENTION_MATRICES) attention.add(attentionLinearName(model, layer, m));
-  const modules = [...tensorShapes(model, 2).keys()].filter((n) => n.endsWith(".weight")).map((n) => n.slice(0, -".weight".length));
+  for (let layer = 0; layer < model.numLayers; layer++) {
+    for (const m of ATTENTION_MATRICES) attention.add(attentionLinearName(model, layer, m));
+  }
+  const modules = [...tensorShapes(model, 2).keys()]
+    .filter((n) => n.endsWith(".weight"))
+    .map((n) => n.slice(0, -".weight".length));
   const other = modules.find((n) => !attention.has(n) && fullMatch(regex, n));
-  if (other !== undefined) throw new AdapterConfigError(`target_modules ${JSON.stringify(regex)} also matches ${other}; qkv-lab adapts the attention projections only`);
+  if (other !== undefined) {
+    throw new AdapterConfigError(
+      `target_modules ${JSON.stringify(regex)} also matches ${other}; qkv-lab adapts the attention projections only`,
+    );
+  }
 }
 
 const SCALINGS = new WeakMap<AdapterConfig, Map<string, number>>();

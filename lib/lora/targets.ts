@@ -22,14 +22,17 @@ export class TargetError extends Error {
  * deduplicated and in the order query, key, value, output. Unknown names and an empty set are errors.
  */
 export function parseTargets(targets: string | readonly string[], field = "targets"): AttentionMatrix[] {
-  const names = (typeof targets === "string" ? targets.split(",") : [...targets]).map((t) => t.trim()).filter((t) => t !== "");
+  const names = (typeof targets === "string" ? targets.split(",") : [...targets])
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   if (names.length === 0) throw new TargetError(`${field} is empty: name at least one of q, k, v, o`);
   const chosen = new Set<AttentionMatrix>();
   for (const name of names) {
     const canonical = ALIASES[name.toLowerCase()];
     if (canonical === undefined) {
       throw new TargetError(
-        `${field}: unknown target ${JSON.stringify(name)}; use q, k, v, o (or query/key/value/output, q_proj/k_proj/v_proj/o_proj)`,
+        `${field}: unknown target ${JSON.stringify(name)}; ` +
+          "use q, k, v, o (or query/key/value/output, q_proj/k_proj/v_proj/o_proj)",
       );
     }
     chosen.add(canonical);

@@ -28,15 +28,20 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
   };
   const flag = (key: string, fallback: boolean): boolean => {
     const v = key in json ? json[key] : fallback;
-    if (typeof v !== "boolean") throw new ConfigError(`${source}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== "boolean") {
+      throw new ConfigError(`${source}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    }
     return v;
   };
   const type = json.model_type;
   if (type === "bert") {
     // hidden_act "gelu" is transformers' exact (erf) GELU; other activations and relative positions are not ours.
-    if ((json.hidden_act ?? "gelu") !== "gelu") throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
+    if ((json.hidden_act ?? "gelu") !== "gelu") {
+      throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
+    }
     if ((json.position_embedding_type ?? "absolute") !== "absolute") {
-      throw new ConfigError(`${source}: position_embedding_type ${JSON.stringify(json.position_embedding_type)} is not supported (only absolute)`);
+      throw new ConfigError(`${source}: position_embedding_type ${JSON.stringify(json.position_embedding_type)} ` +
+        "is not supported (only absolute)");
     }
     const config: EncoderConfig = {
       architecture: "encoder", family: "bert",
@@ -49,12 +54,15 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
     };
     const classifierDropout = json.classifier_dropout;
     if (classifierDropout !== undefined && classifierDropout !== null && classifierDropout !== config.hiddenDropout) {
-      throw new ConfigError(`${source}: classifier_dropout ${JSON.stringify(classifierDropout)} differs from hidden_dropout_prob ${config.hiddenDropout}; not supported`);
+      throw new ConfigError(`${source}: classifier_dropout ${JSON.stringify(classifierDropout)} differs from ` +
+        `hidden_dropout_prob ${config.hiddenDropout}; not supported`);
     }
     return validateConfig(config, source);
   }
   if (type === "roberta" || type === "xlm-roberta") {
-    if ((json.hidden_act ?? "gelu") !== "gelu") throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
+    if ((json.hidden_act ?? "gelu") !== "gelu") {
+      throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only gelu)`);
+    }
     const config: EncoderConfig = {
       architecture: "encoder",
       vocabSize: num("vocab_size"), hiddenSize: num("hidden_size"), numLayers: num("num_hidden_layers"),
@@ -67,8 +75,12 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
     return validateConfig(config, source);
   }
   if (type === "llama") {
-    if ((json.hidden_act ?? "silu") !== "silu") throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only silu)`);
-    if (json.attention_bias === true || json.mlp_bias === true) throw new ConfigError(`${source}: attention_bias/mlp_bias are not supported`);
+    if ((json.hidden_act ?? "silu") !== "silu") {
+      throw new ConfigError(`${source}: hidden_act ${JSON.stringify(json.hidden_act)} is not supported (only silu)`);
+    }
+    if (json.attention_bias === true || json.mlp_bias === true) {
+      throw new ConfigError(`${source}: attention_bias/mlp_bias are not supported`);
+    }
     const config: DecoderConfig = {
       architecture: "decoder",
       vocabSize: num("vocab_size"), hiddenSize: num("hidden_size"), numLayers: num("num_hidden_layers"),
@@ -76,22 +88,27 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
       intermediateSize: num("intermediate_size"), maxPositions: num("max_position_embeddings"),
       rmsNormEps: num("rms_norm_eps", 1e-6), ropeTheta: num("rope_theta", 10000),
       // Llama has no padding token (pad_token_id absent or null); batches then pad with id 0, masked out.
-      tieEmbeddings: flag("tie_word_embeddings", false), padTokenId: json.pad_token_id === undefined || json.pad_token_id === null ? 0 : num("pad_token_id"),
+      tieEmbeddings: flag("tie_word_embeddings", false),
+      padTokenId: json.pad_token_id === undefined || json.pad_token_id === null ? 0 : num("pad_token_id"),
     };
     const ropeScaling = ropeScalingFromHf(json.rope_scaling, source);
     if (ropeScaling) config.ropeScaling = ropeScaling;
     return validateConfig(config, source);
   }
-  throw new ConfigError(`${source}: model_type ${JSON.stringify(type)} is not supported; use a BERT ("bert"), RoBERTa ("roberta") or Llama ("llama") checkpoint`);
+  throw new ConfigError(`${source}: model_type ${JSON.stringify(type)} is not supported; ` +
+    `use a BERT ("bert"), RoBERTa ("roberta") or Llama ("llama") checkpoint`);
 }
 
 function ropeScalingFromHf(value: unknown, source: string): DecoderConfig["ropeScaling"] {
   if (value === undefined || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const type = v.rope_type ?? v.type;
-  if (type !== "llama3") throw new ConfigError(`${source}: rope_scaling type ${JSON.stringify(type)} is not supported (only "llama3")`);
+  if (type !== "llama3") {
+    throw new ConfigError(`${source}: rope_scaling type ${JSON.stringify(type)} is not supported (only "llama3")`);
+  }
   return {
-    factor: v.factor as number, lowFreqFactor: v.low_freq_factor as number, highFreqFactor: v.high_freq_factor as number,
+    factor: v.factor as number, lowFreqFactor: v.low_freq_factor as number,
+    highFreqFactor: v.high_freq_factor as number,
     originalMaxPositions: v.original_max_position_embeddings as number,
   };
 }
@@ -105,7 +122,8 @@ export function configToHf(config: ModelConfig, labels: number): Record<string, 
       hidden_size: config.hiddenSize, num_hidden_layers: config.numLayers, num_attention_heads: config.numHeads,
       intermediate_size: config.intermediateSize, max_position_embeddings: config.maxPositions,
       type_vocab_size: config.typeVocabSize, layer_norm_eps: config.layerNormEps, pad_token_id: config.padTokenId,
-      hidden_act: "gelu", hidden_dropout_prob: config.hiddenDropout, attention_probs_dropout_prob: config.attentionDropout,
+      hidden_act: "gelu", hidden_dropout_prob: config.hiddenDropout,
+      attention_probs_dropout_prob: config.attentionDropout,
       position_embedding_type: "absolute", initializer_range: 0.02, id2label,
       ...(labels === 1 ? { problem_type: "regression" } : {}),
     };
@@ -128,7 +146,11 @@ export function configToHf(config: ModelConfig, labels: number): Record<string, 
     max_position_embeddings: config.maxPositions, rms_norm_eps: config.rmsNormEps, rope_theta: config.ropeTheta,
     tie_word_embeddings: config.tieEmbeddings, pad_token_id: config.padTokenId, hidden_act: "silu", id2label,
     rope_scaling: config.ropeScaling
-      ? { rope_type: "llama3", factor: config.ropeScaling.factor, low_freq_factor: config.ropeScaling.lowFreqFactor, high_freq_factor: config.ropeScaling.highFreqFactor, original_max_position_embeddings: config.ropeScaling.originalMaxPositions }
+      ? {
+          rope_type: "llama3", factor: config.ropeScaling.factor, low_freq_factor: config.ropeScaling.lowFreqFactor,
+          high_freq_factor: config.ropeScaling.highFreqFactor,
+          original_max_position_embeddings: config.ropeScaling.originalMaxPositions,
+        }
       : null,
   };
 }
@@ -136,15 +158,20 @@ export function configToHf(config: ModelConfig, labels: number): Record<string, 
 /** Our name for a checkpoint tensor, or undefined for tensors we do not use (MLM/LM heads, pooler, buffers). */
 function canonicalName(name: string, config: ModelConfig): string | undefined {
   if (config.architecture === "encoder" && encoderFamily(config) === "bert") {
-    if (/^(embeddings|encoder|pooler)\./.test(name)) name = `bert.${name}`; // saved from BertModel (sentence-transformers)
+    // saved from BertModel (sentence-transformers)
+    if (/^(embeddings|encoder|pooler)\./.test(name)) name = `bert.${name}`;
     name = name.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
     // position_ids / token_type_ids are buffers; cls.* is the pretraining (MLM/NSP) head.
     return /^bert\.embeddings\.(position_ids|token_type_ids)$/.test(name) || name.startsWith("cls.") ? undefined : name;
   }
   if (config.architecture === "encoder") {
     if (/^(embeddings|encoder)\./.test(name)) name = `roberta.${name}`; // saved from RobertaModel
-    name = name.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias"); // TF-era names
-    return name.startsWith("roberta.embeddings.position_ids") || name.startsWith("roberta.pooler.") || name.startsWith("lm_head.") ? undefined : name;
+    // TF-era names
+    name = name.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
+    return name.startsWith("roberta.embeddings.position_ids") || name.startsWith("roberta.pooler.") ||
+      name.startsWith("lm_head.")
+      ? undefined
+      : name;
   }
   if (/^(embed_tokens|layers|norm)\./.test(name)) name = `model.${name}`; // saved from LlamaModel
   return name.startsWith("lm_head.") || name.includes("rotary_emb.inv_freq") ? undefined : name;
@@ -164,7 +191,9 @@ export interface LoadedModel {
  */
 export function loadModel(dir: string, options: { labels?: number; seed?: number } = {}): LoadedModel {
   const configPath = path.join(dir, "config.json");
-  if (!fs.existsSync(configPath)) throw new CheckpointError(`${dir}: no config.json (expected a Hugging Face model directory)`);
+  if (!fs.existsSync(configPath)) {
+    throw new CheckpointError(`${dir}: no config.json (expected a Hugging Face model directory)`);
+  }
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(fs.readFileSync(configPath, "utf8")) as Record<string, unknown>;
@@ -200,9 +229,13 @@ export function loadModel(dir: string, options: { labels?: number; seed?: number
           unused.push(name);
           continue;
         }
-        throw new CheckpointError(`${file}: tensor ${name} has shape [${info.shape}] but config.json implies [${shape}]`);
+        throw new CheckpointError(
+          `${file}: tensor ${name} has shape [${info.shape}] but config.json implies [${shape}]`,
+        );
       }
-      if (!["F32", "F16", "BF16", "F64"].includes(info.dtype)) throw new CheckpointError(`${file}: tensor ${name} has dtype ${info.dtype}; weights must be floating point`);
+      if (!["F32", "F16", "BF16", "F64"].includes(info.dtype)) {
+        throw new CheckpointError(`${file}: tensor ${name} has dtype ${info.dtype}; weights must be floating point`);
+      }
       wanted.push(name);
     }
     for (const [name, t] of loadSafetensors(file, { names: wanted }).tensors) {
@@ -214,15 +247,23 @@ export function loadModel(dir: string, options: { labels?: number; seed?: number
     }
   }
   if (unexpected.length > 0) {
-    const layers = unexpected.map((n) => /\blayers?\.(\d+)\./.exec(n)).filter((m) => m !== null).map((m) => Number(m![1]));
-    const hint = layers.length > 0 ? `: it holds layers up to ${Math.max(...layers)} but config.json's num_hidden_layers is ${config.numLayers}` : "";
-    throw new CheckpointError(`${dir}: the checkpoint holds ${unexpected.length} tensor(s) that config.json does not describe, e.g. ${unexpected.slice(0, 3).join(", ")}${hint}`);
+    const layers = unexpected
+      .map((n) => /\blayers?\.(\d+)\./.exec(n)).filter((m) => m !== null).map((m) => Number(m![1]));
+    const hint = layers.length > 0
+      ? `: it holds layers up to ${Math.max(...layers)} but config.json's num_hidden_layers is ${config.numLayers}`
+      : "";
+    throw new CheckpointError(`${dir}: the checkpoint holds ${unexpected.length} tensor(s) that config.json does not ` +
+      `describe, e.g. ${unexpected.slice(0, 3).join(", ")}${hint}`);
   }
   const initialized = [...expected.keys()].filter((n) => !seen.has(n));
-  // A BERT saved without its pooler (BertModel(add_pooling_layer=False), BertForMaskedLM) gets a fresh one, as transformers does.
+  // A BERT saved without its pooler (BertModel(add_pooling_layer=False), BertForMaskedLM) gets a fresh one, as
+  // transformers does.
   const missingBody = initialized.filter((n) => !isHeadTensor(n) && !n.startsWith("bert.pooler."));
   if (missingBody.length > 0) {
-    throw new CheckpointError(`${dir}: the checkpoint lacks ${missingBody.length} backbone tensor(s), e.g. ${missingBody.slice(0, 3).join(", ")}`);
+    throw new CheckpointError(
+      `${dir}: the checkpoint lacks ${missingBody.length} backbone tensor(s), ` +
+        `e.g. ${missingBody.slice(0, 3).join(", ")}`,
+    );
   }
   return { model, initialized, unused };
 }
@@ -240,33 +281,48 @@ function weightFiles(dir: string): string[] {
       throw new CheckpointError(`${index}: not valid JSON (${(err as Error).message})`);
     }
     const map = json.weight_map;
-    if (typeof map !== "object" || map === null || Array.isArray(map)) throw new CheckpointError(`${index}: weight_map must be an object of tensor name → shard file`);
+    if (typeof map !== "object" || map === null || Array.isArray(map)) {
+      throw new CheckpointError(`${index}: weight_map must be an object of tensor name → shard file`);
+    }
     const root = path.resolve(dir);
     return [...new Set(Object.values(map))].map((shard) => {
       // Shards are files of this folder: a path that climbs out of it (../x, /etc/passwd) is refused, not opened.
       const file = typeof shard === "string" ? path.resolve(root, shard) : "";
       if (typeof shard !== "string" || path.isAbsolute(shard) || path.dirname(file) !== root) {
-        throw new CheckpointError(`${index}: weight_map names shard ${JSON.stringify(shard)}, which is not a file name in ${dir}`);
+        throw new CheckpointError(
+          `${index}: weight_map names shard ${JSON.stringify(shard)}, which is not a file name in ${dir}`,
+        );
       }
-      if (!fs.existsSync(file)) throw new CheckpointError(`${index}: weight_map names shard ${shard}, which ${dir} lacks`);
+      if (!fs.existsSync(file)) {
+        throw new CheckpointError(`${index}: weight_map names shard ${shard}, which ${dir} lacks`);
+      }
       return file;
     });
   }
   const bin = fs.existsSync(path.join(dir, "pytorch_model.bin"));
   throw new CheckpointError(
-    `${dir}: no model.safetensors${bin ? " (pytorch_model.bin is not read: convert it with transformers' save_pretrained(safe_serialization=True))" : ""}`,
+    `${dir}: no model.safetensors` +
+      (bin
+        ? " (pytorch_model.bin is not read: convert it with transformers' save_pretrained(safe_serialization=True))"
+        : ""),
   );
 }
 
 /** Named tensors as writeSafetensors takes them (their float32 data), each name passed through `rename`. */
-export function safetensorsInput(tensors: Iterable<[string, tf.Tensor]>, rename: (name: string) => string = (name) => name): Map<string, TensorInput> {
-  return new Map([...tensors].map(([name, t]) => [rename(name), { shape: t.shape, data: t.dataSync() as Float32Array }]));
+export function safetensorsInput(
+  tensors: Iterable<[string, tf.Tensor]>, rename: (name: string) => string = (name) => name,
+): Map<string, TensorInput> {
+  return new Map([...tensors].map(([name, t]) => [
+    rename(name), { shape: t.shape, data: t.dataSync() as Float32Array },
+  ]));
 }
 
 /** Writes config.json and model.safetensors (every tensor, adapters included under peft's names), atomically. */
 export function saveModel(model: Model, dir: string, metadata: Record<string, string> = {}): void {
   fs.mkdirSync(dir, { recursive: true });
   writeSafetensors(path.join(dir, "model.safetensors"), safetensorsInput(model.tensors), { format: "pt", ...metadata });
-  writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(configToHf(model.config, model.labels), null, 2) + "\n");
+  writeFileAtomic(
+    path.join(dir, "config.json"), JSON.stringify(configToHf(model.config, model.labels), null, 2) + "\n",
+  );
 }
 

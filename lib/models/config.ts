@@ -18,7 +18,10 @@ export function encoderFamily(config: EncoderConfig): EncoderFamily {
   return config.family ?? "roberta";
 }
 
-/** Learned-position encoder (RoBERTa, or BERT with family "bert"): post-LayerNorm, GELU feed-forward, bidirectional attention. */
+/**
+ * Learned-position encoder (RoBERTa, or BERT with family "bert"): post-LayerNorm, GELU feed-forward, bidirectional
+ * attention.
+ */
 export interface EncoderConfig {
   architecture: "encoder";
   /** Absent for RoBERTa, so that RoBERTa configurations (and the hashes of runs keyed on them) are unchanged. */
@@ -28,7 +31,10 @@ export interface EncoderConfig {
   numLayers: number;
   numHeads: number;
   intermediateSize: number;
-  /** Learned position table size; RoBERTa offsets positions by padTokenId + 1, so usable length is 2 less (BERT: all of it). */
+  /**
+   * Learned position table size; RoBERTa offsets positions by padTokenId + 1, so usable length is 2 less (BERT: all
+   * of it).
+   */
   maxPositions: number;
   typeVocabSize: number;
   layerNormEps: number;
@@ -72,7 +78,9 @@ export function headDim(config: ModelConfig): number {
 export function attentionShapes(config: ModelConfig): Record<AttentionMatrix, MatrixShape> {
   const d = config.hiddenSize;
   const kv = config.architecture === "decoder" ? config.numKvHeads * headDim(config) : d;
-  return { query: { dIn: d, dOut: d }, key: { dIn: d, dOut: kv }, value: { dIn: d, dOut: kv }, output: { dIn: d, dOut: d } };
+  return {
+    query: { dIn: d, dOut: d }, key: { dIn: d, dOut: kv }, value: { dIn: d, dOut: kv }, output: { dIn: d, dOut: d },
+  };
 }
 
 export class ConfigError extends Error {
@@ -85,17 +93,21 @@ export class ConfigError extends Error {
 /** Checks a configuration's fields, naming the first bad one. Returns the config for chaining. */
 /** The longest input the position table allows: RoBERTa's positions start after padTokenId, BERT's and Llama's at 0. */
 export function usablePositions(config: ModelConfig): number {
-  return config.architecture === "encoder" && encoderFamily(config) !== "bert" ? config.maxPositions - config.padTokenId - 1 : config.maxPositions;
+  return config.architecture === "encoder" && encoderFamily(config) !== "bert"
+    ? config.maxPositions - config.padTokenId - 1
+    : config.maxPositions;
 }
 
 /** Our fields as transformers' config.json names them, so that an error about a file names the file's key. */
 const HF_NAMES: Record<string, string> = {
   vocabSize: "vocab_size", hiddenSize: "hidden_size", numLayers: "num_hidden_layers", numHeads: "num_attention_heads",
   numKvHeads: "num_key_value_heads", intermediateSize: "intermediate_size", maxPositions: "max_position_embeddings",
-  typeVocabSize: "type_vocab_size", layerNormEps: "layer_norm_eps", padTokenId: "pad_token_id", hiddenDropout: "hidden_dropout_prob",
-  attentionDropout: "attention_probs_dropout_prob", rmsNormEps: "rms_norm_eps", ropeTheta: "rope_theta",
-  "ropeScaling.factor": "rope_scaling.factor", "ropeScaling.lowFreqFactor": "rope_scaling.low_freq_factor",
-  "ropeScaling.highFreqFactor": "rope_scaling.high_freq_factor", "ropeScaling.originalMaxPositions": "rope_scaling.original_max_position_embeddings",
+  typeVocabSize: "type_vocab_size", layerNormEps: "layer_norm_eps", padTokenId: "pad_token_id",
+  hiddenDropout: "hidden_dropout_prob", attentionDropout: "attention_probs_dropout_prob", rmsNormEps: "rms_norm_eps",
+  ropeTheta: "rope_theta", "ropeScaling.factor": "rope_scaling.factor",
+  "ropeScaling.lowFreqFactor": "rope_scaling.low_freq_factor",
+  "ropeScaling.highFreqFactor": "rope_scaling.high_freq_factor",
+  "ropeScaling.originalMaxPositions": "rope_scaling.original_max_position_embeddings",
 };
 
 /**
@@ -109,14 +121,21 @@ export function validateConfig<C extends ModelConfig>(config: C, source = "model
   ];
   for (const field of positiveInts) {
     const v = config[field] as unknown as number;
-    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${source}: ${fieldName(field)} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || v <= 0) {
+      throw new ConfigError(`${source}: ${fieldName(field)} must be a positive integer, got ${JSON.stringify(v)}`);
+    }
   }
   const inRange = (field: string, value: unknown, ok: (v: number) => boolean, rule: string) => {
-    if (typeof value !== "number" || !ok(value)) throw new ConfigError(`${source}: ${fieldName(field)} must be ${rule}, got ${JSON.stringify(value)}`);
+    if (typeof value !== "number" || !ok(value)) {
+      throw new ConfigError(`${source}: ${fieldName(field)} must be ${rule}, got ${JSON.stringify(value)}`);
+    }
   };
   const positive = (v: number) => Number.isFinite(v) && v > 0;
   const probability = (v: number) => v >= 0 && v < 1;
-  inRange("padTokenId", config.padTokenId, (v) => Number.isInteger(v) && v >= 0 && v < config.vocabSize, `an integer in [0, vocabSize ${config.vocabSize})`);
+  inRange(
+    "padTokenId", config.padTokenId, (v) => Number.isInteger(v) && v >= 0 && v < config.vocabSize,
+    `an integer in [0, vocabSize ${config.vocabSize})`,
+  );
   if (config.architecture === "encoder") {
     inRange("layerNormEps", config.layerNormEps, positive, "a positive finite number");
     inRange("hiddenDropout", config.hiddenDropout, probability, "a probability in [0, 1)");
@@ -125,28 +144,41 @@ export function validateConfig<C extends ModelConfig>(config: C, source = "model
     inRange("rmsNormEps", config.rmsNormEps, positive, "a positive finite number");
     inRange("ropeTheta", config.ropeTheta, positive, "a positive finite number");
     if (config.ropeScaling) {
-      for (const [field, value] of Object.entries(config.ropeScaling)) inRange(`ropeScaling.${field}`, value, positive, "a positive finite number");
+      for (const [field, value] of Object.entries(config.ropeScaling)) {
+        inRange(`ropeScaling.${field}`, value, positive, "a positive finite number");
+      }
     }
   }
   if (config.hiddenSize % config.numHeads !== 0) {
-    throw new ConfigError(`${source}: hiddenSize ${config.hiddenSize} is not a multiple of numHeads ${config.numHeads}`);
+    throw new ConfigError(
+      `${source}: hiddenSize ${config.hiddenSize} is not a multiple of numHeads ${config.numHeads}`,
+    );
   }
   if (config.architecture === "decoder") {
     if (!Number.isInteger(config.numKvHeads) || config.numKvHeads <= 0 || config.numHeads % config.numKvHeads !== 0) {
-      throw new ConfigError(`${source}: numKvHeads must be a positive divisor of numHeads ${config.numHeads}, got ${JSON.stringify(config.numKvHeads)}`);
+      throw new ConfigError(`${source}: numKvHeads must be a positive divisor of numHeads ${config.numHeads}, ` +
+        `got ${JSON.stringify(config.numKvHeads)}`);
     }
-    if (headDim(config) % 2 !== 0) throw new ConfigError(`${source}: rotary embeddings need an even head size, got ${headDim(config)}`);
+    if (headDim(config) % 2 !== 0) {
+      throw new ConfigError(`${source}: rotary embeddings need an even head size, got ${headDim(config)}`);
+    }
   } else if (config.architecture === "encoder") {
     if (config.family !== undefined && config.family !== "roberta" && config.family !== "bert") {
       throw new ConfigError(`${source}: family must be "roberta" or "bert", got ${JSON.stringify(config.family)}`);
     }
     if (encoderFamily(config) === "bert") {
-      if (!Number.isInteger(config.typeVocabSize) || config.typeVocabSize < 1) throw new ConfigError(`${source}: typeVocabSize must be a positive integer, got ${JSON.stringify(config.typeVocabSize)}`);
+      if (!Number.isInteger(config.typeVocabSize) || config.typeVocabSize < 1) {
+        throw new ConfigError(
+          `${source}: typeVocabSize must be a positive integer, got ${JSON.stringify(config.typeVocabSize)}`,
+        );
+      }
     } else if (config.maxPositions <= config.padTokenId + 1) {
-      throw new ConfigError(`${source}: maxPositions ${config.maxPositions} leaves no position after the padding offset ${config.padTokenId + 1}`);
+      throw new ConfigError(`${source}: maxPositions ${config.maxPositions} leaves no position after the padding ` +
+        `offset ${config.padTokenId + 1}`);
     }
   } else {
-    throw new ConfigError(`${source}: architecture must be "encoder" or "decoder", got ${JSON.stringify((config as { architecture: unknown }).architecture)}`);
+    throw new ConfigError(`${source}: architecture must be "encoder" or "decoder", ` +
+      `got ${JSON.stringify((config as { architecture: unknown }).architecture)}`);
   }
   return config;
 }

@@ -2,7 +2,10 @@
 // here). test/models checks these against the tensors of instantiated small models.
 import { attentionShapes, encoderFamily, ModelConfig } from "./config";
 
-/** The backbone without any head (RoBERTa without pooler, BERT with its pooler as BertModel has it, Llama without lm_head). */
+/**
+ * The backbone without any head (RoBERTa without pooler, BERT with its pooler as BertModel has it, Llama without
+ * lm_head).
+ */
 export function backboneParameterCount(config: ModelConfig): number {
   const d = config.hiddenSize;
   const ff = config.intermediateSize;

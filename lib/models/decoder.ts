@@ -12,8 +12,11 @@ import { attentionLinearName } from "./names";
  * j < dh/2 (rescaled by Llama 3.1's rule when the config has ropeScaling), each used twice (the two halves
  * that rotateHalf pairs up).
  */
-export function rotaryTables(T: number, dh: number, config: Pick<DecoderConfig, "ropeTheta" | "ropeScaling">): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-  const frequencies = Array.from({ length: dh / 2 }, (_, j) => Math.pow(config.ropeTheta, (-2 * j) / dh)).map((f) => scaleFrequency(f, config.ropeScaling));
+export function rotaryTables(
+  T: number, dh: number, config: Pick<DecoderConfig, "ropeTheta" | "ropeScaling">,
+): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const frequencies = Array.from({ length: dh / 2 }, (_, j) => Math.pow(config.ropeTheta, (-2 * j) / dh))
+    .map((f) => scaleFrequency(f, config.ropeScaling));
   const angles = new Float32Array(T * dh);
   for (let t = 0; t < T; t++) {
     frequencies.forEach((f, j) => {
@@ -61,20 +64,28 @@ export function decoderHidden(model: Model, batch: Batch, options: ForwardOption
   // head serves them all. The causal mask is stacked the same way; the padding mask broadcasts.
   const groups = config.numHeads / config.numKvHeads;
   const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
-  const bias = tf.add(tf.reshape(tf.tile(causal, [groups, 1]), [1, 1, groups * T, T]), paddingBias(batch.attentionMask));
+  const bias = tf.add(
+    tf.reshape(tf.tile(causal, [groups, 1]), [1, 1, groups * T, T]), paddingBias(batch.attentionMask),
+  );
   let x = tf.gather(t("model.embed_tokens.weight"), tf.reshape(batch.inputIds, [B * T])) as tf.Tensor2D;
   for (let i = 0; i < config.numLayers; i++) {
     const layer = `model.layers.${i}`;
     const h = rmsNorm(x, t(`${layer}.input_layernorm.weight`), config.rmsNormEps);
-    const project = (m: "query" | "key" | "value", heads: number) => splitHeads(linear(model, attentionLinearName(config, i, m), h, options), B, T, heads);
-    const q = tf.reshape(applyRotary(project("query", config.numHeads), cos, sin), [B, config.numKvHeads, groups * T, dh]) as tf.Tensor4D;
+    const project = (m: "query" | "key" | "value", heads: number) =>
+      splitHeads(linear(model, attentionLinearName(config, i, m), h, options), B, T, heads);
+    const q = tf.reshape(
+      applyRotary(project("query", config.numHeads), cos, sin), [B, config.numKvHeads, groups * T, dh],
+    ) as tf.Tensor4D;
     const k = applyRotary(project("key", config.numKvHeads), cos, sin);
     const v = project("value", config.numKvHeads);
     const context = mergeHeads(tf.reshape(attention(q, k, v, bias, 0, options), [B, config.numHeads, T, dh]));
     x = tf.add(x, linear(model, attentionLinearName(config, i, "output"), context, options)) as tf.Tensor2D;
     const g = rmsNorm(x, t(`${layer}.post_attention_layernorm.weight`), config.rmsNormEps);
     const gate = linear(model, `${layer}.mlp.gate_proj`, g, options);
-    const gated = tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(model, `${layer}.mlp.up_proj`, g, options)) as tf.Tensor2D; // SwiGLU
+    // SwiGLU
+    const gated = tf.mul(
+      tf.mul(gate, tf.sigmoid(gate)), linear(model, `${layer}.mlp.up_proj`, g, options),
+    ) as tf.Tensor2D;
     x = tf.add(x, linear(model, `${layer}.mlp.down_proj`, gated, options)) as tf.Tensor2D;
   }
   return rmsNorm(x, t("model.norm.weight"), config.rmsNormEps);

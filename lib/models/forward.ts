@@ -65,7 +65,9 @@ export function makeBatch(
     const types = new Int32Array(B * T);
     typeIds.forEach((row, b) => {
       if (row === undefined) return;
-      if (row.length !== rows[b].length) throw new RangeError(`row ${b} has ${rows[b].length} ids but ${row.length} token types`);
+      if (row.length !== rows[b].length) {
+        throw new RangeError(`row ${b} has ${rows[b].length} ids but ${row.length} token types`);
+      }
       for (let t = 0; t < row.length; t++) types[b * T + t] = row[t];
     });
     batch.tokenTypeIds = tf.tensor2d(types, [B, T], "int32");
@@ -74,5 +76,7 @@ export function makeBatch(
 }
 
 export function disposeBatch(batch: Batch): void {
-  tf.dispose([batch.inputIds, batch.attentionMask, batch.lastIndex, ...(batch.tokenTypeIds ? [batch.tokenTypeIds] : [])]);
+  tf.dispose([
+    batch.inputIds, batch.attentionMask, batch.lastIndex, ...(batch.tokenTypeIds ? [batch.tokenTypeIds] : []),
+  ]);
 }

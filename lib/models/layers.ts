@@ -64,7 +64,9 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
  * Scaled dot-product attention: softmax(q kᵀ / sqrt(dh) + bias) v, with `bias` additive (0 or a large
  * negative number) and broadcast over heads. q is scaled before the product (T×dh numbers, not T×T).
  */
-export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor, dropoutRate: number, options: ForwardOptions): tf.Tensor4D {
+export function attention(
+  q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor, dropoutRate: number, options: ForwardOptions,
+): tf.Tensor4D {
   const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(q.shape[3])), k, false, true), bias);
   return tf.matMul(dropout(tf.softmax(scores), dropoutRate, options), v) as tf.Tensor4D;
 }

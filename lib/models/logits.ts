@@ -7,10 +7,14 @@ import { Model } from "./model";
 
 /** Head outputs [B, labels] of a batch. */
 export function modelLogits(model: Model, batch: Batch, options: ForwardOptions = {}): tf.Tensor2D {
-  return model.config.architecture === "encoder" ? encoderLogits(model, batch, options) : decoderLogits(model, batch, options);
+  return model.config.architecture === "encoder"
+    ? encoderLogits(model, batch, options)
+    : decoderLogits(model, batch, options);
 }
 
 /** Final hidden states [B·T, d] of a batch (what the pretraining heads read). */
 export function modelHidden(model: Model, batch: Batch, options: ForwardOptions = {}): tf.Tensor2D {
-  return model.config.architecture === "encoder" ? encoderHidden(model, batch, options) : decoderHidden(model, batch, options);
+  return model.config.architecture === "encoder"
+    ? encoderHidden(model, batch, options)
+    : decoderHidden(model, batch, options);
 }

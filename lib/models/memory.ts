@@ -31,17 +31,25 @@ export function weightBytes(config: ModelConfig, labels: number): number {
 }
 
 /** A lower bound on one training step's memory: weights, AdamW state for `trainable` parameters, activations. */
-export function trainingNeed(config: ModelConfig, run: { labels: number; trainable: number; batchSize: number; sequenceLength: number }): MemoryNeed {
+export function trainingNeed(
+  config: ModelConfig, run: { labels: number; trainable: number; batchSize: number; sequenceLength: number },
+): MemoryNeed {
   const tokens = run.batchSize * run.sequenceLength;
-  const perLayer = 2 * run.batchSize * config.numHeads * run.sequenceLength ** 2 + tokens * (8 * config.hiddenSize + 2 * config.intermediateSize);
-  const need = { weights: weightBytes(config, run.labels), optimizer: 12 * run.trainable, activations: 4 * config.numLayers * perLayer };
+  const perLayer = 2 * run.batchSize * config.numHeads * run.sequenceLength ** 2 +
+    tokens * (8 * config.hiddenSize + 2 * config.intermediateSize);
+  const need = {
+    weights: weightBytes(config, run.labels), optimizer: 12 * run.trainable,
+    activations: 4 * config.numLayers * perLayer,
+  };
   return { ...need, total: need.weights + need.optimizer + need.activations };
 }
 
 /** What the active backend can hold: the wasm heap (and the machine), or the machine's memory. */
 export function memoryLimit(): { bytes: number; what: string } {
   const machine = { bytes: os.totalmem(), what: "this machine's memory" };
-  return tf.getBackend() === "wasm" && WASM_HEAP_BYTES < machine.bytes ? { bytes: WASM_HEAP_BYTES, what: "the wasm backend's heap" } : machine;
+  return tf.getBackend() === "wasm" && WASM_HEAP_BYTES < machine.bytes
+    ? { bytes: WASM_HEAP_BYTES, what: "the wasm backend's heap" }
+    : machine;
 }
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
@@ -51,6 +59,8 @@ export function checkFits(what: string, need: number | MemoryNeed): void {
   const limit = memoryLimit();
   const total = typeof need === "number" ? need : need.total;
   if (total <= limit.bytes) return;
-  const parts = typeof need === "number" ? "" : ` (weights ${gib(need.weights)}, optimizer state ${gib(need.optimizer)}, activations ${gib(need.activations)})`;
+  const parts = typeof need === "number"
+    ? ""
+    : ` (weights ${gib(need.weights)}, optimizer state ${gib(need.optimizer)}, activations ${gib(need.activations)})`;
   throw new MemoryError(`${what} needs at least ${gib(total)}${parts}, more than ${limit.what} (${gib(limit.bytes)})`);
 }

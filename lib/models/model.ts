@@ -44,8 +44,13 @@ export type WeightInit = "hf" | "fan-in";
  */
 export function createModel(config: ModelConfig, options: { labels: number; seed: number; init?: WeightInit }): Model {
   validateConfig(config);
-  if (!Number.isInteger(options.labels) || options.labels < 1) throw new ConfigError(`labels must be a positive integer, got ${options.labels}`);
-  checkFits(`a model of ${(weightBytes(config, options.labels) / 4).toExponential(2)} parameters (${options.labels} labels)`, weightBytes(config, options.labels));
+  if (!Number.isInteger(options.labels) || options.labels < 1) {
+    throw new ConfigError(`labels must be a positive integer, got ${options.labels}`);
+  }
+  checkFits(
+    `a model of ${(weightBytes(config, options.labels) / 4).toExponential(2)} parameters (${options.labels} labels)`,
+    weightBytes(config, options.labels),
+  );
   const tensors = new Map<string, tf.Tensor>();
   let index = 0;
   for (const [name, shape] of tensorShapes(config, options.labels)) {

@@ -14,7 +14,9 @@ export interface CatalogEntry {
 export const CATALOG: CatalogEntry[] = [
   { notebook: "00_overview.ipynb", reproduces: "Index, environment report, verdicts" },
   { notebook: "00b_testbed.ipynb", reproduces: "Mini-scale testbed: tasks, pretraining, sanity checks" },
-  { notebook: "01_theorem1_generalization.ipynb", reproduces: "Theorem 1: information-theoretic generalization bounds" },
+  {
+    notebook: "01_theorem1_generalization.ipynb", reproduces: "Theorem 1: information-theoretic generalization bounds",
+  },
   { notebook: "02_theorem2_lr_dynamics.ipynb", reproduces: "Theorem 2: η_V ≫ η_QK for efficient feature learning" },
   { notebook: "03_figure1.ipynb", reproduces: "Figure 1: (η_QK, η_V) accuracy heatmaps, encoder" },
   { notebook: "04_figure2.ipynb", reproduces: "Figure 2: heatmap and λ loss curves, decoder" },

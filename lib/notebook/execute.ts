@@ -82,7 +82,8 @@ export function executionProblems(env: NodeJS.ProcessEnv = process.env): string[
   const problems: string[] = [];
   if (!onPath("jupyter-nbconvert", env)) {
     problems.push(
-      "jupyter nbconvert is not installed: install Debian's jupyter-nbconvert, python3-nbclient and jupyter-client (`npm run setup` does)",
+      "jupyter nbconvert is not installed: install Debian's jupyter-nbconvert, python3-nbclient and jupyter-client " +
+        "(`npm run setup` does)",
     );
   }
   return problems.concat(kernelProblems());
@@ -141,7 +142,9 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   // the notebook is done); we tail it while the notebook runs.
   const progressFile = path.join(RUN_DIR, `${outName}.progress`);
   fs.writeFileSync(progressFile, "");
-  const env = { ...jupyterEnv(options.env ?? process.env), QKV_PROFILE: options.profile, [PROGRESS_FILE_ENV]: progressFile };
+  const env = {
+    ...jupyterEnv(options.env ?? process.env), QKV_PROFILE: options.profile, [PROGRESS_FILE_ENV]: progressFile,
+  };
   const tail = tailLines(progressFile, (line) => options.onProgress?.(line));
 
   const events: { event: string; index: number; source?: string; outputs?: Output[]; seconds?: number }[] = [];
@@ -193,7 +196,10 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   if (error) {
     const outputs = error.outputs ?? [];
     return done(
-      { kind: "cell-error", cell: cellRef(error.index), stdout: streamText(outputs, "stdout"), stderr: errorText(outputs) },
+      {
+        kind: "cell-error", cell: cellRef(error.index), stdout: streamText(outputs, "stdout"),
+        stderr: errorText(outputs),
+      },
       logFile,
     );
   }
@@ -201,18 +207,27 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     return done({ kind: "timeout", cell: cellRef(lastStarted?.index ?? 0), timeout: options.cellTimeout }, logFile);
   }
   if (/NoSuchKernel|No such kernel/.test(log)) {
-    return done({ kind: "setup", message: `Jupyter cannot find the kernel "${kernelName}" under ${JUPYTER_DIR}: run \`npm run setup\`` }, logFile);
+    return done({
+      kind: "setup",
+      message: `Jupyter cannot find the kernel "${kernelName}" under ${JUPYTER_DIR}: run \`npm run setup\``,
+    }, logFile);
   }
   if (/DeadKernelError|Kernel died/.test(log)) {
     return done({ kind: "kernel-died", cell: lastStarted ? cellRef(lastStarted.index) : undefined }, logFile);
   }
   if (code === 127) {
-    return done({ kind: "setup", message: "`jupyter` could not be started: install Debian's jupyter-nbconvert (`npm run setup` does)" }, logFile);
+    return done({
+      kind: "setup",
+      message: "`jupyter` could not be started: install Debian's jupyter-nbconvert (`npm run setup` does)",
+    }, logFile);
   }
   return done({ kind: "nbconvert", tail: lastLines(log, 15) }, logFile);
 }
 
-/** Calls `onLine` with each complete line appended to `file`, polled once a second, until stop() (which reads the rest). */
+/**
+ * Calls `onLine` with each complete line appended to `file`, polled once a second, until stop() (which reads the
+ * rest).
+ */
 function tailLines(file: string, onLine: (line: string) => void): { stop(): void } {
   let offset = 0;
   let partial = "";
@@ -292,13 +307,15 @@ export function formatFailure(run: NotebookRun): string {
       break;
     case "timeout":
       lines.push(
-        `${nb}: ${where(f.cell)} ran longer than the per-cell timeout of ${f.timeout} s:`, "", indentSource(f.cell.source), "",
+        `${nb}: ${where(f.cell)} ran longer than the per-cell timeout of ${f.timeout} s:`, "",
+        indentSource(f.cell.source), "",
         "  Raise it with --cell-timeout SECONDS (or QKV_CELL_TIMEOUT), or run a smaller --profile.",
       );
       break;
     case "kernel-died":
       if (f.cell) {
-        lines.push(`${nb}: the tslab kernel died while running ${where(f.cell)} (out of memory, or a crash in native code):`);
+        lines.push(`${nb}: the tslab kernel died while running ${where(f.cell)} ` +
+          "(out of memory, or a crash in native code):");
         lines.push("", indentSource(f.cell.source));
       } else {
         lines.push(`${nb}: the tslab kernel did not start; check \`npm run setup\` and the log below.`);
@@ -314,7 +331,11 @@ export function formatFailure(run: NotebookRun): string {
       lines.push(`${nb}: jupyter nbconvert failed:`, indent(f.tail));
       break;
   }
-  if (f.kind !== "setup") lines.push("", `  The notebook file was left as it was. nbconvert's log: ${path.relative(process.cwd(), run.logFile ?? "")}`);
+  if (f.kind !== "setup") {
+    lines.push(
+      "", `  The notebook file was left as it was. nbconvert's log: ${path.relative(process.cwd(), run.logFile ?? "")}`,
+    );
+  }
   return lines.join("\n");
 }
 

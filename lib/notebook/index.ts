@@ -8,7 +8,8 @@ export { JUPYTER_DIR, KERNEL_NAME, installKernelSpec, jupyterEnv, kernelProblems
 export { PROFILES, byProfile, currentProfile, parseProfile } from "../experiments/profile";
 export type { Profile } from "../experiments/profile";
 export {
-  RUNTIME_HISTORY_FILE, RUNTIME_TABLE_NAME, describeEstimate, estimateLeft, loadHistory, recordTimings, runConditions, runtimeTable, saveHistory,
+  RUNTIME_HISTORY_FILE, RUNTIME_TABLE_NAME, describeEstimate, estimateLeft, loadHistory, recordTimings, runConditions,
+  runtimeTable, saveHistory,
 } from "./runtimes";
 export type { Estimate, NotebookTiming, RunConditions, RunningNotebook, RuntimeHistory } from "./runtimes";
 export { setup } from "./setup";

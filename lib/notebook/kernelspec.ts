@@ -15,7 +15,8 @@ const KERNEL_JSON = path.join(KERNEL_DIR, "kernel.json");
  * copied or moved checkout then runs its own bin/tslab-kernel, lib/ and figures/, never the checkout that wrote
  * the spec (an absolute path here silently ran the other one).
  */
-export const KERNEL_LAUNCHER_ARG = `{resource_dir}/${path.relative(KERNEL_DIR, path.join(REPO_ROOT, "bin", "tslab-kernel")).split(path.sep).join("/")}`;
+export const KERNEL_LAUNCHER_ARG =
+  `{resource_dir}/${path.relative(KERNEL_DIR, path.join(REPO_ROOT, "bin", "tslab-kernel")).split(path.sep).join("/")}`;
 
 export function kernelSpec(): { argv: string[]; display_name: string; language: string; env: Record<string, string> } {
   return {
@@ -44,9 +45,11 @@ export function installKernelSpec(): "written" | "unchanged" {
 export function kernelProblems(): string[] {
   const problems: string[] = [];
   if (!fs.existsSync(KERNEL_JSON)) {
-    problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered (${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
+    problems.push(`the tslab kernel "${KERNEL_NAME}" is not registered ` +
+      `(${path.relative(REPO_ROOT, KERNEL_JSON)} is missing): run \`npm run setup\``);
   } else if (fs.readFileSync(KERNEL_JSON, "utf8") !== kernelSpecText()) {
-    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written by another version of qkv-lab or for another Node binary: run \`npm run setup\``);
+    problems.push(`the kernelspec ${path.relative(REPO_ROOT, KERNEL_JSON)} was written by another version of qkv-lab ` +
+      "or for another Node binary: run `npm run setup`");
   }
   if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab"))) {
     problems.push("tslab is not installed in node_modules: run `npm run setup`");

@@ -48,7 +48,9 @@ export function loadHistory(file = RUNTIME_HISTORY_FILE): RuntimeHistory {
 }
 
 /** Records the notebooks that succeeded (a failed run's time says nothing about the next one). */
-export function recordTimings(history: RuntimeHistory, profile: string, timings: NotebookTiming[], date: Date): RuntimeHistory {
+export function recordTimings(
+  history: RuntimeHistory, profile: string, timings: NotebookTiming[], date: Date,
+): RuntimeHistory {
   const byNotebook = { ...(history.profiles[profile] ?? {}) };
   for (const t of timings) {
     if (t.status === "ok") byNotebook[t.notebook] = { seconds: t.seconds, cells: t.cells, date: date.toISOString() };
@@ -87,7 +89,9 @@ export interface Estimate {
  * cells changed since (a different count), the earlier total less the time spent. A notebook that then read
  * its grids back from data/results/ makes these estimates high for a run that computes them, and the reverse.
  */
-export function estimateLeft(history: RuntimeHistory, profile: string, running: RunningNotebook, after: string[]): Estimate {
+export function estimateLeft(
+  history: RuntimeHistory, profile: string, running: RunningNotebook, after: string[],
+): Estimate {
   const known = history.profiles[profile] ?? {};
   const untimed: string[] = [];
   let seconds = 0;
@@ -95,7 +99,8 @@ export function estimateLeft(history: RuntimeHistory, profile: string, running: 
   if (!current) untimed.push(running.notebook);
   else if (current.cells.length === running.codeCells && running.codeCell >= 1) {
     const i = running.codeCell - 1;
-    seconds += Math.max(0, current.cells[i] - running.cellElapsed) + current.cells.slice(i + 1).reduce((a, b) => a + b, 0);
+    seconds += Math.max(0, current.cells[i] - running.cellElapsed) +
+      current.cells.slice(i + 1).reduce((a, b) => a + b, 0);
   } else {
     seconds += Math.max(0, current.seconds - running.notebookElapsed);
   }
@@ -110,8 +115,12 @@ export function estimateLeft(history: RuntimeHistory, profile: string, running: 
 export function describeEstimate(estimate: Estimate): string {
   if (estimate.seconds !== null) return `about ${duration(1000 * estimate.seconds)} left`;
   const names = estimate.untimed.map((n) => n.replace(/\.ipynb$/, ""));
-  const which = names.length <= 2 ? `no earlier timed run of ${names.join(", ")}` : `${names.length} notebooks not timed yet at this profile`;
-  return estimate.knownSeconds > 0 ? `over ${duration(1000 * estimate.knownSeconds)} left (${which})` : `time left unknown (${which})`;
+  const which = names.length <= 2
+    ? `no earlier timed run of ${names.join(", ")}`
+    : `${names.length} notebooks not timed yet at this profile`;
+  return estimate.knownSeconds > 0
+    ? `over ${duration(1000 * estimate.knownSeconds)} left (${which})`
+    : `time left unknown (${which})`;
 }
 
 /** What the table says about the conditions of the run, gathered when it starts. */
@@ -125,17 +134,24 @@ export interface RunConditions {
   machine: string;
 }
 
-export function runConditions(profile: string, command: string, resultsDir = path.join(REPO_ROOT, "data", "results")): RunConditions {
+export function runConditions(
+  profile: string, command: string, resultsDir = path.join(REPO_ROOT, "data", "results"),
+): RunConditions {
   let commit = "unknown (not a git checkout)";
   try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"],
+    });
     if (dirty.trim() !== "") commit += " with uncommitted changes";
   } catch {
     // keep "unknown": the table is still worth writing
   }
   const cpus = os.cpus();
-  const machine = `${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const machine = `${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   return { date: new Date(), profile, command, storedResults: countFiles(resultsDir), commit, machine };
 }
 
@@ -153,7 +169,8 @@ export function runtimeTable(conditions: RunConditions, timings: NotebookTiming[
   const total = timings.reduce((s, t) => s + t.seconds, 0);
   const cache = conditions.storedResults === 0
     ? "none: every grid and sweep was computed by this run (the time of a fresh clone)"
-    : `${conditions.storedResults} files already under data/results/: grids found there were read back, so these times are lower than a fresh clone's`;
+    : `${conditions.storedResults} files already under data/results/: grids found there were read back, ` +
+      "so these times are lower than a fresh clone's";
   const rows = timings.map((t) => {
     const slowest = t.cells.reduce((best, s, i) => (s > t.cells[best] ? i : best), 0);
     const cell = t.cells.length > 0 ? `code cell ${slowest + 1}: ${duration(1000 * t.cells[slowest])}` : "";

@@ -19,7 +19,8 @@ export async function setup(options: { tasks?: boolean } = {}): Promise<Notebook
   const profile = currentProfile();
   const backend = await selectBackend();
   const workers = os.availableParallelism();
-  console.log(`profile ${profile} (set by \`qkv reproduce --profile\` or QKV_PROFILE); tfjs backend ${backend.name}; ${workers} worker processes`);
+  console.log(`profile ${profile} (set by \`qkv reproduce --profile\` or QKV_PROFILE); tfjs backend ${backend.name}; ` +
+    `${workers} worker processes`);
   // The suite is regenerated (seconds, byte-identical) rather than committed.
   if (options.tasks) ensureSuite(TASKS_DIR, console.log);
   return { profile, backend, workers };

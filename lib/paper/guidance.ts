@@ -14,7 +14,10 @@ export interface GuidanceNode {
   column: number;
   row: number;
   kind: GuidanceKind;
-  /** CATALOG notebooks that hold the evidence for this node (the ones that reproduce it, for theory and experiments). */
+  /**
+   * CATALOG notebooks that hold the evidence for this node (the ones that reproduce it, for theory and
+   * experiments).
+   */
   notebooks: string[];
 }
 
@@ -33,7 +36,8 @@ export const GUIDANCE_NODES: GuidanceNode[] = [
   {
     id: "theorem2", kind: "theory", column: 0, row: 4,
     label: "<b>Theorem 2</b> · optimization (toy model)<br>" +
-      "η<sub>QK</sub> = Θ(n<sup>−1</sup>), η<sub>V</sub> = Θ(1) ⇒ every δ<sup>i</sup><sub>t</sub> = Θ(1)<br>" +
+      "η<sub>QK</sub> = Θ(n<sup>−1</sup>), η<sub>V</sub> = Θ(1) ⇒ " +
+      "every δ<sup>i</sup><sub>t</sub> = Θ(1)<br>" +
       "(efficient feature learning): λ = η<sub>V</sub>/η<sub>QK</sub> = Θ(n)",
     notebooks: ["02_theorem2_lr_dynamics.ipynb"],
   },
@@ -55,7 +59,8 @@ export const GUIDANCE_NODES: GuidanceNode[] = [
   },
   {
     id: "customised-lr", kind: "phenomenon", column: 1, row: 4,
-    label: "<b>Phenomenon 2</b> · customised learning rates<br>λ = η<sub>V</sub>/η<sub>QK</sub> > 1 converges faster<br>" +
+    label: "<b>Phenomenon 2</b> · customised learning rates<br>" +
+      "λ = η<sub>V</sub>/η<sub>QK</sub> > 1 converges faster<br>" +
       "and ends better",
     notebooks: ["03_figure1.ipynb", "04_figure2.ipynb", "05_figure3.ipynb", "06_figure4.ipynb"],
   },
@@ -87,7 +92,8 @@ export const GUIDANCE_NODES: GuidanceNode[] = [
   },
   {
     id: "figures2-4", kind: "experiment", column: 3, row: 4,
-    label: "<b>Figures 2, 4</b> · decoder: (η<sub>QK</sub>, η<sub>V</sub>) heatmap;<br>loss at λ = 1 vs best λ > 1",
+    label: "<b>Figures 2, 4</b> · decoder: (η<sub>QK</sub>, η<sub>V</sub>) heatmap;<br>" +
+      "loss at λ = 1 vs best λ > 1",
     notebooks: ["04_figure2.ipynb", "06_figure4.ipynb"],
   },
 ];

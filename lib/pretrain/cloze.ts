@@ -68,7 +68,8 @@ export function clozeAccuracy(dir: string, items: readonly ClozeItem[]): ClozeRe
   try {
     const results = items.map((item) => predictMask(model, tokenizer, item));
     return {
-      accuracy: results.filter((r, i) => (items[i].accept ?? [items[i].answer]).includes(r.predicted)).length / Math.max(1, results.length),
+      accuracy: results.filter((r, i) => (items[i].accept ?? [items[i].answer]).includes(r.predicted)).length /
+        Math.max(1, results.length),
       meanAnswerProbability: results.reduce((s, r) => s + r.probability, 0) / Math.max(1, results.length),
       items: results,
     };
@@ -95,14 +96,20 @@ function predictMask(model: Model, tokenizer: Tokenizer, item: ClozeItem): Cloze
   const maskId = tokenizer.tokenToId("[MASK]") ?? -1;
   if (model.config.architecture === "encoder" && maskId < 0) throw new Error("the tokenizer has no [MASK] token");
   const [before, after, ...rest] = item.text.split("[MASK]");
-  if (after === undefined || rest.length > 0) throw new Error(`cloze item ${JSON.stringify(item.text)} must contain exactly one [MASK]`);
+  if (after === undefined || rest.length > 0) {
+    throw new Error(`cloze item ${JSON.stringify(item.text)} must contain exactly one [MASK]`);
+  }
   const answerIds = tokenizer.tokenize(item.answer);
-  if (answerIds.length !== 1) throw new Error(`cloze answer ${JSON.stringify(item.answer)} is not one token of this vocabulary`);
+  if (answerIds.length !== 1) {
+    throw new Error(`cloze answer ${JSON.stringify(item.answer)} is not one token of this vocabulary`);
+  }
   const left = tokenizer.tokenize(before.trim());
   const encoder = model.config.architecture === "encoder";
   // The encoder predicts at the [MASK] position; the decoder predicts the next token after the last word before it
   // (its pretraining rows start with the [CLS] id as the beginning of a sentence).
-  const ids = encoder ? [tokenizer.clsId, ...left, maskId, ...tokenizer.tokenize(after.trim()), tokenizer.sepId] : [tokenizer.clsId, ...left];
+  const ids = encoder
+    ? [tokenizer.clsId, ...left, maskId, ...tokenizer.tokenize(after.trim()), tokenizer.sepId]
+    : [tokenizer.clsId, ...left];
   const at = encoder ? left.length + 1 : left.length;
   const batch = makeBatch([ids], model.config.padTokenId);
   const probabilities = tf.tidy(() => {
@@ -112,5 +119,8 @@ function predictMask(model: Model, tokenizer: Tokenizer, item: ClozeItem): Cloze
   disposeBatch(batch);
   let best = 0;
   for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
-  return { text: item.text, answer: item.answer, predicted: tokenizer.idsToTokens([best])[0], probability: probabilities[answerIds[0]] };
+  return {
+    text: item.text, answer: item.answer, predicted: tokenizer.idsToTokens([best])[0],
+    probability: probabilities[answerIds[0]],
+  };
 }

@@ -25,10 +25,15 @@ export interface CorpusOptions {
 
 export function tokenizeCorpus(sentences: readonly string[], options: CorpusOptions): PretrainCorpus {
   const unique = [...new Set(sentences.map((s) => s.trim()).filter((s) => s !== ""))];
-  if (unique.length < 2) throw new PretrainError(`${options.description}: ${unique.length} distinct sentence(s); pretraining needs a corpus`);
+  if (unique.length < 2) {
+    throw new PretrainError(
+      `${options.description}: ${unique.length} distinct sentence(s); pretraining needs a corpus`,
+    );
+  }
   const vocab = buildWordPieceVocab(unique, { maxSize: options.vocabSize });
   const tokenizer = new WordPieceTokenizer(new Map(vocab.map((t, i) => [t, i])), { specials: PRETRAIN_SPECIALS });
-  const encoded = unique.map((s) => tokenizer.encode(s, undefined, { maxLength: options.maxLength, truncation: "longest_first" }).ids);
+  const encoded = unique.map((s) =>
+    tokenizer.encode(s, undefined, { maxLength: options.maxLength, truncation: "longest_first" }).ids);
   const order = encoded.map((_, i) => i);
   const rng = new Rng(options.seed, 77);
   for (let i = order.length - 1; i > 0; i--) {
@@ -50,9 +55,17 @@ export function tokenizeCorpus(sentences: readonly string[], options: CorpusOpti
 
 /** The corpus.txt of every task folder of a built-in suite (`qkv tasks` writes them), in task-name order. */
 export function builtinSentences(tasksDir: string): string[] {
-  if (!fs.existsSync(tasksDir)) throw new PretrainError(`${tasksDir}: no built-in suite there (write one with \`qkv tasks --out ${tasksDir}\`)`);
-  const files = fs.readdirSync(tasksDir).sort().map((task) => path.join(tasksDir, task, "corpus.txt")).filter((f) => fs.existsSync(f));
-  if (files.length === 0) throw new PretrainError(`${tasksDir}: no <task>/corpus.txt files (write the suite with \`qkv tasks --out ${tasksDir}\`)`);
+  if (!fs.existsSync(tasksDir)) {
+    throw new PretrainError(`${tasksDir}: no built-in suite there (write one with \`qkv tasks --out ${tasksDir}\`)`);
+  }
+  const files = fs.readdirSync(tasksDir).sort()
+    .map((task) => path.join(tasksDir, task, "corpus.txt"))
+    .filter((f) => fs.existsSync(f));
+  if (files.length === 0) {
+    throw new PretrainError(
+      `${tasksDir}: no <task>/corpus.txt files (write the suite with \`qkv tasks --out ${tasksDir}\`)`,
+    );
+  }
   return files.flatMap((f) => fs.readFileSync(f, "utf8").split("\n"));
 }
 
@@ -76,6 +89,8 @@ export function glueSentences(glueDir: string): { sentences: string[]; notes: st
       notes.push(`${task}: skipped (${(err as Error).message})`);
     }
   }
-  if (sentences.length === 0) throw new PretrainError(`${glueDir}: no GLUE training split could be read (${notes.join("; ")})`);
+  if (sentences.length === 0) {
+    throw new PretrainError(`${glueDir}: no GLUE training split could be read (${notes.join("; ")})`);
+  }
   return { sentences, notes };
 }

@@ -27,8 +27,14 @@ export function lmLogits(model: Model, hidden: tf.Tensor2D, options: ForwardOpti
   const config = model.config;
   if (config.architecture === "encoder") {
     const h = gelu(linear(model, "lm_head.dense", hidden, options)) as tf.Tensor2D;
-    const normed = layerNorm(h, tensor(model, "lm_head.layer_norm.weight"), tensor(model, "lm_head.layer_norm.bias"), (config as EncoderConfig).layerNormEps);
-    return tf.add(tf.matMul(normed, tensor(model, "roberta.embeddings.word_embeddings.weight") as tf.Tensor2D, false, true), tensor(model, "lm_head.bias"));
+    const normed = layerNorm(
+      h, tensor(model, "lm_head.layer_norm.weight"), tensor(model, "lm_head.layer_norm.bias"),
+      (config as EncoderConfig).layerNormEps,
+    );
+    return tf.add(
+      tf.matMul(normed, tensor(model, "roberta.embeddings.word_embeddings.weight") as tf.Tensor2D, false, true),
+      tensor(model, "lm_head.bias"),
+    );
   }
   const unembed = config.tieEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
   return tf.matMul(hidden, tensor(model, unembed) as tf.Tensor2D, false, true);

@@ -25,7 +25,9 @@ export interface MaskingVocab {
 export const MASK_RATE = 0.15;
 
 /** A masked-LM batch from rows of token ids (each [CLS] … [SEP]). */
-export function maskedLmBatch(rows: readonly (readonly number[])[], vocab: MaskingVocab, rng: Rng, rate = MASK_RATE): LmBatch {
+export function maskedLmBatch(
+  rows: readonly (readonly number[])[], vocab: MaskingVocab, rng: Rng, rate = MASK_RATE,
+): LmBatch {
   if (!(rate > 0 && rate < 1)) throw new RangeError(`mask rate must be in (0, 1), got ${rate}`);
   const T = Math.max(...rows.map((r) => r.length));
   const inputs: number[][] = [];
@@ -45,7 +47,9 @@ export function maskedLmBatch(rows: readonly (readonly number[])[], vocab: Maski
     }
     inputs.push(input);
   });
-  return { batch: makeBatch(inputs, vocab.padId, T), positions: Int32Array.from(positions), targets: Int32Array.from(targets) };
+  return {
+    batch: makeBatch(inputs, vocab.padId, T), positions: Int32Array.from(positions), targets: Int32Array.from(targets),
+  };
 }
 
 /** A causal-LM batch: position t of each row predicts token t + 1. */

@@ -55,7 +55,9 @@ export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName):
 
 export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; corpus: PretrainCorpus } {
   const defaults = RECIPE_DEFAULTS[options.corpus];
-  const curriculum = options.model === "encoder" && options.corpus === "builtin" ? ENCODER_BUILTIN_CURRICULUM : undefined;
+  const curriculum = options.model === "encoder" && options.corpus === "builtin"
+    ? ENCODER_BUILTIN_CURRICULUM
+    : undefined;
   const steps = options.steps ?? curriculum?.steps ?? defaults.steps;
   const maxLength = options.maxLength ?? defaults.maxLength;
   const seed = options.seed ?? 0;
@@ -72,7 +74,10 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
     sentences = glue.sentences;
     description = `the training splits of GLUE in ${dir} (${glue.notes.join("; ")})`;
   }
-  const corpus = tokenizeCorpus(sentences, { description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed, ...(curriculum ? { isLexicon: isSentimentGloss } : {}) });
+  const corpus = tokenizeCorpus(sentences, {
+    description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed,
+    ...(curriculum ? { isLexicon: isSentimentGloss } : {}),
+  });
   const shape = preset(options.model === "encoder" ? "encoder-mini" : "decoder-mini");
   // The encoder's positions start after the pad id (RoBERTa), so it needs maxLength + padTokenId + 1 of them.
   const maxPositions = options.model === "encoder" ? maxLength + shape.padTokenId + 1 : maxLength;

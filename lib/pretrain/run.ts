@@ -13,7 +13,8 @@ import { blasStatus } from "../backend/blas";
 import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
 import {
-  configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, safetensorsInput, SeedSequence, trainableVariables,
+  configToHf, createModel, disposeBatch, isHeadTensor, Model, modelHidden, ModelConfig, safetensorsInput, SeedSequence,
+  trainableVariables,
 } from "../models/index";
 import { Rng, tfSeed } from "../random/index";
 import { loadSafetensors, writeSafetensors } from "../safetensors/index";
@@ -64,7 +65,10 @@ export interface ModelCard {
   objective: "masked-lm" | "causal-lm";
   config: Record<string, unknown>;
   parameters: number;
-  corpus: { description: string; sha256: string; trainSentences: number; validationSentences: number; vocabSize: number; lexiconSentences?: number };
+  corpus: {
+    description: string; sha256: string; trainSentences: number; validationSentences: number; vocabSize: number;
+    lexiconSentences?: number;
+  };
   training: Omit<PretrainSpec, "config"> & { maskRate?: number; optimizer: string };
   /** Mean training loss over each `evalEvery` window, and the validation loss at its end. */
   trainLoss: LossPoint[];
@@ -109,19 +113,26 @@ const RESUME_DIR = ".resume";
 const PRETRAIN_ADAMW = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 /** Runs (or resumes) pretraining and writes the checkpoint into `out`. Returns its model card. */
-export function pretrain(spec: PretrainSpec, corpus: PretrainCorpus, out: string, options: PretrainOptions = {}): ModelCard | undefined {
+export function pretrain(
+  spec: PretrainSpec, corpus: PretrainCorpus, out: string, options: PretrainOptions = {},
+): ModelCard | undefined {
   validate(spec, corpus);
   const objective = spec.config.architecture === "encoder" ? "masked-lm" : "causal-lm";
   const specHash = sha256(JSON.stringify({ spec, corpus: corpus.sha256, vocab: corpus.vocab.length }));
   const model = pretrainingModel(spec.config, spec.seed);
   const variables = trainableVariables(model);
   // One rate, decay on matrices only (BERT's and Llama's recipe).
-  const optimizer = new AdamW(variables, parameterGroups(variables, { etaQK: spec.lr, ratio: 1, grouping: "uniform", weightDecay: spec.weightDecay }), PRETRAIN_ADAMW);
+  const optimizer = new AdamW(
+    variables,
+    parameterGroups(variables, { etaQK: spec.lr, ratio: 1, grouping: "uniform", weightDecay: spec.weightDecay }),
+    PRETRAIN_ADAMW,
+  );
   const names = [...variables.keys()];
   const list = names.map((n) => variables.get(n)!);
   const vocab = maskingVocab(corpus.vocab);
   const resumeDir = path.join(out, RESUME_DIR);
-  const state: ResumeState = loadResumeState(resumeDir, specHash, model, optimizer) ?? { specHash, step: 0, history: [], validationLoss: [], wallSeconds: 0 };
+  const state: ResumeState = loadResumeState(resumeDir, specHash, model, optimizer) ??
+    { specHash, step: 0, history: [], validationLoss: [], wallSeconds: 0 };
   const resumedFrom = state.step > 0 ? state.step : undefined;
   const checkpointEvery = options.checkpointEvery ?? 100;
   const schedule = { name: "linear" as const, warmupSteps: spec.warmupSteps, totalSteps: spec.steps };
@@ -141,7 +152,9 @@ export function pretrain(spec: PretrainSpec, corpus: PretrainCorpus, out: string
       const seeds = new SeedSequence(rng.nextUint32());
       const { value, grads } = tf.variableGrads(() => lmLoss(model, lm, seeds), list);
       const loss = value.dataSync()[0];
-      if (!Number.isFinite(loss)) throw new PretrainError(`the loss is ${loss} at step ${step + 1}; lower the learning rate (${spec.lr})`);
+      if (!Number.isFinite(loss)) {
+        throw new PretrainError(`the loss is ${loss} at step ${step + 1}; lower the learning rate (${spec.lr})`);
+      }
       optimizer.apply(new Map(names.map((n, i) => [n, grads[list[i].name]])), scheduleFactor(schedule, step));
       tf.dispose([value, ...Object.values(grads)]);
       disposeBatch(lm.batch);
@@ -220,13 +233,17 @@ export function sampleRows(spec: PretrainSpec, corpus: PretrainCorpus, step: num
 }
 
 /** The validation loss, without dropout, with masks fixed by the seed (the same positions at every evaluation). */
-export function meanLmLoss(model: Model, sentences: number[][], vocab: MaskingVocab, seed: number, batchSize = 64): number {
+export function meanLmLoss(
+  model: Model, sentences: number[][], vocab: MaskingVocab, seed: number, batchSize = 64,
+): number {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < sentences.length; i += batchSize) {
     const rows = sentences.slice(i, i + batchSize);
     const rng = new Rng(seed, 0x7fff0000 + i);
-    const lm = model.config.architecture === "encoder" ? maskedLmBatch(rows, vocab, rng) : causalLmBatch(rows, vocab.padId);
+    const lm = model.config.architecture === "encoder"
+      ? maskedLmBatch(rows, vocab, rng)
+      : causalLmBatch(rows, vocab.padId);
     const loss = tf.tidy(() => lmLoss(model, lm).dataSync()[0]);
     disposeBatch(lm.batch);
     sum += loss * lm.targets.length;
@@ -242,7 +259,10 @@ export function maskingVocab(vocab: readonly string[]): MaskingVocab {
     return i;
   };
   const specials = Object.values(PRETRAIN_SPECIALS).map(id);
-  return { size: vocab.length, maskId: id(PRETRAIN_SPECIALS.mask), padId: id(PRETRAIN_SPECIALS.pad), specialIds: new Set(specials) };
+  return {
+    size: vocab.length, maskId: id(PRETRAIN_SPECIALS.mask), padId: id(PRETRAIN_SPECIALS.pad),
+    specialIds: new Set(specials),
+  };
 }
 
 function validate(spec: PretrainSpec, corpus: PretrainCorpus): void {
@@ -252,28 +272,52 @@ function validate(spec: PretrainSpec, corpus: PretrainCorpus): void {
   positiveInt("steps", spec.steps);
   positiveInt("batchSize", spec.batchSize);
   positiveInt("evalEvery", spec.evalEvery);
-  if (!Number.isInteger(spec.warmupSteps) || spec.warmupSteps < 0 || spec.warmupSteps > spec.steps) throw new PretrainError(`warmupSteps must be an integer in [0, steps], got ${spec.warmupSteps}`);
-  if (!(spec.lr > 0 && Number.isFinite(spec.lr))) throw new PretrainError(`lr must be a positive number, got ${spec.lr}`);
+  if (!Number.isInteger(spec.warmupSteps) || spec.warmupSteps < 0 || spec.warmupSteps > spec.steps) {
+    throw new PretrainError(`warmupSteps must be an integer in [0, steps], got ${spec.warmupSteps}`);
+  }
+  if (!(spec.lr > 0 && Number.isFinite(spec.lr))) {
+    throw new PretrainError(`lr must be a positive number, got ${spec.lr}`);
+  }
   if (!(spec.weightDecay >= 0)) throw new PretrainError(`weightDecay must be ≥ 0, got ${spec.weightDecay}`);
-  if (spec.config.vocabSize !== corpus.vocab.length) throw new PretrainError(`config.vocabSize ${spec.config.vocabSize} ≠ the vocabulary's ${corpus.vocab.length} tokens`);
-  if (corpus.vocab[spec.config.padTokenId] !== PRETRAIN_SPECIALS.pad) throw new PretrainError(`config.padTokenId ${spec.config.padTokenId} is not ${PRETRAIN_SPECIALS.pad} in the vocabulary`);
-  if (corpus.train.length === 0 || corpus.validation.length === 0) throw new PretrainError("the corpus needs training and validation sentences");
+  if (spec.config.vocabSize !== corpus.vocab.length) {
+    throw new PretrainError(
+      `config.vocabSize ${spec.config.vocabSize} ≠ the vocabulary's ${corpus.vocab.length} tokens`,
+    );
+  }
+  if (corpus.vocab[spec.config.padTokenId] !== PRETRAIN_SPECIALS.pad) {
+    throw new PretrainError(
+      `config.padTokenId ${spec.config.padTokenId} is not ${PRETRAIN_SPECIALS.pad} in the vocabulary`,
+    );
+  }
+  if (corpus.train.length === 0 || corpus.validation.length === 0) {
+    throw new PretrainError("the corpus needs training and validation sentences");
+  }
   if (spec.curriculum) {
     const { share, steps } = spec.curriculum;
     if (!(share >= 0 && share <= 1)) throw new PretrainError(`curriculum.share must be in [0, 1], got ${share}`);
-    if (!Number.isInteger(steps) || steps < 0 || steps > spec.steps) throw new PretrainError(`curriculum.steps must be an integer in [0, steps], got ${steps}`);
-    if (!corpus.lexicon || corpus.lexicon.length === 0) throw new PretrainError(`a curriculum needs lexicon lines, and ${corpus.description} has none`);
+    if (!Number.isInteger(steps) || steps < 0 || steps > spec.steps) {
+      throw new PretrainError(`curriculum.steps must be an integer in [0, steps], got ${steps}`);
+    }
+    if (!corpus.lexicon || corpus.lexicon.length === 0) {
+      throw new PretrainError(`a curriculum needs lexicon lines, and ${corpus.description} has none`);
+    }
   }
   const longest = Math.max(...corpus.train.map((r) => r.length), ...corpus.validation.map((r) => r.length));
-  const room = spec.config.architecture === "encoder" ? spec.config.maxPositions - spec.config.padTokenId - 1 : spec.config.maxPositions;
-  if (longest > room) throw new PretrainError(`a sentence has ${longest} tokens but the model has positions for ${room}`);
+  const room = spec.config.architecture === "encoder"
+    ? spec.config.maxPositions - spec.config.padTokenId - 1
+    : spec.config.maxPositions;
+  if (longest > room) {
+    throw new PretrainError(`a sentence has ${longest} tokens but the model has positions for ${room}`);
+  }
 }
 
 function saveResumeState(dir: string, state: ResumeState, model: Model, optimizer: AdamW): void {
   fs.mkdirSync(dir, { recursive: true });
   const { step, moments } = optimizer.state();
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, t] of [...model.tensors, ...moments]) tensors.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+  for (const [name, t] of [...model.tensors, ...moments]) {
+    tensors.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+  }
   // The weights first, then the JSON that names their step: a crash between the two leaves the previous
   // JSON, whose step no longer matches the weights' metadata, and the stale pair is refused on load.
   writeSafetensors(path.join(dir, "state.safetensors"), tensors, { step: String(step) });
@@ -286,10 +330,14 @@ function loadResumeState(dir: string, specHash: string, model: Model, optimizer:
   if (!fs.existsSync(jsonPath) || !fs.existsSync(weightsPath)) return undefined;
   const state = JSON.parse(fs.readFileSync(jsonPath, "utf8")) as ResumeState;
   if (state.specHash !== specHash) {
-    throw new PretrainError(`${dir} holds a run of a different spec or corpus; delete it to start over, or rerun with the original settings`);
+    throw new PretrainError(`${dir} holds a run of a different spec or corpus; ` +
+      "delete it to start over, or rerun with the original settings");
   }
   const { tensors, metadata } = loadSafetensors(weightsPath);
-  if (metadata?.step !== String(state.step)) throw new PretrainError(`${dir}: state.json (step ${state.step}) and state.safetensors (step ${metadata?.step}) disagree; delete the folder to start over`);
+  if (metadata?.step !== String(state.step)) {
+    throw new PretrainError(`${dir}: state.json (step ${state.step}) and state.safetensors (step ${metadata?.step}) ` +
+      "disagree; delete the folder to start over");
+  }
   const saved = new Map([...tensors].map(([name, t]) => [name, tf.tensor(t.data as Float32Array, t.shape, "float32")]));
   try {
     for (const [name, variable] of model.tensors) {
@@ -304,7 +352,10 @@ function loadResumeState(dir: string, specHash: string, model: Model, optimizer:
   return state;
 }
 
-function writeCheckpoint(out: string, model: Model, spec: PretrainSpec, corpus: PretrainCorpus, state: ResumeState, objective: ModelCard["objective"]): ModelCard {
+function writeCheckpoint(
+  out: string, model: Model, spec: PretrainSpec, corpus: PretrainCorpus, state: ResumeState,
+  objective: ModelCard["objective"],
+): ModelCard {
   fs.mkdirSync(out, { recursive: true });
   const modelPath = path.join(out, "model.safetensors");
   writeSafetensors(modelPath, safetensorsInput(model.tensors), { format: "pt" });
@@ -317,8 +368,15 @@ function writeCheckpoint(out: string, model: Model, spec: PretrainSpec, corpus: 
     objective,
     config: hf,
     parameters: [...model.tensors.values()].reduce((n, t) => n + t.size, 0),
-    corpus: { description: corpus.description, sha256: corpus.sha256, trainSentences: corpus.train.length, validationSentences: corpus.validation.length, vocabSize: corpus.vocab.length, ...(spec.curriculum ? { lexiconSentences: corpus.lexicon!.length } : {}) },
-    training: { ...training, ...(objective === "masked-lm" ? { maskRate: MASK_RATE } : {}), optimizer: "AdamW β=(0.9, 0.999) ε=1e-8, linear warm-up and decay" },
+    corpus: {
+      description: corpus.description, sha256: corpus.sha256, trainSentences: corpus.train.length,
+      validationSentences: corpus.validation.length, vocabSize: corpus.vocab.length,
+      ...(spec.curriculum ? { lexiconSentences: corpus.lexicon!.length } : {}),
+    },
+    training: {
+      ...training, ...(objective === "masked-lm" ? { maskRate: MASK_RATE } : {}),
+      optimizer: "AdamW β=(0.9, 0.999) ε=1e-8, linear warm-up and decay",
+    },
     trainLoss: windowMeans(state.history, spec.evalEvery),
     validationLoss: state.validationLoss,
     wallSeconds: Math.round(state.wallSeconds * 10) / 10,
@@ -369,14 +427,25 @@ export function cardMarkdown(card: ModelCard): string {
   return [
     `# ${c.architectures} pretrained by qkv-lab`,
     "",
-    `A ${c.model_type}-style ${card.objective === "masked-lm" ? "encoder pretrained with masked-LM" : "decoder pretrained with causal-LM"} ` +
-      `(${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, ${card.parameters.toLocaleString("en-US")} parameters), ` +
+    `A ${c.model_type}-style ` +
+      `${card.objective === "masked-lm" ? "encoder pretrained with masked-LM" : "decoder pretrained with causal-LM"} ` +
+      `(${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, ` +
+      `${card.parameters.toLocaleString("en-US")} parameters), ` +
       "made by `qkv pretrain` so the paper's fine-tuning experiments have a pretrained model to start from.",
     "",
-    `- data: ${card.corpus.description}; ${card.corpus.trainSentences} training and ${card.corpus.validationSentences} validation sentences (sha256 ${card.corpus.sha256.slice(0, 16)}…), vocabulary ${card.corpus.vocabSize}`,
-    `- training: ${card.training.steps} steps × batch ${card.training.batchSize}, peak lr ${card.training.lr}, ${card.training.warmupSteps} warm-up steps, weight decay ${card.training.weightDecay}, seed ${card.training.seed}`,
-    ...(card.training.curriculum ? [`- curriculum: the first ${card.training.curriculum.steps} steps draw ${100 * card.training.curriculum.share} % of their rows from the corpus's ${card.corpus.lexiconSentences} lexicon lines`] : []),
-    `- validation loss: ${first ? first.loss.toFixed(3) : "–"} at step ${first?.step ?? "–"} → ${last ? last.loss.toFixed(3) : "–"} at step ${last?.step ?? "–"}`,
+    `- data: ${card.corpus.description}; ${card.corpus.trainSentences} training and ` +
+      `${card.corpus.validationSentences} validation sentences (sha256 ${card.corpus.sha256.slice(0, 16)}…), ` +
+      `vocabulary ${card.corpus.vocabSize}`,
+    `- training: ${card.training.steps} steps × batch ${card.training.batchSize}, peak lr ${card.training.lr}, ` +
+      `${card.training.warmupSteps} warm-up steps, weight decay ${card.training.weightDecay}, ` +
+      `seed ${card.training.seed}`,
+    ...(card.training.curriculum
+      ? [`- curriculum: the first ${card.training.curriculum.steps} steps draw ` +
+        `${100 * card.training.curriculum.share} % of their rows from the corpus's ` +
+        `${card.corpus.lexiconSentences} lexicon lines`]
+      : []),
+    `- validation loss: ${first ? first.loss.toFixed(3) : "–"} at step ${first?.step ?? "–"} → ` +
+      `${last ? last.loss.toFixed(3) : "–"} at step ${last?.step ?? "–"}`,
     `- wall time: ${(card.wallSeconds / 60).toFixed(1)} min on ${card.backend}`,
     `- model.safetensors: ${card.modelBytes.toLocaleString("en-US")} bytes, sha256 ${card.modelSha256}`,
     "",

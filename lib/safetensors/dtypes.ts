@@ -8,7 +8,8 @@ export class SafetensorsError extends Error {
   }
 }
 
-export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U64" | "U32" | "U16" | "U8" | "BOOL";
+export type Dtype =
+  "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U64" | "U32" | "U16" | "U8" | "BOOL";
 
 export type TensorData =
   | Float64Array | Float32Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array
@@ -21,7 +22,9 @@ export interface Tensor {
   data: TensorData;
 }
 
-type ArrayClass = { new (length: number): TensorData; new (buffer: ArrayBuffer): TensorData; readonly BYTES_PER_ELEMENT: number };
+type ArrayClass = {
+  new (length: number): TensorData; new (buffer: ArrayBuffer): TensorData; readonly BYTES_PER_ELEMENT: number;
+};
 
 interface DtypeInfo {
   /** Bytes per element in the file. */
@@ -61,9 +64,13 @@ export function isDtype(name: unknown): name is Dtype {
 export function parseDtype(name: unknown, where: string): Dtype {
   if (isDtype(name)) return name;
   if (typeof name === "string" && KNOWN_UNSUPPORTED.has(name)) {
-    throw new SafetensorsError(`${where}: dtype ${name} is not supported by this reader (supported: ${Object.keys(DTYPES).join(", ")})`);
+    throw new SafetensorsError(
+      `${where}: dtype ${name} is not supported by this reader (supported: ${Object.keys(DTYPES).join(", ")})`,
+    );
   }
-  throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(name)} (expected one of ${Object.keys(DTYPES).join(", ")})`);
+  throw new SafetensorsError(
+    `${where}: unknown dtype ${JSON.stringify(name)} (expected one of ${Object.keys(DTYPES).join(", ")})`,
+  );
 }
 
 // Typed arrays use the host's byte order and safetensors is little-endian; every platform Node ships

@@ -3,7 +3,9 @@
 // with offsets relative to its start. The checks are those of the reference implementation
 // (huggingface/safetensors, Metadata::validate): the tensors, sorted by offset, tile the buffer exactly.
 import * as fs from "fs";
-import { DTYPES, Dtype, SafetensorsError, Tensor, TensorData, decodeBF16, decodeF16, parseDtype, requireLittleEndian } from "./dtypes";
+import {
+  DTYPES, Dtype, SafetensorsError, Tensor, TensorData, decodeBF16, decodeF16, parseDtype, requireLittleEndian,
+} from "./dtypes";
 
 /** The reference implementation's cap: a corrupt length field cannot make us allocate gigabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -37,8 +39,12 @@ export interface ReadOptions {
 }
 
 /** Parses and validates the whole file held in memory, then decodes the tensors asked for. */
-export function readSafetensors(bytes: Uint8Array, source = "<buffer>", options: ReadOptions = {}): SafetensorsContents {
-  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${source}: expected the file's bytes as a Uint8Array`);
+export function readSafetensors(
+  bytes: Uint8Array, source = "<buffer>", options: ReadOptions = {},
+): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SafetensorsError(`${source}: expected the file's bytes as a Uint8Array`);
+  }
   const headerLength = readHeaderLength(bytes, bytes.length, source);
   const header = parseHeader(bytes.subarray(8, 8 + headerLength), bytes.length, source);
   const tensors = new Map<string, Tensor>();
@@ -59,7 +65,9 @@ export function loadSafetensors(file: string, options: ReadOptions = {}): Safete
   try {
     fd = fs.openSync(file, "r");
   } catch (err) {
-    throw new SafetensorsError(`${file}: cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SafetensorsError(
+      `${file}: cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     const size = fs.fstatSync(fd).size;
@@ -90,9 +98,13 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
 }
 
 function readHeaderLength(prefix: Uint8Array, fileSize: number, source: string): number {
-  if (fileSize < 8) throw new SafetensorsError(`${source}: file is ${fileSize} bytes, shorter than the 8-byte header length`);
+  if (fileSize < 8) {
+    throw new SafetensorsError(`${source}: file is ${fileSize} bytes, shorter than the 8-byte header length`);
+  }
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  }
   const length = Number(n);
   if (8 + length > fileSize) {
     throw new SafetensorsError(`${source}: header length ${length} runs past the end of the ${fileSize}-byte file`);
@@ -116,7 +128,9 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
   } catch (err) {
     throw new SafetensorsError(`${source}: header is not valid JSON (${(err as Error).message})`);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new SafetensorsError(`${source}: header is not a JSON object`);
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new SafetensorsError(`${source}: header is not a JSON object`);
+  }
   const duplicate = firstDuplicateKey(text);
   if (duplicate !== undefined) throw new SafetensorsError(`${source}: header names ${JSON.stringify(duplicate)} twice`);
 
@@ -138,14 +152,24 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
   for (const [name, info] of infos) {
     const [begin, end] = info.dataOffsets;
     const where = `${source}: tensor ${JSON.stringify(name)}`;
-    if (begin < cursor) throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] overlap tensor ${JSON.stringify(previous)} (which ends at ${cursor})`);
-    if (begin > cursor) throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] leave a gap after byte ${cursor}`);
-    if (end > bufferLength) throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] run past the ${bufferLength}-byte data buffer`);
+    if (begin < cursor) {
+      throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] overlap tensor ` +
+        `${JSON.stringify(previous)} (which ends at ${cursor})`);
+    }
+    if (begin > cursor) {
+      throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] leave a gap after byte ${cursor}`);
+    }
+    if (end > bufferLength) {
+      throw new SafetensorsError(
+        `${where}: data_offsets [${begin}, ${end}] run past the ${bufferLength}-byte data buffer`,
+      );
+    }
     cursor = end;
     previous = name;
   }
   if (cursor !== bufferLength) {
-    throw new SafetensorsError(`${source}: ${bufferLength - cursor} trailing bytes after the last tensor (data buffer is ${bufferLength} bytes, tensors cover ${cursor})`);
+    throw new SafetensorsError(`${source}: ${bufferLength - cursor} trailing bytes after the last tensor ` +
+      `(data buffer is ${bufferLength} bytes, tensors cover ${cursor})`);
   }
   return { metadata, infos: new Map(infos), dataStart };
 }
@@ -157,13 +181,17 @@ function parseMetadata(entry: unknown, source: string): Record<string, string> {
     throw new SafetensorsError(`${source}: ${METADATA_KEY} must be an object of strings, got ${describe(entry)}`);
   }
   for (const [key, value] of Object.entries(entry)) {
-    if (typeof value !== "string") throw new SafetensorsError(`${source}: ${METADATA_KEY}.${key} must be a string, got ${describe(value)}`);
+    if (typeof value !== "string") {
+      throw new SafetensorsError(`${source}: ${METADATA_KEY}.${key} must be a string, got ${describe(value)}`);
+    }
   }
   return entry as Record<string, string>;
 }
 
 function parseInfo(entry: unknown, where: string): TensorInfo {
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new SafetensorsError(`${where}: entry must be an object, got ${describe(entry)}`);
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    throw new SafetensorsError(`${where}: entry must be an object, got ${describe(entry)}`);
+  }
   // Other fields are ignored, as the reference implementation ignores them.
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   const type = parseDtype(dtype, where);
@@ -171,7 +199,9 @@ function parseInfo(entry: unknown, where: string): TensorInfo {
     throw new SafetensorsError(`${where}: shape must be an array of non-negative integers, got ${describe(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
-    throw new SafetensorsError(`${where}: data_offsets must be [begin, end] of non-negative integers, got ${describe(offsets)}`);
+    throw new SafetensorsError(
+      `${where}: data_offsets must be [begin, end] of non-negative integers, got ${describe(offsets)}`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
@@ -179,7 +209,8 @@ function parseInfo(entry: unknown, where: string): TensorInfo {
   const expected = elements * DTYPES[type].bytes;
   if (!Number.isSafeInteger(expected)) throw new SafetensorsError(`${where}: shape [${shape.join(", ")}] is too large`);
   if (end - begin !== expected) {
-    throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${type} [${shape.join(", ")}] needs ${expected}`);
+    throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, ` +
+      `but ${type} [${shape.join(", ")}] needs ${expected}`);
   }
   return { dtype: type, shape: [...(shape as number[])], dataOffsets: [begin, end] };
 }
@@ -196,7 +227,11 @@ function describe(v: unknown): string {
 function selectNames(header: SafetensorsHeader, names: readonly string[] | undefined, source: string): string[] {
   if (names === undefined) return [...header.infos.keys()];
   for (const name of names) {
-    if (!header.infos.has(name)) throw new SafetensorsError(`${source}: no tensor named ${JSON.stringify(name)} (the file has ${header.infos.size})`);
+    if (!header.infos.has(name)) {
+      throw new SafetensorsError(
+        `${source}: no tensor named ${JSON.stringify(name)} (the file has ${header.infos.size})`,
+      );
+    }
   }
   return [...new Set(names)];
 }

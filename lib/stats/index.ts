@@ -38,7 +38,8 @@ export function lnGamma(x: number): number {
 export function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  // The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry I_x(a,b) = 1 - I_{1-x}(b,a) otherwise.
+  // The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry I_x(a,b) = 1 - I_{1-x}(b,a)
+  // otherwise.
   if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
   const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x)) / a;
   const tiny = 1e-300;
@@ -156,7 +157,9 @@ export function blockResidual(design: BlockDesign): { meanSquare: number; df: nu
   const seedMean = design.seeds.map((_, s) => design.scores.reduce((a, row) => a + row[s], 0) / C);
   const grand = cellMean.reduce((a, b) => a + b, 0) / C;
   let ss = 0;
-  for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) ss += (design.scores[c][s] - cellMean[c] - seedMean[s] + grand) ** 2;
+  for (let c = 0; c < C; c++) {
+    for (let s = 0; s < S; s++) ss += (design.scores[c][s] - cellMean[c] - seedMean[s] + grand) ** 2;
+  }
   return { meanSquare: ss / df, df };
 }
 
@@ -178,9 +181,13 @@ export interface ContrastEstimate {
  * pooled residual of `residualDesign` (the design itself unless a cell in it repeats others' runs), and
  * one-sided p-values against `shift` (0 for "beats", −margin for "matches").
  */
-export function blockContrast(design: BlockDesign, weights: Record<string, number>, confidence: number, shift = 0, residualDesign = design): ContrastEstimate {
+export function blockContrast(
+  design: BlockDesign, weights: Record<string, number>, confidence: number, shift = 0, residualDesign = design,
+): ContrastEstimate {
   checkDesign(design);
-  for (const name of Object.keys(weights)) if (!design.cells.includes(name)) throw new Error(`blockContrast: no cell ${JSON.stringify(name)} in the design`);
+  for (const name of Object.keys(weights)) {
+    if (!design.cells.includes(name)) throw new Error(`blockContrast: no cell ${JSON.stringify(name)} in the design`);
+  }
   const S = design.seeds.length;
   if (residualDesign.seeds.length !== S) throw new Error("blockContrast: the residual design must have the same seeds");
   const { meanSquare, df } = blockResidual(residualDesign);
@@ -192,18 +199,31 @@ export function blockContrast(design: BlockDesign, weights: Record<string, numbe
     sumSquares += w * w;
   });
   const se = Math.sqrt((meanSquare * sumSquares) / S);
-  if (!(df >= 1) || !Number.isFinite(se)) return { effect, se: NaN, df, interval: [NaN, NaN], pAbove: NaN, pBelow: NaN };
+  if (!(df >= 1) || !Number.isFinite(se)) {
+    return { effect, se: NaN, df, interval: [NaN, NaN], pAbove: NaN, pBelow: NaN };
+  }
   const half = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
   // A design without noise (every within-seed difference identical) has se 0: the sign is then certain.
   const t = se > 0 ? (effect - shift) / se : effect > shift ? Infinity : effect < shift ? -Infinity : 0;
-  return { effect, se, df, interval: [effect - half, effect + half], pAbove: 1 - studentTCdf(t, df), pBelow: studentTCdf(t, df) };
+  return {
+    effect, se, df, interval: [effect - half, effect + half], pAbove: 1 - studentTCdf(t, df),
+    pBelow: studentTCdf(t, df),
+  };
 }
 
 function checkDesign(design: BlockDesign): void {
-  if (design.scores.length !== design.cells.length) throw new Error(`block design: ${design.scores.length} score rows for ${design.cells.length} cells`);
+  if (design.scores.length !== design.cells.length) {
+    throw new Error(`block design: ${design.scores.length} score rows for ${design.cells.length} cells`);
+  }
   for (const [c, row] of design.scores.entries()) {
-    if (row.length !== design.seeds.length) throw new Error(`block design: cell ${design.cells[c]} has ${row.length} scores for ${design.seeds.length} seeds`);
-    if (row.some((v) => !Number.isFinite(v))) throw new Error(`block design: cell ${design.cells[c]} has a non-finite score`);
+    if (row.length !== design.seeds.length) {
+      throw new Error(
+        `block design: cell ${design.cells[c]} has ${row.length} scores for ${design.seeds.length} seeds`,
+      );
+    }
+    if (row.some((v) => !Number.isFinite(v))) {
+      throw new Error(`block design: cell ${design.cells[c]} has a non-finite score`);
+    }
   }
 }
 

@@ -44,7 +44,10 @@ export class ByteLevelBpeTokenizer extends Tokenizer {
   private readonly cache = new Map<string, number[]>();
 
   /** `merges` in rank order; every side of a merge and its result must be in the vocabulary. */
-  constructor(vocab: ReadonlyMap<string, number>, merges: readonly (readonly [string, string])[], options: BpeOptions = {}, source = "BPE vocabulary") {
+  constructor(
+    vocab: ReadonlyMap<string, number>, merges: readonly (readonly [string, string])[], options: BpeOptions = {},
+    source = "BPE vocabulary",
+  ) {
     super(vocab, { ...ROBERTA_SPECIALS, ...options.specials }, 0, 2, source);
     this.addPrefixSpace = options.addPrefixSpace ?? false;
     this.pairBase = this.vocabSize; // ids are below MAX_TOKEN_ID (tokenizer.ts), so packed pairs stay exact
@@ -52,8 +55,13 @@ export class ByteLevelBpeTokenizer extends Tokenizer {
       const a = vocab.get(left);
       const b = vocab.get(right);
       const merged = vocab.get(left + right);
-      const missing = a === undefined ? left : b === undefined ? right : merged === undefined ? left + right : undefined;
-      if (missing !== undefined) throw new TokenizerError(`${source}: merge ${rank + 1} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses ${JSON.stringify(missing)}, which is not in the vocabulary`);
+      const missing = a === undefined
+        ? left
+        : b === undefined ? right : merged === undefined ? left + right : undefined;
+      if (missing !== undefined) {
+        throw new TokenizerError(`${source}: merge ${rank + 1} (${JSON.stringify(left)} ${JSON.stringify(right)}) ` +
+          `uses ${JSON.stringify(missing)}, which is not in the vocabulary`);
+      }
       // A repeated merge keeps its last rank, as Hugging Face's map does.
       this.merges.set(a! * this.pairBase + b!, { rank, id: merged! });
     });
@@ -160,7 +168,9 @@ class PairHeap {
       for (;;) {
         let child = 2 * i + 1;
         if (child >= n) break;
-        if (child + 1 < n && (r[child + 1] < r[child] || (r[child + 1] === r[child] && p[child + 1] < p[child]))) child++;
+        if (child + 1 < n && (r[child + 1] < r[child] || (r[child + 1] === r[child] && p[child + 1] < p[child]))) {
+          child++;
+        }
         if (rank < r[child] || (rank === r[child] && pos < p[child])) break;
         r[i] = r[child];
         p[i] = p[child];

@@ -12,7 +12,13 @@ export function loadTokenizer(dir: string): Tokenizer {
   const config = readConfig(dir);
   const specials = specialTokens(config, dir);
   if (has("vocab.json") || has("merges.txt")) {
-    for (const name of ["vocab.json", "merges.txt"]) if (!has(name)) throw new TokenizerError(`${path.join(dir, name)}: missing (a byte-level BPE tokenizer needs vocab.json and merges.txt)`);
+    for (const name of ["vocab.json", "merges.txt"]) {
+      if (!has(name)) {
+        throw new TokenizerError(
+          `${path.join(dir, name)}: missing (a byte-level BPE tokenizer needs vocab.json and merges.txt)`,
+        );
+      }
+    }
     const vocab = readVocabJson(path.join(dir, "vocab.json"));
     const merges = readMerges(path.join(dir, "merges.txt"));
     const addPrefixSpace = optionalBoolean(config, "add_prefix_space", dir);
@@ -26,7 +32,9 @@ export function loadTokenizer(dir: string): Tokenizer {
       handleChineseChars: optionalBoolean(config, "tokenize_chinese_chars", dir),
     }, dir);
   }
-  throw new TokenizerError(`${dir}: no tokenizer files (expected vocab.txt for WordPiece, or vocab.json and merges.txt for byte-level BPE)`);
+  throw new TokenizerError(
+    `${dir}: no tokenizer files (expected vocab.txt for WordPiece, or vocab.json and merges.txt for byte-level BPE)`,
+  );
 }
 
 function readText(file: string): string {
@@ -73,9 +81,15 @@ function lines(text: string): string[] {
 export function readVocabTxt(file: string): Map<string, number> {
   const vocab = new Map<string, number>();
   lines(readText(file)).forEach((token, i) => {
-    if (token === "" || /\s/u.test(token)) throw new TokenizerError(`${file}:${i + 1}: ${token === "" ? "empty line" : `token ${JSON.stringify(token)} contains whitespace`}`);
+    if (token === "" || /\s/u.test(token)) {
+      throw new TokenizerError(
+        `${file}:${i + 1}: ${token === "" ? "empty line" : `token ${JSON.stringify(token)} contains whitespace`}`,
+      );
+    }
     const seen = vocab.get(token);
-    if (seen !== undefined) throw new TokenizerError(`${file}:${i + 1}: token ${JSON.stringify(token)} already on line ${seen + 1}`);
+    if (seen !== undefined) {
+      throw new TokenizerError(`${file}:${i + 1}: token ${JSON.stringify(token)} already on line ${seen + 1}`);
+    }
     vocab.set(token, i);
   });
   if (vocab.size === 0) throw new TokenizerError(`${file}: empty vocabulary`);
@@ -94,13 +108,23 @@ export function readVocabJson(file: string): Map<string, number> {
     const line = at === null ? "" : `:${text.slice(0, Number(at[1])).split("\n").length}`;
     throw new TokenizerError(`${file}${line}: not valid JSON (${message})`);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError(`${file}: must be a JSON object from token to id`);
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new TokenizerError(`${file}: must be a JSON object from token to id`);
+  }
   const vocab = new Map<string, number>();
   const owners = new Map<number, string>();
   for (const [token, id] of Object.entries(json)) {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`${file}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, not a non-negative integer`);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
+      throw new TokenizerError(
+        `${file}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, not a non-negative integer`,
+      );
+    }
     const owner = owners.get(id);
-    if (owner !== undefined) throw new TokenizerError(`${file}: id ${id} is given to both ${JSON.stringify(owner)} and ${JSON.stringify(token)}`);
+    if (owner !== undefined) {
+      throw new TokenizerError(
+        `${file}: id ${id} is given to both ${JSON.stringify(owner)} and ${JSON.stringify(token)}`,
+      );
+    }
     owners.set(id, token);
     vocab.set(token, id);
   }
@@ -115,7 +139,9 @@ export function readMerges(file: string): [string, string][] {
     if (line.startsWith("#version")) return;
     const parts = line.split(" ");
     if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-      throw new TokenizerError(`${file}:${i + 1}: expected two tokens separated by one space, got ${JSON.stringify(line)}`);
+      throw new TokenizerError(
+        `${file}:${i + 1}: expected two tokens separated by one space, got ${JSON.stringify(line)}`,
+      );
     }
     merges.push([parts[0], parts[1]]);
   });
@@ -137,7 +163,9 @@ function readConfig(dir: string): Config {
       if (err instanceof TokenizerError) throw err;
       throw new TokenizerError(`${file}: not valid JSON (${(err as Error).message})`);
     }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError(`${file}: must be a JSON object`);
+    if (json === null || typeof json !== "object" || Array.isArray(json)) {
+      throw new TokenizerError(`${file}: must be a JSON object`);
+    }
     Object.assign(config, json);
   }
   return config;
@@ -146,19 +174,27 @@ function readConfig(dir: string): Config {
 function optionalBoolean(config: Config, key: string, dir: string): boolean | undefined {
   const v = config[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") throw new TokenizerError(`${dir}: tokenizer config ${key} must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean") {
+    throw new TokenizerError(`${dir}: tokenizer config ${key} must be true or false, got ${JSON.stringify(v)}`);
+  }
   return v;
 }
 
 // Hugging Face writes a special token as a string or as an AddedToken object {"content": "<s>", ...}.
 function specialTokens(config: Config, dir: string): Partial<SpecialTokens> {
   const out: Partial<SpecialTokens> = {};
-  const fields: [keyof SpecialTokens, string][] = [["cls", "cls_token"], ["sep", "sep_token"], ["pad", "pad_token"], ["unk", "unk_token"], ["mask", "mask_token"]];
+  const fields: [keyof SpecialTokens, string][] = [
+    ["cls", "cls_token"], ["sep", "sep_token"], ["pad", "pad_token"], ["unk", "unk_token"], ["mask", "mask_token"],
+  ];
   for (const [field, key] of fields) {
     const v = config[key];
     if (v === undefined || v === null) continue;
     const content = typeof v === "object" && !Array.isArray(v) ? (v as { content?: unknown }).content : v;
-    if (typeof content !== "string" || content === "") throw new TokenizerError(`${dir}: ${key} must be a token string or {"content": string}, got ${JSON.stringify(v)}`);
+    if (typeof content !== "string" || content === "") {
+      throw new TokenizerError(
+        `${dir}: ${key} must be a token string or {"content": string}, got ${JSON.stringify(v)}`,
+      );
+    }
     out[field] = content;
   }
   return out;

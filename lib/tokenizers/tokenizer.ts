@@ -69,13 +69,18 @@ export abstract class Tokenizer {
     source: string,
   ) {
     for (const [token, id] of vocab) {
-      if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) throw new TokenizerError(`${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, not an integer in 0..${MAX_TOKEN_ID}`);
+      if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+        throw new TokenizerError(`${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, ` +
+          `not an integer in 0..${MAX_TOKEN_ID}`);
+      }
       this.tokensById[id] = token;
     }
     const idOf = (field: keyof SpecialTokens, optional = false): number => {
       const token = specials[field];
       const id = token === undefined ? undefined : vocab.get(token);
-      if (id === undefined && !optional) throw new TokenizerError(`${source}: special token ${field} ${JSON.stringify(token)} is not in the vocabulary`);
+      if (id === undefined && !optional) {
+        throw new TokenizerError(`${source}: special token ${field} ${JSON.stringify(token)} is not in the vocabulary`);
+      }
       if (id !== undefined) this.specialIds.set(token!, id);
       return id ?? -1;
     };
@@ -85,7 +90,9 @@ export abstract class Tokenizer {
     idOf("unk");
     idOf("mask", true);
     // Longest first, so that of two specials starting at the same place the longer one wins.
-    const escaped = [...this.specialIds.keys()].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+    const escaped = [...this.specialIds.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
     this.specialPattern = escaped.length > 0 ? new RegExp(escaped.join("|"), "g") : undefined;
   }
 
@@ -113,7 +120,9 @@ export abstract class Tokenizer {
 
   /** The ids of a text without the surrounding special tokens. */
   tokenize(text: string): number[] {
-    if (typeof text !== "string") throw new TokenizerError(`text must be a string, got ${text === null ? "null" : typeof text}`);
+    if (typeof text !== "string") {
+      throw new TokenizerError(`text must be a string, got ${text === null ? "null" : typeof text}`);
+    }
     const clean = wellFormed(text);
     const ids: number[] = [];
     let at = 0;
@@ -132,9 +141,13 @@ export abstract class Tokenizer {
   /** Encodes a text or a pair of texts. */
   encode(text: string, pair?: string, options: EncodeOptions = {}): Encoding {
     checkOptions(options);
-    if (pair !== undefined && typeof pair !== "string") throw new TokenizerError(`pair must be a string, got ${pair === null ? "null" : typeof pair}`);
+    if (pair !== undefined && typeof pair !== "string") {
+      throw new TokenizerError(`pair must be a string, got ${pair === null ? "null" : typeof pair}`);
+    }
     const encoding = this.build(this.tokenize(text), pair === undefined ? undefined : this.tokenize(pair), options);
-    if (options.padding === "max_length" || options.padding === "longest") this.pad(encoding, options.padding === "longest" ? encoding.ids.length : options.maxLength!);
+    if (options.padding === "max_length" || options.padding === "longest") {
+      this.pad(encoding, options.padding === "longest" ? encoding.ids.length : options.maxLength!);
+    }
     return encoding;
   }
 
@@ -144,11 +157,15 @@ export abstract class Tokenizer {
     if (!Array.isArray(inputs)) throw new TokenizerError(`inputs must be an array of texts or [text, pair] arrays`);
     const encodings = inputs.map((input, i) => {
       if (typeof input === "string") return this.build(this.tokenize(input), undefined, options);
-      if (!Array.isArray(input) || input.length !== 2) throw new TokenizerError(`inputs[${i}] must be a string or a [text, pair] array`);
+      if (!Array.isArray(input) || input.length !== 2) {
+        throw new TokenizerError(`inputs[${i}] must be a string or a [text, pair] array`);
+      }
       return this.build(this.tokenize(input[0]), this.tokenize(input[1]), options);
     });
     if (options.padding === "longest" || options.padding === "max_length") {
-      const length = options.padding === "max_length" ? options.maxLength! : Math.max(0, ...encodings.map((e) => e.ids.length));
+      const length = options.padding === "max_length"
+        ? options.maxLength!
+        : Math.max(0, ...encodings.map((e) => e.ids.length));
       for (const e of encodings) this.pad(e, length);
     }
     return encodings;
@@ -161,15 +178,22 @@ export abstract class Tokenizer {
     const special = options.addSpecialTokens !== false;
     const added = !special ? 0 : b === undefined ? 2 : 2 + this.pairSeparators;
     const strategy = options.truncation ?? (options.maxLength !== undefined ? "longest_first" : false);
-    if (strategy !== false && options.maxLength !== undefined) [a, b] = truncate(a, b, options.maxLength, added, strategy);
+    if (strategy !== false && options.maxLength !== undefined) {
+      [a, b] = truncate(a, b, options.maxLength, added, strategy);
+    }
     if (!special) {
       const ids = b === undefined ? a : [...a, ...b];
-      return { ids, typeIds: b === undefined ? a.map(() => 0) : [...a.map(() => 0), ...b.map(() => this.pairTypeId)], attentionMask: ids.map(() => 1) };
+      return {
+        ids, typeIds: b === undefined ? a.map(() => 0) : [...a.map(() => 0), ...b.map(() => this.pairTypeId)],
+        attentionMask: ids.map(() => 1),
+      };
     }
     const first = [this.clsId, ...a, this.sepId];
     const second = b === undefined ? [] : [...(this.pairSeparators === 2 ? [this.sepId] : []), ...b, this.sepId];
     const ids = [...first, ...second];
-    return { ids, typeIds: [...first.map(() => 0), ...second.map(() => this.pairTypeId)], attentionMask: ids.map(() => 1) };
+    return {
+      ids, typeIds: [...first.map(() => 0), ...second.map(() => this.pairTypeId)], attentionMask: ids.map(() => 1),
+    };
   }
 
   private pad(e: Encoding, length: number): void {
@@ -187,19 +211,32 @@ function checkOptions(options: EncodeOptions): void {
   if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 0)) {
     throw new TokenizerError(`maxLength must be a non-negative integer, got ${JSON.stringify(maxLength)}`);
   }
-  if (truncation !== undefined && truncation !== false && !["longest_first", "only_first", "only_second"].includes(truncation)) {
-    throw new TokenizerError(`truncation must be "longest_first", "only_first", "only_second" or false, got ${JSON.stringify(truncation)}`);
+  if (
+    truncation !== undefined && truncation !== false &&
+    !["longest_first", "only_first", "only_second"].includes(truncation)
+  ) {
+    throw new TokenizerError(
+      `truncation must be "longest_first", "only_first", "only_second" or false, got ${JSON.stringify(truncation)}`,
+    );
   }
   if (padding !== undefined && padding !== false && padding !== "max_length" && padding !== "longest") {
     throw new TokenizerError(`padding must be "max_length", "longest" or false, got ${JSON.stringify(padding)}`);
   }
-  if (padding === "max_length" && maxLength === undefined) throw new TokenizerError(`padding "max_length" needs maxLength`);
-  if (truncation && maxLength === undefined) throw new TokenizerError(`truncation ${JSON.stringify(truncation)} needs maxLength`);
+  if (padding === "max_length" && maxLength === undefined) {
+    throw new TokenizerError(`padding "max_length" needs maxLength`);
+  }
+  if (truncation && maxLength === undefined) {
+    throw new TokenizerError(`truncation ${JSON.stringify(truncation)} needs maxLength`);
+  }
 }
 
 /** Hugging Face's truncate_encodings: `added` special tokens are reserved out of `maxLength`. */
-function truncate(a: number[], b: number[] | undefined, maxLength: number, added: number, strategy: Exclude<Truncation, false>): [number[], number[] | undefined] {
-  if (maxLength < added) throw new TokenizerError(`maxLength ${maxLength} leaves no room for the ${added} special tokens`);
+function truncate(
+  a: number[], b: number[] | undefined, maxLength: number, added: number, strategy: Exclude<Truncation, false>,
+): [number[], number[] | undefined] {
+  if (maxLength < added) {
+    throw new TokenizerError(`maxLength ${maxLength} leaves no room for the ${added} special tokens`);
+  }
   const budget = maxLength - added;
   const total = a.length + (b?.length ?? 0);
   if (total <= budget) return [a, b];
@@ -211,7 +248,8 @@ function truncate(a: number[], b: number[] | undefined, maxLength: number, added
     const target = second ? b! : a;
     const excess = total - budget;
     if (target.length <= excess) {
-      throw new TokenizerError(`the ${second ? "second" : "first"} sequence (${target.length} tokens) is too short to truncate by ${excess} for maxLength ${maxLength}`);
+      throw new TokenizerError(`the ${second ? "second" : "first"} sequence (${target.length} tokens) is too short ` +
+        `to truncate by ${excess} for maxLength ${maxLength}`);
     }
     return second ? [a, b!.slice(0, b!.length - excess)] : [a.slice(0, a.length - excess), b];
   }
@@ -237,7 +275,10 @@ function truncate(a: number[], b: number[] | undefined, maxLength: number, added
  * A warning when most of `total` rows of `source` kept no text after truncation to `maxLength` (a model would
  * train on [CLS] [SEP] alone), else undefined.
  */
-export function truncationNotice(source: string, emptied: number, total: number, maxLength: number): string | undefined {
+export function truncationNotice(
+  source: string, emptied: number, total: number, maxLength: number,
+): string | undefined {
   if (emptied * 2 <= total) return undefined;
-  return `${source}: ${emptied} of ${total} rows keep no text after truncation to maxLength ${maxLength} (only the special tokens); raise maxLength`;
+  return `${source}: ${emptied} of ${total} rows keep no text after truncation to maxLength ${maxLength} ` +
+    "(only the special tokens); raise maxLength";
 }

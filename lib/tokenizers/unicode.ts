@@ -4,7 +4,8 @@
 // Rust's char::is_whitespace (the Unicode White_Space property). JavaScript's \s differs from it:
 // it includes U+FEFF and leaves out U+0085.
 const WHITESPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
-export const WHITESPACE_CLASS = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+export const WHITESPACE_CLASS =
+  "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
 export function isWhitespace(c: string): boolean {
   return WHITESPACE.test(c);

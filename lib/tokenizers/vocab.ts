@@ -9,7 +9,9 @@ import { WordPieceTokenizer } from "./wordpiece";
  * The specials in RoBERTa's id order (<s> 0, <pad> 1, </s> 2, <unk> 3, <mask> 4) under BERT's names, so the
  * encoder keeps RoBERTa's pad id 1 (its positions count from padTokenId + 1).
  */
-export const PRETRAIN_SPECIALS: Required<SpecialTokens> = { cls: "[CLS]", pad: "[PAD]", sep: "[SEP]", unk: "[UNK]", mask: "[MASK]" };
+export const PRETRAIN_SPECIALS: Required<SpecialTokens> = {
+  cls: "[CLS]", pad: "[PAD]", sep: "[SEP]", unk: "[UNK]", mask: "[MASK]",
+};
 
 export interface VocabOptions {
   /** Upper bound on the vocabulary size, specials and characters included. */
@@ -21,9 +23,15 @@ export interface VocabOptions {
 /** The vocabulary as vocab.txt lists it: the token with id i on line i. */
 export function buildWordPieceVocab(texts: Iterable<string>, options: VocabOptions): string[] {
   const minCount = options.minCount ?? 2;
-  if (!Number.isInteger(options.maxSize) || options.maxSize < 1) throw new RangeError(`maxSize must be a positive integer, got ${options.maxSize}`);
-  if (!Number.isInteger(minCount) || minCount < 1) throw new RangeError(`minCount must be a positive integer, got ${minCount}`);
-  const specials = [PRETRAIN_SPECIALS.cls, PRETRAIN_SPECIALS.pad, PRETRAIN_SPECIALS.sep, PRETRAIN_SPECIALS.unk, PRETRAIN_SPECIALS.mask];
+  if (!Number.isInteger(options.maxSize) || options.maxSize < 1) {
+    throw new RangeError(`maxSize must be a positive integer, got ${options.maxSize}`);
+  }
+  if (!Number.isInteger(minCount) || minCount < 1) {
+    throw new RangeError(`minCount must be a positive integer, got ${minCount}`);
+  }
+  const specials = [
+    PRETRAIN_SPECIALS.cls, PRETRAIN_SPECIALS.pad, PRETRAIN_SPECIALS.sep, PRETRAIN_SPECIALS.unk, PRETRAIN_SPECIALS.mask,
+  ];
   // A tokenizer over the specials alone gives BERT's normalizer and pre-tokenizer.
   const splitter = new WordPieceTokenizer(new Map(specials.map((t, i) => [t, i])), { specials: PRETRAIN_SPECIALS });
   const words = new Map<string, number>();
@@ -35,11 +43,14 @@ export function buildWordPieceVocab(texts: Iterable<string>, options: VocabOptio
   const alphabet = [...chars].sort();
   const vocab = [...specials, ...alphabet, ...alphabet.map((ch) => `##${ch}`)];
   if (vocab.length > options.maxSize) {
-    throw new RangeError(`maxSize ${options.maxSize} is below the ${vocab.length} tokens the specials and the corpus's ${alphabet.length} characters need`);
+    throw new RangeError(`maxSize ${options.maxSize} is below the ${vocab.length} tokens the specials and ` +
+      `the corpus's ${alphabet.length} characters need`);
   }
   const taken = new Set(vocab);
   // Most frequent first; ties in code-point order, so the same corpus always gives the same file.
-  const ranked = [...words].filter(([w, n]) => n >= minCount && !taken.has(w)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const ranked = [...words]
+    .filter(([w, n]) => n >= minCount && !taken.has(w))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [word] of ranked) {
     if (vocab.length >= options.maxSize) break;
     vocab.push(word);

@@ -50,7 +50,9 @@ export class WordPieceTokenizer extends Tokenizer {
     this.cleanText = options.cleanText ?? true;
     this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? 100;
     if (!Number.isInteger(this.maxInputCharsPerWord) || this.maxInputCharsPerWord <= 0) {
-      throw new TokenizerError(`maxInputCharsPerWord must be a positive integer, got ${JSON.stringify(options.maxInputCharsPerWord)}`);
+      throw new TokenizerError(
+        `maxInputCharsPerWord must be a positive integer, got ${JSON.stringify(options.maxInputCharsPerWord)}`,
+      );
     }
     this.unkId = vocab.get(specials.unk)!;
     let longest = 0;

@@ -25,7 +25,11 @@ export class AdamW {
     for (const g of groups) {
       for (const name of g.names) {
         const v = variables.get(name);
-        if (!v) throw new Error(`parameter group "${g.label}" names ${JSON.stringify(name)}, which is not a trainable tensor`);
+        if (!v) {
+          throw new Error(
+            `parameter group "${g.label}" names ${JSON.stringify(name)}, which is not a trainable tensor`,
+          );
+        }
         // tf.variable copies its initial value: the zeros are disposed, not left to leak one run after another.
         const zeros = tf.zerosLike(v);
         this.moments.set(name, { m: tf.variable(zeros, false), v: tf.variable(zeros, false) });
@@ -79,7 +83,9 @@ export class AdamW {
       for (const [slot, variable] of [["exp_avg", m], ["exp_avg_sq", v]] as const) {
         const saved = moments.get(`${name}.${slot}`);
         if (!saved) throw new Error(`optimizer state lacks ${name}.${slot}`);
-        if (saved.shape.join() !== variable.shape.join()) throw new Error(`optimizer state ${name}.${slot} has shape [${saved.shape}], expected [${variable.shape}]`);
+        if (saved.shape.join() !== variable.shape.join()) {
+          throw new Error(`optimizer state ${name}.${slot} has shape [${saved.shape}], expected [${variable.shape}]`);
+        }
         variable.assign(saved);
       }
     }

@@ -29,7 +29,9 @@ export interface RunConfig {
   data: { train: string; eval?: string; tokenizer?: string; maxLength: number };
 }
 
-export const RUN_CONFIG_FIELDS = ["model", "modelDir", "labels", "adapter", "rates", "schedule", "batchSize", "steps", "evalEvery", "seed", "data"] as const;
+export const RUN_CONFIG_FIELDS = [
+  "model", "modelDir", "labels", "adapter", "rates", "schedule", "batchSize", "steps", "evalEvery", "seed", "data",
+] as const;
 
 export class RunConfigError extends Error {
   constructor(message: string) {
@@ -56,10 +58,13 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
     throw new RunConfigError(`${source}: ${field} ${message}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("(top level)", "must be a JSON object");
-  const strict = (value: unknown, known: readonly string[], where: string) => checkObject(value, known, where, (m) => new RunConfigError(`${source}: ${m}`));
+  const strict = (value: unknown, known: readonly string[], where: string) =>
+    checkObject(value, known, where, (m) => new RunConfigError(`${source}: ${m}`));
   const c = strict(raw, RUN_CONFIG_FIELDS, "");
   const int = (field: string, v: unknown, min: number): number => {
-    if (!Number.isInteger(v) || (v as number) < min) fail(field, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min) {
+      fail(field, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    }
     return v as number;
   };
   const base = path.dirname(path.resolve(source));
@@ -73,7 +78,8 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
   }
   const rates = strict(c.rates ?? {}, LEARNING_RATE_FIELDS, "rates");
   const lr: LearningRates = {
-    etaQK: rates.etaQK as number, ratio: (rates.ratio ?? 1) as number, grouping: (rates.grouping ?? "paper") as Grouping,
+    etaQK: rates.etaQK as number, ratio: (rates.ratio ?? 1) as number,
+    grouping: (rates.grouping ?? "paper") as Grouping,
     weightDecay: (rates.weightDecay ?? 0) as number,
     ...(rates.embeddingLr !== undefined ? { embeddingLr: rates.embeddingLr as number } : {}),
   };
@@ -84,7 +90,9 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
   }
   const schedule = strict(c.schedule ?? {}, ["name", "warmupSteps"], "schedule");
   const scheduleName = (schedule.name ?? "linear") as ScheduleName;
-  if (!SCHEDULES.includes(scheduleName)) fail("schedule.name", `must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(schedule.name)}`);
+  if (!SCHEDULES.includes(scheduleName)) {
+    fail("schedule.name", `must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(schedule.name)}`);
+  }
   if (c.data === undefined) fail("data", "must be an object with at least a train file");
   const data = strict(c.data, ["train", "eval", "tokenizer", "maxLength"], "data");
   const adapter = strict(c.adapter ?? {}, ADAPTER_FIELDS, "adapter") as AdapterFields;
@@ -118,7 +126,9 @@ export function parseRunConfig(raw: unknown, source = "run config"): RunConfig {
  * Examples from a JSON-lines file: each line {"ids": [...], "label": y} (already tokenized) or
  * {"text": "...", "text_pair"?: "...", "label": y} (tokenized with `tokenizer`). Errors give file:line.
  */
-export function readExamples(file: string, options: { tokenizer?: Tokenizer; maxLength: number; labels: number }): Example[] {
+export function readExamples(
+  file: string, options: { tokenizer?: Tokenizer; maxLength: number; labels: number },
+): Example[] {
   const problem = inputFileProblem(file);
   if (problem !== undefined) throw new RunConfigError(`${file}: ${problem}`);
   const tokenizer = options.tokenizer;
@@ -136,13 +146,19 @@ export function readExamples(file: string, options: { tokenizer?: Tokenizer; max
     }
     const label = row.label;
     const isClass = options.labels > 1;
-    if (typeof label !== "number" || !Number.isFinite(label) || (isClass && (!Number.isInteger(label) || label < 0 || label >= options.labels))) {
-      throw new RunConfigError(`${where}: label must be ${isClass ? `an integer in [0, ${options.labels})` : "a finite number"}, got ${JSON.stringify(label)}`);
+    if (
+      typeof label !== "number" || !Number.isFinite(label) ||
+      (isClass && (!Number.isInteger(label) || label < 0 || label >= options.labels))
+    ) {
+      throw new RunConfigError(`${where}: label must be ` +
+        `${isClass ? `an integer in [0, ${options.labels})` : "a finite number"}, got ${JSON.stringify(label)}`);
     }
     let ids: number[];
     let typeIds: number[] | undefined;
     if (Array.isArray(row.ids)) {
-      if (!row.ids.every((t) => Number.isInteger(t) && t >= 0)) throw new RunConfigError(`${where}: ids must be non-negative integers`);
+      if (!row.ids.every((t) => Number.isInteger(t) && t >= 0)) {
+        throw new RunConfigError(`${where}: ids must be non-negative integers`);
+      }
       ids = (row.ids as number[]).slice(0, options.maxLength);
     } else if (typeof row.text === "string") {
       if (!tokenizer) throw new RunConfigError(`${where}: a text row needs data.tokenizer (a tokenizer directory)`);

@@ -40,7 +40,9 @@ export class LearningRateError extends Error {
 
 export function validateLearningRates(rates: LearningRates): void {
   const positive = (field: string, v: unknown): void => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new LearningRateError(`${field} must be a positive finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw new LearningRateError(`${field} must be a positive finite number, got ${JSON.stringify(v)}`);
+    }
   };
   positive("learning rate η_QK (etaQK)", rates.etaQK);
   positive("learning-rate ratio λ (ratio)", rates.ratio);
@@ -49,7 +51,9 @@ export function validateLearningRates(rates: LearningRates): void {
     throw new LearningRateError(`weightDecay must be a finite number ≥ 0, got ${JSON.stringify(rates.weightDecay)}`);
   }
   if (!(GROUPINGS as readonly string[]).includes(rates.grouping)) {
-    throw new LearningRateError(`grouping must be one of ${GROUPINGS.join(", ")}, got ${JSON.stringify(rates.grouping)}`);
+    throw new LearningRateError(
+      `grouping must be one of ${GROUPINGS.join(", ")}, got ${JSON.stringify(rates.grouping)}`,
+    );
   }
 }
 
@@ -57,7 +61,10 @@ const QUERY = /(^|\.)(query|q_proj)(\.|$)/;
 const KEY = /(^|\.)(key|k_proj)(\.|$)/;
 const VALUE = /(^|\.)(value|v_proj)(\.|$)/;
 const EMBEDDING = /lora_embedding|embeddings?\./;
-/** Biases and the weights of LayerNorm / RMSNorm modules (RoBERTa's and BERT's LayerNorm, Llama's *_layernorm and norm). */
+/**
+ * Biases and the weights of LayerNorm / RMSNorm modules (RoBERTa's and BERT's LayerNorm, Llama's *_layernorm and
+ * norm).
+ */
 const NO_DECAY = /bias$|LayerNorm|layernorm|(^|\.)norm\.weight$/;
 
 /**
@@ -78,7 +85,9 @@ export function parameterGroups(trainable: Map<string, tf.Tensor>, rates: Learni
     if (!groups.has(key)) groups.set(key, { label, lr, weightDecay, names: [] });
     groups.get(key)!.names.push(name);
   };
-  if (rates.grouping === "uniform" && ratio !== 1) throw new LearningRateError(`the uniform grouping has one rate: ratio must be 1, got ${ratio}`);
+  if (rates.grouping === "uniform" && ratio !== 1) {
+    throw new LearningRateError(`the uniform grouping has one rate: ratio must be 1, got ${ratio}`);
+  }
   for (const [name, t] of trainable) {
     const wd = NO_DECAY.test(name) ? 0 : decay;
     if (rates.grouping === "uniform") put("all (η)", etaQK, wd, name);

@@ -4,7 +4,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { parameterGroups, LearningRates } from "./groups";
 import { chosenBackend } from "../backend/index";
-import { checkFits, ConfigError, disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables, trainingNeed, usablePositions } from "../models/index";
+import {
+  checkFits, ConfigError, disposeBatch, makeBatch, Model, modelLogits, SeedSequence, trainableVariables, trainingNeed,
+  usablePositions,
+} from "../models/index";
 import { Rng } from "../random/index";
 import { AdamW, AdamWOptions, PAPER_ADAMW } from "./adamw";
 import { taskLoss } from "./loss";
@@ -75,8 +78,8 @@ function checkInputs(model: Model, data: Example[], options: TrainOptions, train
   const longest = data.concat(options.evaluation ?? []).reduce((n, e) => Math.max(n, e.ids.length), 0);
   const positions = usablePositions(model.config);
   if (longest > positions) {
-    throw new ConfigError(`an example has ${longest} tokens but the model takes at most ${positions} (its max_position_embeddings is ` +
-      `${model.config.maxPositions}): set maxLength to ${positions} or less`);
+    throw new ConfigError(`an example has ${longest} tokens but the model takes at most ${positions} ` +
+      `(its max_position_embeddings is ${model.config.maxPositions}): set maxLength to ${positions} or less`);
   }
   const batchSize = Math.min(options.batchSize, data.length);
   checkFits(`training (batch ${batchSize} × ${longest} tokens, ${trainable} trained parameters)`,
@@ -86,13 +89,18 @@ function checkInputs(model: Model, data: Example[], options: TrainOptions, train
 /** Trains the model's trainable tensors in place. */
 export function train(model: Model, data: Example[], options: TrainOptions): TrainResult {
   if (data.length === 0) throw new RangeError("no training examples");
-  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
-  if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+  }
+  if (!Number.isInteger(options.steps) || options.steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
+  }
   const schedule: Schedule = { name: "constant", warmupSteps: 0, ...options.schedule, totalSteps: options.steps };
   validateSchedule(schedule);
   if (tf.getBackend() === "cpu" && chosenBackend() === undefined && !warnedCpu) {
     // tfjs starts on its pure-JS cpu backend; training there is tens of times slower than wasm + OpenBLAS.
-    process.stderr.write("qkv-lab: training on tfjs's cpu backend; call `await selectBackend()` (lib/backend) first to use the fastest one\n");
+    process.stderr.write("qkv-lab: training on tfjs's cpu backend; " +
+      "call `await selectBackend()` (lib/backend) first to use the fastest one\n");
     warnedCpu = true;
   }
   const variables = trainableVariables(model);
@@ -110,7 +118,9 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   try {
     for (let step = 0; step < options.steps; step++) {
       const rows = order.next();
-      const batch = makeBatch(rows.map((i) => data[i].ids), model.config.padTokenId, undefined, rows.map((i) => data[i].typeIds));
+      const batch = makeBatch(
+        rows.map((i) => data[i].ids), model.config.padTokenId, undefined, rows.map((i) => data[i].typeIds),
+      );
       const targets = tf.tensor1d(rows.map((i) => data[i].label), model.labels === 1 ? "float32" : "int32");
       const { value, grads } = tf.variableGrads(() => taskLoss(modelLogits(model, batch, { seeds }), targets), list);
       const loss = value.dataSync()[0];
@@ -141,7 +151,9 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
 }
 
 /** Feeds each step's loss; returns why the run diverged (DIVERGENCE), or undefined while it has not. */
-export function divergenceWatch(reference: number, rule: { factor: number; window: number; patience: number } = DIVERGENCE): (loss: number) => string | undefined {
+export function divergenceWatch(
+  reference: number, rule: { factor: number; window: number; patience: number } = DIVERGENCE,
+): (loss: number) => string | undefined {
   let step = 0;
   let sum = 0;
   let baseline: number | undefined;
@@ -156,13 +168,16 @@ export function divergenceWatch(reference: number, rule: { factor: number; windo
     sum = 0;
     strikes = mean > rule.factor * baseline ? strikes + 1 : 0;
     return strikes >= rule.patience
-      ? `mean loss ${mean.toPrecision(4)} over steps ${step - rule.window + 1}-${step}, above ${rule.factor} × ${baseline.toPrecision(4)} for ${rule.patience} windows of ${rule.window} steps`
+      ? `mean loss ${mean.toPrecision(4)} over steps ${step - rule.window + 1}-${step}, ` +
+        `above ${rule.factor} × ${baseline.toPrecision(4)} for ${rule.patience} windows of ${rule.window} steps`
       : undefined;
   };
 }
 
 /** Loss and metrics on a data set, without dropout. */
-export function evaluate(model: Model, data: Example[], batchSize = 64): { loss: number; metrics: Partial<Record<MetricName, number>> } {
+export function evaluate(
+  model: Model, data: Example[], batchSize = 64,
+): { loss: number; metrics: Partial<Record<MetricName, number>> } {
   const { loss, outputs } = predict(model, data, batchSize);
   return { loss, metrics: scoreAll(outputs, data.map((e) => e.label), model.labels === 1) };
 }

@@ -77,7 +77,9 @@ function ranks(x: ArrayLike<number>): number[] {
 }
 
 function checkLengths(a: ArrayLike<number>, b: ArrayLike<number>): void {
-  if (a.length !== b.length) throw new RangeError(`predictions (${a.length}) and labels (${b.length}) differ in length`);
+  if (a.length !== b.length) {
+    throw new RangeError(`predictions (${a.length}) and labels (${b.length}) differ in length`);
+  }
   if (a.length === 0) throw new RangeError("no examples to score");
 }
 
@@ -85,7 +87,9 @@ export const METRICS = ["accuracy", "f1", "mcc", "pearson", "spearman"] as const
 export type MetricName = (typeof METRICS)[number];
 
 /** Every metric that applies: classification scores for labels > 1, correlations for regression. */
-export function scoreAll(outputs: ArrayLike<number>, labels: ArrayLike<number>, regression: boolean): Partial<Record<MetricName, number>> {
+export function scoreAll(
+  outputs: ArrayLike<number>, labels: ArrayLike<number>, regression: boolean,
+): Partial<Record<MetricName, number>> {
   if (regression) return { pearson: pearson(outputs, labels), spearman: spearman(outputs, labels) };
   return { accuracy: accuracy(outputs, labels), f1: f1(outputs, labels), mcc: matthews(outputs, labels) };
 }

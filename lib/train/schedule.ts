@@ -24,8 +24,14 @@ export function validateSchedule(schedule: Schedule): void {
   if (!(SCHEDULES as readonly string[]).includes(schedule.name)) {
     throw new RangeError(`schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(schedule.name)}`);
   }
-  if (!Number.isInteger(schedule.totalSteps) || schedule.totalSteps < 1) throw new RangeError(`totalSteps must be a positive integer, got ${schedule.totalSteps}`);
-  if (!Number.isInteger(schedule.warmupSteps) || schedule.warmupSteps < 0 || schedule.warmupSteps > schedule.totalSteps) {
-    throw new RangeError(`warmupSteps must be an integer in [0, totalSteps = ${schedule.totalSteps}], got ${schedule.warmupSteps}`);
+  if (!Number.isInteger(schedule.totalSteps) || schedule.totalSteps < 1) {
+    throw new RangeError(`totalSteps must be a positive integer, got ${schedule.totalSteps}`);
+  }
+  if (
+    !Number.isInteger(schedule.warmupSteps) || schedule.warmupSteps < 0 || schedule.warmupSteps > schedule.totalSteps
+  ) {
+    throw new RangeError(
+      `warmupSteps must be an integer in [0, totalSteps = ${schedule.totalSteps}], got ${schedule.warmupSteps}`,
+    );
   }
 }

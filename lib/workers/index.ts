@@ -49,8 +49,12 @@ const WAIT_MS = 250;
 
 /** Runs the pool until take() has no job left and every worker is idle; rejects on the first error or a signal. */
 export function runPool<J, R>(options: PoolOptions<J, R>): Promise<void> {
-  if (!fs.existsSync(TSX_LOADER)) throw new Error(`${TSX_LOADER} is missing: run \`npm run setup\` in ${REPO_ROOT} first`);
-  if (!Number.isInteger(options.count) || options.count < 1) throw new Error(`${options.name}s: count must be a positive integer, got ${options.count}`);
+  if (!fs.existsSync(TSX_LOADER)) {
+    throw new Error(`${TSX_LOADER} is missing: run \`npm run setup\` in ${REPO_ROOT} first`);
+  }
+  if (!Number.isInteger(options.count) || options.count < 1) {
+    throw new Error(`${options.name}s: count must be a positive integer, got ${options.count}`);
+  }
   const children = new Set<ChildProcess>();
   return new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -77,7 +81,9 @@ export function runPool<J, R>(options: PoolOptions<J, R>): Promise<void> {
 
     const start = (): void => {
       // "advanced" serialization keeps NaN, ±Infinity and typed arrays (JSON would turn a diverged NaN into null).
-      const child = fork(options.entry, [], { execArgv: ["--require", TSX_LOADER], env: options.env ?? process.env, serialization: "advanced" });
+      const child = fork(options.entry, [], {
+        execArgv: ["--require", TSX_LOADER], env: options.env ?? process.env, serialization: "advanced",
+      });
       children.add(child);
       let job: J | undefined;
       let ready = false;
@@ -112,7 +118,9 @@ export function runPool<J, R>(options: PoolOptions<J, R>): Promise<void> {
           if (settled || !children.has(child)) return;
           children.delete(child);
           if (signal === "SIGINT" || signal === "SIGTERM") return finish(new PoolInterrupted(signal));
-          const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ", out of memory?" : ""}` : `exit code ${code}`;
+          const why = signal
+            ? `killed by ${signal}${signal === "SIGKILL" ? ", out of memory?" : ""}`
+            : `exit code ${code}`;
           if (!ready) return finish(new Error(`${options.name} exited before it was ready (${why})`));
           if (job !== undefined) options.onLost(job, why);
           // A replacement: its first take() says whether work remains (if not, it leaves and the pool ends).
@@ -128,7 +136,9 @@ export function runPool<J, R>(options: PoolOptions<J, R>): Promise<void> {
  * exits when its parent disconnects — a pool that finished, or a parent that died; a job in progress finishes
  * first (handle is synchronous), and a parent killed with -9 is noticed as EPIPE and left quietly.
  */
-export function serveJobs<Q, R>(handle: (request: Q) => R, prepare: () => Promise<unknown> = async () => undefined): void {
+export function serveJobs<Q, R>(
+  handle: (request: Q) => R, prepare: () => Promise<unknown> = async () => undefined,
+): void {
   const parentGone = (): never => process.exit(0);
   const send = (message: WorkerMessage<R>, then?: () => void): void => {
     if (!process.connected) return then ? then() : undefined;
@@ -142,6 +152,7 @@ export function serveJobs<Q, R>(handle: (request: Q) => R, prepare: () => Promis
   process.on("message", (request: Q) => send({ type: "answer", answer: handle(request) }));
   prepare().then(
     () => send({ type: "ready" }),
-    (err: unknown) => send({ type: "fatal", error: err instanceof Error ? err.message : String(err) }, () => process.exit(1)),
+    (err: unknown) =>
+      send({ type: "fatal", error: err instanceof Error ? err.message : String(err) }, () => process.exit(1)),
   );
 }

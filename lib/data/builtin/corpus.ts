@@ -40,7 +40,8 @@ export function buildCorpus(task: BuiltinTask, ctx: GenContext, size: number, he
   const maxDraws = 20 * size + 1000;
   for (let draws = 0; lines.length < size; draws++) {
     if (draws >= maxDraws) {
-      throw new SuiteError(`${task.name} corpus: only ${lines.length} of ${size} sentences avoid the dev and test sentences after ${draws} draws; ask for a smaller corpus`);
+      throw new SuiteError(`${task.name} corpus: only ${lines.length} of ${size} sentences avoid the dev and test ` +
+        `sentences after ${draws} draws; ask for a smaller corpus`);
     }
     const line = task.corpusSentence(ctx);
     if (!heldOut.occursIn(line)) lines.push(line);

@@ -5,8 +5,12 @@
 //   generateTask(name, suiteOptions({...}))              → splits and corpus in memory
 //   knobs(difficulty, overrides)                          → what one difficulty number sets, knobs set apart
 export { HeldOut } from "./corpus";
-export { BUILTIN_TASKS, DEFAULT_SUITE, ensureSuite, exampleKey, generateTask, splitOf, suiteOptions, taskBaselines, writeSuite } from "./suite";
-export type { FileEntry, GeneratedSplit, GeneratedTask, SuiteManifest, SuiteOptions, SuiteSizes, TaskManifest } from "./suite";
+export {
+  BUILTIN_TASKS, DEFAULT_SUITE, ensureSuite, exampleKey, generateTask, splitOf, suiteOptions, taskBaselines, writeSuite,
+} from "./suite";
+export type {
+  FileEntry, GeneratedSplit, GeneratedTask, SuiteManifest, SuiteOptions, SuiteSizes, TaskManifest,
+} from "./suite";
 export { isSentimentGloss } from "./sst2";
 export { TASK_NAMES } from "./task";
 export type { BuiltinTask, Column, SplitSpec, TaskName } from "./task";

@@ -47,7 +47,9 @@ export const FILM_NOUNS = [
   "makeup", "scenery", "narration", "twist", "climax", "screenplay", "lead", "camera", "music", "production",
 ] as const;
 
-export const INTENSIFIERS = ["very", "really", "truly", "quite", "extremely", "deeply", "utterly", "remarkably", "so", "rather"] as const;
+export const INTENSIFIERS = [
+  "very", "really", "truly", "quite", "extremely", "deeply", "utterly", "remarkably", "so", "rather",
+] as const;
 
 // ---- Taxonomy (MNLI, QNLI) -----------------------------------------------------------------------------
 
@@ -96,7 +98,9 @@ export const CATEGORY_CONTEXTS: Record<string, readonly string[]> = {
 };
 
 /** Colours: attributes no premise states unless it says so (MNLI's neutral hypotheses add one). */
-export const COLORS = ["red", "blue", "green", "yellow", "white", "black", "brown", "grey", "orange", "purple", "pink", "golden"] as const;
+export const COLORS = [
+  "red", "blue", "green", "yellow", "white", "black", "brown", "grey", "orange", "purple", "pink", "golden",
+] as const;
 
 /** Verbs of an event with an object, as [base, past, participle]. */
 export const EVENT_VERBS = [
@@ -164,13 +168,18 @@ export interface Relation {
 export const RELATIONS: readonly Relation[] = [
   {
     name: "home",
-    statements: ["{p} lives in the {x}", "{p} resides in the {x}", "{p} dwells in the {x}", "the home of {p} is in the {x}"],
+    statements: [
+      "{p} lives in the {x}", "{p} resides in the {x}", "{p} dwells in the {x}", "the home of {p} is in the {x}",
+    ],
     questions: ["where does {p} live", "where does {p} reside", "in which place does {p} dwell"],
     negated: ["{p} does not live in the {x}", "{p} never lived in the {x}"],
   },
   {
     name: "work",
-    statements: ["{p} works at the {x}", "{p} is employed at the {x}", "{p} earns a living at the {x}", "the job of {p} is at the {x}"],
+    statements: [
+      "{p} works at the {x}", "{p} is employed at the {x}", "{p} earns a living at the {x}",
+      "the job of {p} is at the {x}",
+    ],
     questions: ["where does {p} work", "where is {p} employed", "at which place does {p} earn a living"],
     negated: ["{p} does not work at the {x}", "{p} was never employed at the {x}"],
   },
@@ -183,7 +192,9 @@ export const RELATIONS: readonly Relation[] = [
   {
     name: "friend",
     statements: ["{p} visits {x} on sundays", "{p} calls on {x} every sunday", "{p} spends sundays with {x}"],
-    questions: ["who does {p} visit on sundays", "whom does {p} call on every sunday", "who does {p} spend sundays with"],
+    questions: [
+      "who does {p} visit on sundays", "whom does {p} call on every sunday", "who does {p} spend sundays with",
+    ],
     negated: ["{p} does not visit {x} on sundays", "{p} never calls on {x}"],
   },
 ];
@@ -196,7 +207,9 @@ export const OWNERSHIP = {
 } as const;
 
 /** The categories whose members people own (one fact each): a pet, a tool and a vehicle or boat. */
-export const OWNED_SUPERS: readonly (readonly string[])[] = [["dog", "cat", "bird", "fish"], ["tool", "instrument"], ["vehicle", "boat"]];
+export const OWNED_SUPERS: readonly (readonly string[])[] = [
+  ["dog", "cat", "bird", "fish"], ["tool", "instrument"], ["vehicle", "boat"],
+];
 
 // ---- Questions and paraphrase (QQP) --------------------------------------------------------------------
 

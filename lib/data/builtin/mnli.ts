@@ -38,9 +38,12 @@ function eventText(e: Event, polarity: Polarity, mismatched: boolean): string {
   return phrase([nounPhrase(e, "no"), "was ever", participle, "by anyone", at]) + " .";
 }
 
-const stateText = (person: string, state: string, mismatched: boolean) => `${person} ${mismatched ? "seems" : "is"} ${state} .`;
-const wasAt = (person: string, place: string, mismatched: boolean) => `${person} ${mismatched ? "spent time" : "was"} at the ${place} .`;
-const isAt = (person: string, place: string, mismatched: boolean) => phrase([person, "is", mismatched ? "staying" : undefined, `at the ${place} .`]);
+const stateText = (person: string, state: string, mismatched: boolean) =>
+  `${person} ${mismatched ? "seems" : "is"} ${state} .`;
+const wasAt = (person: string, place: string, mismatched: boolean) =>
+  `${person} ${mismatched ? "spent time" : "was"} at the ${place} .`;
+const isAt = (person: string, place: string, mismatched: boolean) =>
+  phrase([person, "is", mismatched ? "staying" : undefined, `at the ${place} .`]);
 
 /** A state word, its synonym, and a word of the opposite pole. */
 function statePoles(ctx: GenContext): { word: string; synonym: string; antonym: string; unrelated: string } {
@@ -80,10 +83,16 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
     basic: [
       (ctx) => {
         const e = withExtras(ctx, randomEvent(ctx, pick(ctx.rng, MEMBERS)));
-        return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, noun: hypernym(ctx, e.noun), color: undefined, place: undefined }, "saw", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ ...e, noun: hypernym(ctx, e.noun), color: undefined, place: undefined }, "saw", ctx.mismatched),
+        ];
       },
       (ctx) => {
-        const e = { ...randomEvent(ctx, pick(ctx.rng, MEMBERS)), color: pick(ctx.rng, COLORS), place: chance(ctx.rng, 0.5) ? pick(ctx.rng, PLACES) : undefined };
+        const e = {
+          ...randomEvent(ctx, pick(ctx.rng, MEMBERS)), color: pick(ctx.rng, COLORS),
+          place: chance(ctx.rng, 0.5) ? pick(ctx.rng, PLACES) : undefined,
+        };
         return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, color: undefined }, "saw", ctx.mismatched)];
       },
       (ctx) => {
@@ -120,16 +129,25 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
       },
       (ctx) => {
         const e = randomEvent(ctx, pick(ctx.rng, MEMBERS));
-        return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, noun: foreignClass(ctx, e.noun) }, "saw", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ ...e, noun: foreignClass(ctx, e.noun) }, "saw", ctx.mismatched),
+        ];
       },
       // Not seeing a cat is compatible with seeing a poodle: the negation looks like a contradiction.
       (ctx) => {
         const e = randomEvent(ctx, pick(ctx.rng, MEMBERS));
-        return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, noun: foreignClass(ctx, e.noun) }, "not", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ ...e, noun: foreignClass(ctx, e.noun) }, "not", ctx.mismatched),
+        ];
       },
       (ctx) => {
         const e = randomEvent(ctx, pick(ctx.rng, MEMBERS));
-        return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, person: pickOther(ctx.rng, NAMES, e.person) }, "saw", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ ...e, person: pickOther(ctx.rng, NAMES, e.person) }, "saw", ctx.mismatched),
+        ];
       },
       (ctx) => {
         const s = statePoles(ctx);
@@ -142,7 +160,10 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
       (ctx) => {
         const e = randomEvent(ctx, pick(ctx.rng, MEMBERS));
         const polarity: Polarity = chance(ctx.rng, 0.5) ? "not" : "nobody";
-        return [eventText(e, polarity, ctx.mismatched), eventText({ ...e, noun: hypernym(ctx, e.noun) }, polarity, ctx.mismatched)];
+        return [
+          eventText(e, polarity, ctx.mismatched),
+          eventText({ ...e, noun: hypernym(ctx, e.noun) }, polarity, ctx.mismatched),
+        ];
       },
     ],
   },
@@ -151,11 +172,17 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
       (ctx) => {
         const e = withExtras(ctx, randomEvent(ctx, pick(ctx.rng, MEMBERS)));
         const noun = chance(ctx.rng, 0.3) ? e.noun : hypernym(ctx, e.noun);
-        return [eventText(e, "saw", ctx.mismatched), eventText({ person: e.person, verb: e.verb, noun: noun }, "not", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ person: e.person, verb: e.verb, noun: noun }, "not", ctx.mismatched),
+        ];
       },
       (ctx) => {
         const e = randomEvent(ctx, pick(ctx.rng, MEMBERS));
-        return [eventText(e, "saw", ctx.mismatched), eventText({ ...e, noun: hypernym(ctx, e.noun) }, "nobody", ctx.mismatched)];
+        return [
+          eventText(e, "saw", ctx.mismatched),
+          eventText({ ...e, noun: hypernym(ctx, e.noun) }, "nobody", ctx.mismatched),
+        ];
       },
       (ctx) => {
         const s = statePoles(ctx);
@@ -172,7 +199,10 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
       (ctx) => {
         const member = pick(ctx.rng, MEMBERS);
         const e = randomEvent(ctx, hypernym(ctx, member));
-        return [eventText(e, chance(ctx.rng, 0.5) ? "not" : "nobody", ctx.mismatched), eventText({ ...e, noun: member }, "saw", ctx.mismatched)];
+        return [
+          eventText(e, chance(ctx.rng, 0.5) ? "not" : "nobody", ctx.mismatched),
+          eventText({ ...e, noun: member }, "saw", ctx.mismatched),
+        ];
       },
     ],
   },
@@ -181,12 +211,19 @@ const MAKERS: Record<number, { basic: ((ctx: GenContext) => Pair)[]; nested: ((c
 /** Optionally a colour and a place in the premise (details the hypothesis may drop). */
 function withExtras(ctx: GenContext, e: Event): Event {
   const { rng } = ctx;
-  return { ...e, color: chance(rng, 0.3) ? pick(rng, COLORS) : undefined, place: chance(rng, 0.3) ? pick(rng, PLACES) : undefined };
+  return {
+    ...e,
+    color: chance(rng, 0.3) ? pick(rng, COLORS) : undefined,
+    place: chance(rng, 0.3) ? pick(rng, PLACES) : undefined,
+  };
 }
 
 export const MNLI: BuiltinTask = {
   name: "MNLI",
-  columns: [{ name: "index", role: "index" }, { name: "premise", role: "text" }, { name: "hypothesis", role: "pair" }, { name: "label", role: "label" }],
+  columns: [
+    { name: "index", role: "index" }, { name: "premise", role: "text" }, { name: "hypothesis", role: "pair" },
+    { name: "label", role: "label" },
+  ],
   labelNames: ["entailment", "neutral", "contradiction"],
   splits: [
     { file: "train.tsv", kind: "train", mismatched: false },
@@ -213,7 +250,10 @@ export const MNLI: BuiltinTask = {
     } else if (roll < 0.9) {
       const s = statePoles(style);
       const person = pick(rng, NAMES);
-      line = pick(rng, [`${person} is ${s.word} , in other words ${s.synonym} .`, `${person} is ${s.word} , not ${s.antonym} .`, stateText(person, s.word, style.mismatched)]);
+      line = pick(rng, [
+        `${person} is ${s.word} , in other words ${s.synonym} .`, `${person} is ${s.word} , not ${s.antonym} .`,
+        stateText(person, s.word, style.mismatched),
+      ]);
     } else {
       line = pick(rng, [isAt, wasAt])(pick(rng, NAMES), pick(rng, PLACES), style.mismatched);
     }

@@ -50,7 +50,9 @@ function kindOf(ctx: GenContext, thing: string): string {
 
 /** A true fact of someone, any relation: the distracting clause. */
 function anyFact(ctx: GenContext, person: Person): string {
-  return chance(ctx.rng, 0.75) ? statement(ctx, person, pick(ctx.rng, RELATIONS)) : ownStatement(ctx, person, pick(ctx.rng, person.owns));
+  return chance(ctx.rng, 0.75)
+    ? statement(ctx, person, pick(ctx.rng, RELATIONS))
+    : ownStatement(ctx, person, pick(ctx.rng, person.owns));
 }
 
 /** With `composition`, the sentence carries a second fact, about someone else, before or after. */
@@ -65,7 +67,9 @@ function answering(ctx: GenContext): [string, string] {
   const person = pick(rng, world.people);
   if (rng.int(3) === 0) {
     const thing = pick(rng, person.owns);
-    return [question(ctx, person, { own: kindOf(ctx, thing) }), withDistractor(ctx, ownStatement(ctx, person, thing), person)];
+    return [
+      question(ctx, person, { own: kindOf(ctx, thing) }), withDistractor(ctx, ownStatement(ctx, person, thing), person),
+    ];
   }
   const relation = pick(rng, RELATIONS);
   return [question(ctx, person, { relation: relation }), withDistractor(ctx, statement(ctx, person, relation), person)];
@@ -80,7 +84,9 @@ function notAnswering(ctx: GenContext): [string, string] {
     switch (rng.int(3)) {
       case 0:
         // The asked relation, of someone else: one name away from an answer.
-        return [question(ctx, person, { relation: relation }), withDistractor(ctx, statement(ctx, other, relation), person)];
+        return [
+          question(ctx, person, { relation: relation }), withDistractor(ctx, statement(ctx, other, relation), person),
+        ];
       case 1: {
         // A thing the person owns, asked about as a kind it is not (a tabby for "which dog").
         const thing = pick(rng, person.owns);
@@ -100,13 +106,18 @@ function notAnswering(ctx: GenContext): [string, string] {
   }
   // Another relation of the same person, or facts of others only.
   const otherRelation = pickOther(rng, RELATIONS, relation);
-  const sentence = chance(rng, 0.5) ? withDistractor(ctx, statement(ctx, person, otherRelation), person) : `${anyFact(ctx, other)} .`;
+  const sentence = chance(rng, 0.5)
+    ? withDistractor(ctx, statement(ctx, person, otherRelation), person)
+    : `${anyFact(ctx, other)} .`;
   return [question(ctx, person, { relation: relation }), sentence];
 }
 
 export const QNLI: BuiltinTask = {
   name: "QNLI",
-  columns: [{ name: "index", role: "index" }, { name: "question", role: "text" }, { name: "sentence", role: "pair" }, { name: "label", role: "label" }],
+  columns: [
+    { name: "index", role: "index" }, { name: "question", role: "text" }, { name: "sentence", role: "pair" },
+    { name: "label", role: "label" },
+  ],
   labelNames: ["entailment", "not_entailment"],
   splits: STANDARD_SPLITS,
   example(ctx: GenContext, label: number) {

@@ -33,7 +33,8 @@ function randomQuestion(ctx: GenContext): Question {
   const modifier = chance(rng, ctx.knobs.composition) ? rng.int(MODIFIER_SYNSETS.length) : undefined;
   return {
     sense: frame.sense, frame: frame.text, action: action, verb: pick(rng, ACTION_SYNSETS[action].words), thing: thing,
-    noun: pick(rng, THING_SYNSETS[thing].words), modifier: modifier, adjective: modifier === undefined ? undefined : pick(rng, MODIFIER_SYNSETS[modifier]),
+    noun: pick(rng, THING_SYNSETS[thing].words), modifier: modifier,
+    adjective: modifier === undefined ? undefined : pick(rng, MODIFIER_SYNSETS[modifier]),
   };
 }
 
@@ -76,7 +77,10 @@ function changeOneSlot(ctx: GenContext, q: Question): Question {
 
 export const QQP: BuiltinTask = {
   name: "QQP",
-  columns: [{ name: "id", role: "index" }, { name: "question1", role: "text" }, { name: "question2", role: "pair" }, { name: "label", role: "label" }],
+  columns: [
+    { name: "id", role: "index" }, { name: "question1", role: "text" }, { name: "question2", role: "pair" },
+    { name: "label", role: "label" },
+  ],
   labelNames: ["not_duplicate", "duplicate"],
   splits: STANDARD_SPLITS,
   example(ctx: GenContext, label: number) {
@@ -103,8 +107,13 @@ export const QQP: BuiltinTask = {
     // Synonyms share their contexts: every verb of a set comes with the set's purpose, every noun with its use.
     else if (roll < 0.55) line = `i had to ${q.verb} my ${thing} ${ACTION_SYNSETS[q.action].context} .`;
     else if (roll < 0.8) line = `i use my ${thing} ${THING_SYNSETS[q.thing].context} .`;
-    else if (roll < 0.9) line = `to ${q.verb} something is to ${pickOther(rng, ACTION_SYNSETS[q.action].words, q.verb)} it .`;
-    else line = fill("a {n} is also called a {m} .", { n: q.noun, m: pickOther(rng, THING_SYNSETS[q.thing].words, q.noun) });
+    else if (roll < 0.9) {
+      line = `to ${q.verb} something is to ${pickOther(rng, ACTION_SYNSETS[q.action].words, q.verb)} it .`;
+    } else {
+      line = fill("a {n} is also called a {m} .", {
+        n: q.noun, m: pickOther(rng, THING_SYNSETS[q.thing].words, q.noun),
+      });
+    }
     return line;
   },
 };

@@ -3,12 +3,16 @@
 // "although X , Y" the second clause decides. Negated and contrasted sentences carry words of both classes,
 // so a bag of words cannot reach the ceiling. The corpus ends reviews with a coda of the same polarity
 // ("… , and everyone loved it"), which is how a masked LM meets every sentiment word in a revealing context.
-import { FILM_NOUNS, INTENSIFIERS, NEGATIVE_ADJECTIVES, NEGATIVE_VERBS, POSITIVE_ADJECTIVES, POSITIVE_VERBS } from "./lexicon";
+import {
+  FILM_NOUNS, INTENSIFIERS, NEGATIVE_ADJECTIVES, NEGATIVE_VERBS, POSITIVE_ADJECTIVES, POSITIVE_VERBS,
+} from "./lexicon";
 import { BuiltinTask, GenContext, STANDARD_SPLITS } from "./task";
 import { chance, fill, phrase, pick } from "./world";
 
-const adjectives = (polarity: number): readonly string[] => (polarity === 1 ? POSITIVE_ADJECTIVES : NEGATIVE_ADJECTIVES);
-const verbs = (polarity: number): readonly (readonly [string, string])[] => (polarity === 1 ? POSITIVE_VERBS : NEGATIVE_VERBS);
+const adjectives = (polarity: number): readonly string[] =>
+  (polarity === 1 ? POSITIVE_ADJECTIVES : NEGATIVE_ADJECTIVES);
+const verbs = (polarity: number): readonly (readonly [string, string])[] =>
+  (polarity === 1 ? POSITIVE_VERBS : NEGATIVE_VERBS);
 
 /** One clause (no final punctuation) whose meaning has `polarity`. */
 export function clause(ctx: GenContext, polarity: number): string {
@@ -22,9 +26,13 @@ export function clause(ctx: GenContext, polarity: number): string {
   const [base, past] = pick(rng, verbs(word));
   switch (rng.int(4)) {
     case 0:
-      return phrase([`the ${noun}`, pick(rng, ["was", "is"]), negated ? pick(rng, ["not", "never"]) : undefined, intensifier, adj]);
+      return phrase([
+        `the ${noun}`, pick(rng, ["was", "is"]), negated ? pick(rng, ["not", "never"]) : undefined, intensifier, adj,
+      ]);
     case 1:
-      return negated ? pick(rng, [`i did not ${base} the ${noun}`, `nobody ${past} the ${noun}`]) : pick(rng, [`i ${past} the ${noun}`, `we ${past} the ${noun}`]);
+      return negated
+        ? pick(rng, [`i did not ${base} the ${noun}`, `nobody ${past} the ${noun}`])
+        : pick(rng, [`i ${past} the ${noun}`, `we ${past} the ${noun}`]);
     case 2:
       return phrase([`the ${noun}`, negated ? "never" : undefined, "felt", intensifier, adj]);
     default:
@@ -43,13 +51,21 @@ function review(ctx: GenContext, polarity: number): string {
     if (agree) return `${a} , and ${b}`;
     return pick(rng, [`${a} , but ${b}`, `although ${a} , ${b}`, `${a} , yet ${b}`, `even though ${a} , ${b}`]);
   }
-  if (chance(rng, knobs.nesting)) return `${pick(rng, ["it is not true that", "i would not say that"])} ${clause(ctx, 1 - polarity)}`;
+  if (chance(rng, knobs.nesting)) {
+    return `${pick(rng, ["it is not true that", "i would not say that"])} ${clause(ctx, 1 - polarity)}`;
+  }
   return clause(ctx, polarity);
 }
 
 const CODAS = [
-  ["and i want my money back", "so we {v} it", "and everyone {v} it", "and the audience {v} it", "and it deserves no award"],
-  ["and i would watch it again", "so we {v} it", "and everyone {v} it", "and the audience {v} it", "and it deserves every award"],
+  [
+    "and i want my money back", "so we {v} it", "and everyone {v} it", "and the audience {v} it",
+    "and it deserves no award",
+  ],
+  [
+    "and i would watch it again", "so we {v} it", "and everyone {v} it", "and the audience {v} it",
+    "and it deserves every award",
+  ],
 ];
 
 export const SST2: BuiltinTask = {

@@ -49,16 +49,28 @@ export const DEFAULT_SUITE: SuiteOptions = {
 };
 
 /** Options completed from the defaults and checked; a bad field is named with its value. */
-export function suiteOptions(partial: Partial<Omit<SuiteOptions, "sizes">> & { sizes?: Partial<SuiteSizes> } = {}): SuiteOptions {
+export function suiteOptions(
+  partial: Partial<Omit<SuiteOptions, "sizes">> & { sizes?: Partial<SuiteSizes> } = {},
+): SuiteOptions {
   const options: SuiteOptions = { ...DEFAULT_SUITE, ...partial, sizes: { ...DEFAULT_SUITE.sizes, ...partial.sizes } };
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new SuiteError(`seed must be an integer ≥ 0, got ${JSON.stringify(options.seed)}`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new SuiteError(`seed must be an integer ≥ 0, got ${JSON.stringify(options.seed)}`);
+  }
   knobs(options.difficulty, options.knobs);
   for (const [name, n] of Object.entries(options.sizes)) {
-    if (!Number.isSafeInteger(n) || n < 1) throw new SuiteError(`sizes.${name} must be a positive integer, got ${JSON.stringify(n)}`);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new SuiteError(`sizes.${name} must be a positive integer, got ${JSON.stringify(n)}`);
+    }
   }
-  if (!Array.isArray(options.tasks) || options.tasks.length === 0) throw new SuiteError(`tasks must name at least one of ${TASK_NAMES.join(", ")}, got ${JSON.stringify(options.tasks)}`);
+  if (!Array.isArray(options.tasks) || options.tasks.length === 0) {
+    throw new SuiteError(
+      `tasks must name at least one of ${TASK_NAMES.join(", ")}, got ${JSON.stringify(options.tasks)}`,
+    );
+  }
   for (const t of options.tasks) {
-    if (!(TASK_NAMES as readonly string[]).includes(t)) throw new SuiteError(`tasks: unknown task ${JSON.stringify(t)}; the built-in tasks are ${TASK_NAMES.join(", ")}`);
+    if (!(TASK_NAMES as readonly string[]).includes(t)) {
+      throw new SuiteError(`tasks: unknown task ${JSON.stringify(t)}; the built-in tasks are ${TASK_NAMES.join(", ")}`);
+    }
   }
   return options;
 }
@@ -94,7 +106,9 @@ function generateSplit(task: BuiltinTask, spec: SplitSpec, options: SuiteOptions
   const n = sizeOf(spec, options.sizes);
   const stream = `${task.name}/${spec.file}`;
   const rng = new Rng(options.seed, streamId(stream));
-  const ctx: GenContext = { rng: rng, world: world, knobs: knobs(options.difficulty, options.knobs), mismatched: spec.mismatched };
+  const ctx: GenContext = {
+    rng: rng, world: world, knobs: knobs(options.difficulty, options.knobs), mismatched: spec.mismatched,
+  };
   const classes = task.labelNames.length;
   // Balanced classes in a shuffled order (Fisher-Yates).
   const labels = Array.from({ length: n }, (_, i) => i % classes);
@@ -109,7 +123,8 @@ function generateSplit(task: BuiltinTask, spec: SplitSpec, options: SuiteOptions
   for (const label of labels) {
     for (;;) {
       if (++draws > maxDraws) {
-        throw new SuiteError(`${stream}: only ${examples.length} distinct examples of ${n} after ${maxDraws} draws; ask for fewer (--${spec.kind}) or raise --difficulty`);
+        throw new SuiteError(`${stream}: only ${examples.length} distinct examples of ${n} after ${maxDraws} draws; ` +
+          `ask for fewer (--${spec.kind}) or raise --difficulty`);
       }
       const ex = task.example(ctx, label);
       const key = exampleKey(ex);
@@ -119,7 +134,9 @@ function generateSplit(task: BuiltinTask, spec: SplitSpec, options: SuiteOptions
       break;
     }
   }
-  if (spec.kind === "train") addLabelNoise(examples, classes, ctx.knobs.labelNoise, new Rng(options.seed, streamId(`${stream}/noise`)));
+  if (spec.kind === "train") {
+    addLabelNoise(examples, classes, ctx.knobs.labelNoise, new Rng(options.seed, streamId(`${stream}/noise`)));
+  }
   return examples;
 }
 
@@ -143,7 +160,10 @@ export function generateTask(name: TaskName, options: SuiteOptions): GeneratedTa
       if (ex.pair !== undefined) heldOut.add(ex.pair);
     }
   }
-  const ctx: GenContext = { rng: new Rng(options.seed, streamId(`${name}/corpus.txt`)), world: world, knobs: knobs(options.difficulty, options.knobs), mismatched: false };
+  const ctx: GenContext = {
+    rng: new Rng(options.seed, streamId(`${name}/corpus.txt`)), world: world,
+    knobs: knobs(options.difficulty, options.knobs), mismatched: false,
+  };
   return { task: task, splits: splits, corpus: buildCorpus(task, ctx, options.sizes.corpus, heldOut) };
 }
 
@@ -176,7 +196,9 @@ export function taskBaselines(generated: GeneratedTask): TaskManifest["baselines
   const sets = evals.map((s) => s.examples);
   const majority = majorityBaseline(train, sets).accuracy;
   const bow = bagOfWordsBaseline(train, sets).accuracy;
-  return Object.fromEntries(evals.map((s, k) => [s.spec.file, { majority: round(majority[k]), bagOfWords: round(bow[k]) }]));
+  return Object.fromEntries(evals.map((s, k) => [
+    s.spec.file, { majority: round(majority[k]), bagOfWords: round(bow[k]) },
+  ]));
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -186,7 +208,8 @@ export function writeSuite(dir: string, partial: Parameters<typeof suiteOptions>
   const options = suiteOptions(partial);
   const manifest: SuiteManifest = {
     generator: "qkv-lab built-in suite v1", seed: options.seed, difficulty: options.difficulty,
-    ...(options.knobs !== undefined && Object.keys(options.knobs).length > 0 ? { knobs: options.knobs } : {}), sizes: options.sizes, tasks: {},
+    ...(options.knobs !== undefined && Object.keys(options.knobs).length > 0 ? { knobs: options.knobs } : {}),
+    sizes: options.sizes, tasks: {},
   };
   for (const name of options.tasks) {
     const generated = generateTask(name, options);
@@ -195,7 +218,9 @@ export function writeSuite(dir: string, partial: Parameters<typeof suiteOptions>
       writeFileAtomic(path.join(dir, name, file), content);
       files[file] = { rows: rows, sha256: sha256(content) };
     };
-    for (const s of generated.splits) put(s.spec.file, toTsv(s.spec.file, generated.task.columns, s.examples), s.examples.length);
+    for (const s of generated.splits) {
+      put(s.spec.file, toTsv(s.spec.file, generated.task.columns, s.examples), s.examples.length);
+    }
     put("corpus.txt", toCorpus("corpus.txt", generated.corpus), generated.corpus.length);
     manifest.tasks[name] = { labels: generated.task.labelNames, files: files, baselines: taskBaselines(generated) };
   }
@@ -223,6 +248,7 @@ export function ensureSuite(dir: string, log?: (line: string) => void): SuiteMan
   if (current) return manifest;
   log?.(`writing the built-in suite that ${manifestFile} describes (\`qkv tasks\`, a few seconds)`);
   return writeSuite(dir, {
-    seed: manifest.seed, difficulty: manifest.difficulty, knobs: manifest.knobs, sizes: manifest.sizes, tasks: Object.keys(manifest.tasks) as TaskName[],
+    seed: manifest.seed, difficulty: manifest.difficulty, knobs: manifest.knobs, sizes: manifest.sizes,
+    tasks: Object.keys(manifest.tasks) as TaskName[],
   });
 }

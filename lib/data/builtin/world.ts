@@ -44,12 +44,21 @@ export function knobs(difficulty: number, overrides: KnobOverrides = {}): Knobs 
     throw new SuiteError(`difficulty must be a number in [0, 1], got ${JSON.stringify(difficulty)}`);
   }
   const d = difficulty;
-  const fromDifficulty: Knobs = { difficulty: d, negation: 0.1 + 0.3 * d, composition: 0.1 + 0.5 * d, nesting: 0.2 * d, hardNegative: 0.3 + 0.6 * d, labelNoise: 0.05 * d };
-  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) throw new SuiteError(`knobs must be an object of knob: probability, got ${JSON.stringify(overrides)}`);
+  const fromDifficulty: Knobs = {
+    difficulty: d, negation: 0.1 + 0.3 * d, composition: 0.1 + 0.5 * d, nesting: 0.2 * d, hardNegative: 0.3 + 0.6 * d,
+    labelNoise: 0.05 * d,
+  };
+  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
+    throw new SuiteError(`knobs must be an object of knob: probability, got ${JSON.stringify(overrides)}`);
+  }
   const names = Object.keys(fromDifficulty).filter((k) => k !== "difficulty");
   for (const [name, p] of Object.entries(overrides)) {
-    if (!names.includes(name)) throw new SuiteError(`knobs: unknown knob ${JSON.stringify(name)}; the knobs are ${names.join(", ")}`);
-    if (typeof p !== "number" || !Number.isFinite(p) || p < 0 || p > 1) throw new SuiteError(`knobs.${name} must be a probability in [0, 1], got ${JSON.stringify(p)}`);
+    if (!names.includes(name)) {
+      throw new SuiteError(`knobs: unknown knob ${JSON.stringify(name)}; the knobs are ${names.join(", ")}`);
+    }
+    if (typeof p !== "number" || !Number.isFinite(p) || p < 0 || p > 1) {
+      throw new SuiteError(`knobs.${name} must be a probability in [0, 1], got ${JSON.stringify(p)}`);
+    }
   }
   return { ...fromDifficulty, ...overrides };
 }

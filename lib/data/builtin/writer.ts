@@ -5,7 +5,11 @@ import { Column } from "./task";
 import { SuiteError } from "./world";
 
 function cell(value: string, where: string): string {
-  if (/[\t\r\n]/.test(value)) throw new SuiteError(`${where} holds a tab or line break, which TSV without quoting cannot carry: ${JSON.stringify(value)}`);
+  if (/[\t\r\n]/.test(value)) {
+    throw new SuiteError(
+      `${where} holds a tab or line break, which TSV without quoting cannot carry: ${JSON.stringify(value)}`,
+    );
+  }
   return value;
 }
 
