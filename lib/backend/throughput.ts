@@ -2,7 +2,10 @@
 // every profile (the overview prints it beside the environment).
 import * as tf from "@tensorflow/tfjs";
 
-/** Median GFLOP/s of an n×n·n×n float32 matmul on the current tfjs backend over `repeats` timed runs (after one warm-up). */
+/**
+ * Median GFLOP/s of an n×n·n×n float32 matmul on the current tfjs backend over `repeats` timed runs (after one
+ * warm-up).
+ */
 export async function matmulGflops(n: number, repeats: number): Promise<number> {
   const a = tf.randomNormal([n, n], 0, 1, "float32", 1);
   const b = tf.randomNormal([n, n], 0, 1, "float32", 2);

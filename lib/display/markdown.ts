@@ -34,7 +34,8 @@ const plain = (value: TableValue) => (value === null || value === undefined ? ""
 function columnRanks(rows: readonly TableRow[], marks: MarkdownMarks): Map<string, number[]> {
   const ranks = new Map<string, number[]>();
   for (const column of marks.columns) {
-    const competing = rows.map((row, i) => (marks.rows?.(row, i) ?? true) && typeof row[column] === "number" && Number.isFinite(row[column]));
+    const competing = rows.map((row, i) =>
+      (marks.rows?.(row, i) ?? true) && typeof row[column] === "number" && Number.isFinite(row[column]));
     const distinct = [...new Set(rows.filter((_, i) => competing[i]).map((row) => row[column] as number))];
     distinct.sort((a, b) => (marks.best === "min" ? a - b : b - a));
     ranks.set(column, rows.map((row, i) => (competing[i] ? distinct.indexOf(row[column] as number) : -1)));

@@ -21,7 +21,8 @@ export function tableText(rows: readonly TableRow[], caption?: string): string {
   const columns = columnsOf(rows);
   const widths = columns.map((c) => Math.max([...c].length, ...rows.map((r) => [...cellText(r[c])].length)));
   const pad = (text: string, width: number, right: boolean) => (right ? text.padStart(width) : text.padEnd(width));
-  const line = (cells: string[], numeric: boolean[]) => cells.map((t, i) => pad(t, widths[i], numeric[i])).join("  ").trimEnd();
+  const line = (cells: string[], numeric: boolean[]) =>
+    cells.map((t, i) => pad(t, widths[i], numeric[i])).join("  ").trimEnd();
   return [
     ...(caption ? [caption] : []),
     line(columns, columns.map(() => false)),
@@ -37,7 +38,8 @@ export function tableHtml(rows: readonly TableRow[], options: TableOptions = {})
   const cell = (c: string, v: TableValue) => {
     const align = typeof v === "number" ? "right" : "left";
     const extra = options.cellStyle?.(c, v) ?? "";
-    return `<td style="text-align:${align};padding:2px 10px;white-space:nowrap;${extra}">${escapeHtml(cellText(v))}</td>`;
+    const style = `text-align:${align};padding:2px 10px;white-space:nowrap;${extra}`;
+    return `<td style="${style}">${escapeHtml(cellText(v))}</td>`;
   };
   return [
     '<div style="overflow-x:auto">',

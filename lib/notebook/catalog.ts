@@ -25,7 +25,10 @@ export const CATALOG: CatalogEntry[] = [
   { notebook: "07_figure5.ipynb", reproduces: "Figure 5: how the theory guides the experiments" },
   { notebook: "08_table1.ipynb", reproduces: "Table 1: unequal importance of W_q, W_k, W_v" },
   { notebook: "09_table2.ipynb", reproduces: "Table 2: QV with λ > 1 vs QKV (LoRA, DoRA, full)" },
-  { notebook: "10_table3.ipynb", reproduces: "Table 3 (a stand-in: its content is not available): what each method costs" },
+  {
+    notebook: "10_table3.ipynb",
+    reproduces: "Table 3 (a stand-in: its content is not available): what each method costs",
+  },
 ];
 
 /** Every notebook in notebooks/, in run order (their names sort in reading order). */

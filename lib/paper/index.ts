@@ -9,8 +9,6 @@ export const FIGURE1_ROBERTA_GRID = {
   etaQK: [2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 8e-4], etaV: [1e-4, 2e-4, 4e-4, 8e-4, 1e-3, 2e-3],
 };
 
-/** Figure 1's fine-tuning epochs per task: SST-2 twice as long as the others. */
-export const FIGURE1_EPOCHS = { MNLI: 3, QQP: 3, QNLI: 3, "SST-2": 6 } as const;
 
 /**
  * Figure 2 (Llama-3.1-8B, LoRA r = 16 on q_proj and v_proj, MNLI, 800 steps): test accuracy (%) over
@@ -108,5 +106,5 @@ export const MINILM_L6_PUBLISHED = {
     MNLI: 83.3, "SST-2": 91.5, QNLI: 90.5, QQP: 90.6, MRPC: 88.9, RTE: 68.8, CoLA: 47.5,
   } as Record<string, number>,
 };
-export { AUTHORS_SCRIPTS_COMMIT, PAPER_SETTINGS } from "./settings";
-export type { ExperimentSettings, FineTuneSettings } from "./settings";
+export { AUTHORS_SCRIPTS_COMMIT, FIGURE1_EPOCHS, PAPER_RUNS, PAPER_SETTINGS } from "./settings";
+export type { ExperimentSettings, FineTuneSettings, PaperExperiment, PaperRun } from "./settings";
