@@ -57,7 +57,7 @@ describe("resolveNotebooks", () => {
 
 describe("profiles", () => {
   test("QKV_PROFILE selects the value; a bad one is named", () => {
-    assert.deepEqual([...PROFILES], ["smoke", "default", "full"]);
+    assert.deepEqual([...PROFILES], ["smoke", "default", "full", "paper"]);
     assert.equal(currentProfile({}), "default");
     assert.equal(byProfile({ smoke: 1, default: 2, full: 3 }, currentProfile({ QKV_PROFILE: "smoke" })), 1);
     assert.throws(() => currentProfile({ QKV_PROFILE: "big" }), /QKV_PROFILE="big" is not a profile; use one of smoke, default, full/);

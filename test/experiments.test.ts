@@ -111,6 +111,13 @@ describe("fineTune on a built-in task", () => {
     assert.equal(run.trainable, 4 * 2 * 8 * (128 + 128) + (128 * 128 + 128) + (128 * 2 + 2));
     const random = fineTune({ ...config, init: "random" });
     assert.notDeepEqual(random.loss, run.loss);
+    // The paper profile's evaluation: the best of the checkpoints at steps 5, 10, 15, 20 on the selection split is
+    // the one kept (bestStep names it), and β₂ reaches AdamW.
+    const best = fineTune({ ...config, evalEvery: 5, beta2: 0.999 });
+    assert.ok([5, 10, 15, 20].includes(best.bestStep!), `best step ${best.bestStep}`);
+    assert.equal(run.bestStep, undefined);
+    assert.notDeepEqual(best.loss, run.loss); // β₂ 0.999 trains differently from 0.99
+    assert.equal(tf.memory().numTensors, tensorsBefore);
     const results = tmp();
     const options = { tasks: [{ dir: tasks, task: "SST-2" as const }], checkpoint: checkpoint, seeds: [0, 1], steps: 5, lr: 1e-3, resultsDir: results };
     const first = await compareInitializations(options);

@@ -147,6 +147,30 @@ describe("the training loop", () => {
     assert.ok(a.evals[1].metrics.accuracy! > 0.75, `held-out accuracy ${a.evals[1].metrics.accuracy}`);
   });
 
+  test("keeping the best checkpoint (--keep_checkpoints eval): the tensors scored best are the ones left in the model", () => {
+    const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1, init: "fan-in" });
+    attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, loraDropout: 0, targetModules: ["query", "value"] }, 2);
+    const variables = [...trainableVariables(model).values()];
+    // A scripted score per checkpoint (steps 5, 10, 15, 20): the second is best, the fourth ties it (the earlier wins).
+    const scores = [0.2, 0.9, 0.4, 0.9];
+    const seen: Float32Array[][] = [];
+    const result = train(model, task(64, 7), {
+      rates: { etaQK: 1e-2, ratio: 4, grouping: "paper" }, batchSize: 16, steps: 20, seed: 3, evalEvery: 5,
+      checkpointScore: () => {
+        seen.push(variables.map((v) => v.dataSync() as Float32Array));
+        return scores[seen.length - 1];
+      },
+    });
+    assert.deepEqual(result.best, { step: 10, score: 0.9 });
+    assert.equal(seen.length, 4);
+    variables.forEach((v, i) => assert.deepEqual(v.dataSync(), seen[1][i], `${v.name} is the step-10 checkpoint`));
+    assert.notDeepEqual(seen[1][0], seen[3][0]); // training moved on after step 10
+    assert.throws(() => train(model, task(8, 1), {
+      rates: { etaQK: 1e-2, ratio: 1, grouping: "paper" }, batchSize: 4, steps: 2, seed: 0, checkpointScore: () => 0,
+    }), /needs evalEvery/);
+    disposeModel(model);
+  });
+
   test("inputs longer than the position table and runs that cannot fit are refused before the first step (issue 19, items 6, 7)", async () => {
     const model = createModel(preset("encoder-tiny"), { labels: 2, seed: 1 });
     attachAdapter(model, { method: "lora", r: 4, loraAlpha: 8, targetModules: ["query", "value"] }, 2);

@@ -13,7 +13,7 @@ import { currentProfile, parseProfile, Profile } from "../experiments/profile";
 import { asUsageError, integerOption, parseCommandArgs, UsageError } from "./args";
 
 export const usage =
-  `qkv grid ${GRID_NAMES.join("|")}|FILE.json [--profile smoke|default|full (named grids)] ` +
+  `qkv grid ${GRID_NAMES.join("|")}|FILE.json [--profile smoke|default|full|paper (named grids)] ` +
   "[--workers N (default: cores)] [--shard i/N] [--results DIR (default data/results/NAME)] " +
   "[--replace (take over a folder another spec of this name wrote)] " +
   "[--collect (only write results.csv from the stored runs)] " +

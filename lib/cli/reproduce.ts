@@ -36,7 +36,7 @@ interface SummaryRow {
   status: string;
 }
 
-export const usage = "qkv reproduce [NOTEBOOK...] [--profile smoke|default|full] [--cell-timeout SECONDS]";
+export const usage = "qkv reproduce [NOTEBOOK...] [--profile smoke|default|full|paper] [--cell-timeout SECONDS]";
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(

@@ -17,7 +17,7 @@ import { REPO_ROOT } from "../paths";
 import { sha256 } from "../files/index";
 import { checkpointDir } from "../pretrain/recipe";
 import { loadTokenizer } from "../tokenizers/index";
-import { Example, LearningRates, predict, ScheduleName, train, TrainOptions } from "../train/index";
+import { Example, LearningRates, PAPER_ADAMW, predict, ScheduleName, train, TrainOptions } from "../train/index";
 
 export interface FineTuneConfig {
   /** Task folder (relative to the repository when inside it), task, and how much of it to use. */
@@ -32,6 +32,13 @@ export interface FineTuneConfig {
   maxLength: number;
   schedule: ScheduleName;
   seed: number;
+  /**
+   * Score the selection split every this many steps and keep the best checkpoint (the authors'
+   * `--keep_checkpoints eval`; the paper profile's). Absent: the last step is scored, as protocol v2's runs are.
+   */
+  evalEvery?: number;
+  /** AdamW's β₂ where it is not Table 2's 0.99 (the authors' Llama scripts: 0.999). */
+  beta2?: number;
   /** The verdict protocol's hash (./protocol) the run was made under: a run of another protocol is another run. */
   protocol?: string;
 }
@@ -57,6 +64,8 @@ export interface FineTuneResult {
   seconds: number;
   trainExamples: number;
   trainable: number;
+  /** With evalEvery: the step of the checkpoint that was kept and scored. */
+  bestStep?: number;
 }
 
 /** Where a path is stored in a configuration: relative to the repository when inside it, so keys survive a move. */
@@ -191,7 +200,10 @@ export function setUpRun(config: FineTuneConfig): RunSetup {
 
 /** The training options of a run (the paper's: no warm-up). */
 export function trainOptions(config: FineTuneConfig): TrainOptions {
-  return { rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 }, seed: config.seed };
+  return {
+    rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 },
+    seed: config.seed, ...(config.beta2 !== undefined ? { adamw: { ...PAPER_ADAMW, beta2: config.beta2 } } : {}),
+  };
 }
 
 /**
@@ -207,7 +219,10 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
     const beforeKey = JSON.stringify([config.checkpoint, config.data, config.init, config.seed, config.maxLength]);
     const before = beforeScores.get(beforeKey) ?? score(model, report);
     beforeScores.set(beforeKey, before);
-    const run = train(model, trainSet, trainOptions(config));
+    const keepBest = config.evalEvery === undefined ? {} : {
+      evalEvery: config.evalEvery, checkpointScore: () => score(model, selection).value,
+    };
+    const run = train(model, trainSet, { ...trainOptions(config), ...keepBest });
     const window = Math.max(1, Math.floor(run.history.length / 20));
     const loss: FineTuneResult["loss"] = [];
     for (let end = window; end <= run.history.length; end += window) {
@@ -221,6 +236,7 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
       chance: { selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report), loss: Math.log(Math.max(2, data.labels)) },
       provenance: provenance(), loss, diverged: run.diverged, ...(run.divergence !== undefined ? { divergence: run.divergence } : {}), steps: run.steps,
       seconds: Math.round(run.seconds * 10) / 10, trainExamples: trainSet.length, trainable,
+      ...(run.best !== undefined ? { bestStep: run.best.step } : {}),
     };
   } finally {
     disposeModel(model);

@@ -2,20 +2,23 @@
 // the same definitions. Each is a function of the profile, which sets its sizes:
 //   smoke    a few runs of a few steps: every notebook end to end in CI;
 //   default  the paper's grid shapes on the built-in tasks, sized so `qkv reproduce` fits in an hour on 2 cores;
-//   full     the same grids with longer fine-tunes.
-// Learning rates are the paper's multiplied by MINI_LR_SCALE: our mini models are 100–1000× smaller than
+//   full     the same grids with longer fine-tunes;
+//   paper    the same cells at the paper's and the authors' scripts' settings (paperProfile below): a real model.
+// Learning rates are the paper's multiplied by MINI_LR_SCALE (not at the paper profile): our mini models are 100–1000× smaller than
 // RoBERTa-base and Llama-3.1-8B and fine-tune for a few hundred steps, so their useful rates are larger. The
 // multiplication keeps each grid's shape, its λ = 1 diagonal and the ratios between cells exactly as printed.
 import * as fs from "fs";
 import * as path from "path";
-import { GlueTaskName } from "../data/glue";
+import { GlueTaskName, loadGlueTask } from "../data/glue";
 import { AdapterFields, QKV_SUBSETS } from "../lora/index";
 import { Profile } from "./profile";
-import { FIGURE1_EPOCHS, FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI } from "../paper/index";
+import {
+  FIGURE1_EPOCHS, FIGURE1_ROBERTA_GRID, FIGURE2_LLAMA_MNLI, PAPER_RUNS, PaperExperiment, PaperRun, TABLE2_ROBERTA_GLUE,
+} from "../paper/index";
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { catalogModel, modelDir } from "../weights/index";
-import { experimentCheckpoint } from "./finetune";
+import { experimentCheckpoint, protocolSplits } from "./finetune";
 import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid/index";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
@@ -46,10 +49,68 @@ export const TABLE1_ETA_OURS = { encoder: 2e-4, decoder: 5e-5 } as const;
 
 export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm"];
 
-/** The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full off the default profile. */
+/**
+ * The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full / NAME-paper off the
+ * default profile.
+ */
 export function namedGrid(name: string, profile: Profile): GridSpec {
   const spec = gridOf(name, profile);
-  return libraryGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` });
+  const experiment = PAPER_EXPERIMENTS[name];
+  const shaped = profile === "paper" && experiment !== undefined ? paperProfile(spec, experiment) : spec;
+  return libraryGrid(profile === "default" ? shaped : { ...shaped, name: `${shaped.name}-${profile}` });
+}
+
+/** The named grids the paper profile re-sets to an experiment's settings (the MiniLM grids keep their addendum's). */
+const PAPER_EXPERIMENTS: Record<string, PaperExperiment | undefined> = {
+  figure1: "figure1", "figure1-glue": "figure1", figure2: "figure2", "table1-encoder": "table1-encoder",
+  "table1-decoder": "table1-decoder", "table2-qkv": "table2", "table2-qv": "table2",
+};
+
+/**
+ * A grid at the paper profile: `full`'s cells and seeds at the settings of PAPER_RUNS[experiment] — batch, T, LoRA
+ * α and dropout, AdamW β₂, the best checkpoint kept on the selection split every evalEvery steps, Table 1's rate —
+ * on every training row of GLUE_DIR's tasks (the built-in analogs when it is unset; Table 2 takes every task of the
+ * paper's that GLUE_DIR holds), each for the experiment's epochs of its training set or its fixed steps. The rates
+ * are the paper's, unscaled (scaled()). The model is experimentCheckpoint's: MODEL_DIR's when it is set.
+ */
+export function paperProfile(spec: GridSpec, experiment: PaperExperiment, env: NodeJS.ProcessEnv = process.env): GridSpec {
+  const run = PAPER_RUNS[experiment];
+  const glue = env.GLUE_DIR !== undefined && env.GLUE_DIR.trim() !== "" ? path.resolve(env.GLUE_DIR) : undefined;
+  const atPaper = (t: GridTask): GridTask => {
+    const dir = glue ?? t.dir;
+    return { dir, task: t.task, steps: paperSteps(run, dir, t.task) };
+  };
+  const tasks = (list: GridTask[]): GridTask[] => {
+    if (experiment !== "table2" || glue === undefined) return list.map(atPaper);
+    const held = TABLE2_ROBERTA_GLUE.tasks.filter((t) => fs.existsSync(path.join(glue, t))) as GlueTaskName[];
+    return held.map((task) => atPaper({ dir: glue, task }));
+  };
+  const adapter = (a: AdapterFields): AdapterFields =>
+    (a.method === "full" ? a : { ...a, loraAlpha: run.loraAlpha, loraDropout: run.loraDropout });
+  const axes = (Array.isArray(spec.axes) ? spec.axes : [spec.axes]).map((ax) => ({
+    ...ax, ...(ax.task ? { task: tasks(ax.task) } : {}), ...(ax.adapter ? { adapter: ax.adapter.map(adapter) } : {}),
+  }));
+  const { base } = spec;
+  return {
+    ...spec,
+    axes,
+    base: {
+      ...base,
+      ...(base.data ? { data: atPaper(base.data) } : {}),
+      ...(base.adapter ? { adapter: adapter(base.adapter) } : {}),
+      ...(run.etaQK !== undefined ? { rates: { ...base.rates, etaQK: run.etaQK } } : {}),
+      steps: run.steps ?? base.steps, batchSize: run.batchSize, maxLength: run.maxLength, evalEvery: run.evalEvery,
+      beta2: run.beta2,
+    },
+  };
+}
+
+/** A task's steps at the paper profile: the run's fixed steps, or its epochs × ⌈training rows / batch⌉ (as HF's Trainer). */
+function paperSteps(run: PaperRun, dir: string, task: GlueTaskName): number {
+  if (run.steps !== undefined) return run.steps;
+  const epochs = run.epochs![task] ?? run.epochs!.default;
+  const rows = protocolSplits(loadGlueTask(path.resolve(REPO_ROOT, dir), task, { seed: 0 })).train.length;
+  return epochs * Math.ceil(rows / run.batchSize);
 }
 
 function gridOf(name: string, profile: Profile): GridSpec {
@@ -67,6 +128,10 @@ function gridOf(name: string, profile: Profile): GridSpec {
   throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
 }
 
+/** The profiles with sizes of their own; `paper` starts from `full`'s cells and replaces the settings. */
+type SizedProfile = Exclude<Profile, "paper">;
+const sized = (profile: Profile): SizedProfile => (profile === "paper" ? "full" : profile);
+
 /** How long each fine-tune is, and on how many examples it is scored. */
 export interface RunSize {
   steps: number;
@@ -80,7 +145,7 @@ export interface RunSize {
  * split; the protocol asks for at least 2000 report examples). 150 steps × 32 gave the same picture on Figure 2
  * at twice the cost.
  */
-export const RUN_SIZES: Record<Profile, RunSize> = {
+export const RUN_SIZES: Record<SizedProfile, RunSize> = {
   smoke: { steps: 12, batchSize: 16, maxTrain: 256, maxEval: 100 },
   default: { steps: 100, batchSize: 16, maxTrain: 4000, maxEval: 2000 },
   full: { steps: 600, batchSize: 32, maxTrain: 20000, maxEval: 2000 },
@@ -89,7 +154,7 @@ export const RUN_SIZES: Record<Profile, RunSize> = {
 /** The seeds of a verdict grid (smoke: one, so its verdicts are "not testable"). */
 const verdictSeeds = (profile: Profile): number[] => (profile === "smoke" ? [0] : PROTOCOL.seeds);
 /** The seeds of the paper's heatmap cells outside the λ design (docs/PROTOCOL.md: a default-profile cut). */
-const heatmapSeeds = (profile: Profile): number[] => (profile === "full" ? PROTOCOL.seeds : [0]);
+const heatmapSeeds = (profile: Profile): number[] => (profile === "full" || profile === "paper" ? PROTOCOL.seeds : [0]);
 
 /**
  * The λ design of rate grid `name` ("figure1" or "figure2") as the grid runs it: the protocol's η_QK set scaled
@@ -97,7 +162,7 @@ const heatmapSeeds = (profile: Profile): number[] => (profile === "full" ? PROTO
  */
 export function lambdaDesign(name: "figure1" | "figure2", profile: Profile): LambdaDesign {
   const architecture = name === "figure1" ? "encoder" : "decoder";
-  const etaQK = scaled(PROTOCOL.lambdaEtaQK[name], architecture);
+  const etaQK = scaled(PROTOCOL.lambdaEtaQK[name], architecture, profile);
   return profile === "smoke" ? { etaQK: [etaQK[0]], lambdas: [2] } : { etaQK, lambdas: PROTOCOL.lambdas };
 }
 
@@ -106,7 +171,9 @@ function lambdaDesignAxes(design: LambdaDesign, profile: Profile, task?: GridTas
   return lambdaDesignCells(design).map(({ etaQK, etaV }) => ({ ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile) }));
 }
 
-const scaled = (rates: number[], architecture: "encoder" | "decoder"): number[] => rates.map((r) => Number((r * MINI_LR_SCALE[architecture]).toPrecision(6)));
+/** The paper's rates at a profile's scale: × MINI_LR_SCALE for the mini models, as printed at the paper profile. */
+const scaled = (rates: number[], architecture: "encoder" | "decoder", profile: Profile): number[] =>
+  rates.map((r) => Number((r * (profile === "paper" ? 1 : MINI_LR_SCALE[architecture])).toPrecision(6)));
 
 /** The built-in suite's tasks (written by `qkv tasks`, or by the notebooks, into data/tasks). */
 function builtinTasks(names: GlueTaskName[], size: RunSize): GridTask[] {
@@ -132,20 +199,23 @@ const lora = (r: number, targets: string): AdapterFields => adapter("lora", r, t
  * 2 × 2 cells of one task and a one-η λ design, one seed.
  */
 function figure1(profile: Profile): GridSpec {
-  const size = RUN_SIZES[profile];
+  const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   const task = withPaperEpochs(builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size), size);
   return {
     name: "figure1",
     base: base(size, { checkpoint: experimentCheckpoint("encoder"), adapter: lora(8, "q,k,v") }),
-    axes: [{ task, ...figure1Rates(smoke), seed: heatmapSeeds(profile) }, ...lambdaDesignAxes(lambdaDesign("figure1", profile), profile, task)],
+    axes: [{ task, ...figure1Rates(smoke, profile), seed: heatmapSeeds(profile) }, ...lambdaDesignAxes(lambdaDesign("figure1", profile), profile, task)],
   };
 }
 
 /** Figure 1's (η_QK, η_V) axes scaled to the encoder; smoke keeps 2 × 2 cells around the middle, one of them λ = 1. */
-function figure1Rates(smoke: boolean): { etaQK: number[]; etaV: number[] } {
+function figure1Rates(smoke: boolean, profile: Profile): { etaQK: number[]; etaV: number[] } {
   const { etaQK, etaV } = FIGURE1_ROBERTA_GRID;
-  return { etaQK: scaled(smoke ? etaQK.slice(3, 5) : etaQK, "encoder"), etaV: scaled(smoke ? etaV.slice(2, 4) : etaV, "encoder") };
+  return {
+    etaQK: scaled(smoke ? etaQK.slice(3, 5) : etaQK, "encoder", profile),
+    etaV: scaled(smoke ? etaV.slice(2, 4) : etaV, "encoder", profile),
+  };
 }
 
 /**
@@ -153,7 +223,7 @@ function figure1Rates(smoke: boolean): { etaQK: number[]; etaV: number[] } {
  * SST-2, and MNLI and QNLI on their dev-set substitutes (lib/data/glue notes). One seed: a heavier grid.
  */
 function figure1Glue(profile: Profile): GridSpec {
-  const size = RUN_SIZES[profile];
+  const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   const dir = process.env.GLUE_DIR;
   if (dir === undefined || dir.trim() === "") throw new Error("figure1-glue needs GLUE_DIR (a folder of GLUE tasks; see the README)");
@@ -166,7 +236,7 @@ function figure1Glue(profile: Profile): GridSpec {
     base: base(size, { checkpoint, adapter: lora(8, "q,k,v") }),
     axes: {
       task: withPaperEpochs((smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"]).map((task) => ({ dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval })), size),
-      ...figure1Rates(smoke),
+      ...figure1Rates(smoke, profile),
       seed: [0],
     },
   };
@@ -178,14 +248,14 @@ function figure1Glue(profile: Profile): GridSpec {
  * protocol's λ design beside it with 3 seeds.
  */
 function figure2(profile: Profile): GridSpec {
-  const size = RUN_SIZES[profile];
+  const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   return {
     name: "figure2",
     base: base(size, { checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant", data: builtinTasks(["MNLI"], size)[0] }),
     axes: [{
-      etaV: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaV.slice(1, 3) : FIGURE2_LLAMA_MNLI.etaV, "decoder"),
-      etaQK: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaQK.slice(3, 5) : FIGURE2_LLAMA_MNLI.etaQK, "decoder"),
+      etaV: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaV.slice(1, 3) : FIGURE2_LLAMA_MNLI.etaV, "decoder", profile),
+      etaQK: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaQK.slice(3, 5) : FIGURE2_LLAMA_MNLI.etaQK, "decoder", profile),
       seed: heatmapSeeds(profile),
     }, ...lambdaDesignAxes(lambdaDesign("figure2", profile), profile)],
   };
@@ -196,13 +266,13 @@ function figure2(profile: Profile): GridSpec {
  * architecture, each at its own rate.
  */
 function table1(profile: Profile, architecture: "encoder" | "decoder"): GridSpec {
-  const size = RUN_SIZES[profile];
+  const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   return {
     name: `table1-${architecture}`,
     base: base(size, {
       checkpoint: experimentCheckpoint(architecture), adapter: lora(8, "q,v"),
-      rates: { grouping: "paper", etaQK: scaled([TABLE1_ETA_OURS[architecture]], architecture)[0], ratio: 1 },
+      rates: { grouping: "paper", etaQK: scaled([TABLE1_ETA_OURS[architecture]], architecture, profile)[0], ratio: 1 },
     }),
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
@@ -219,7 +289,7 @@ function table1(profile: Profile, architecture: "encoder" | "decoder"): GridSpec
  * "qv":  the same methods on query and value with λ ∈ {2, 4, 8}.
  */
 function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
-  const size = RUN_SIZES[profile];
+  const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   const targets = part === "qkv" ? "q,k,v" : "q,v";
   const adapters: AdapterFields[] = [
@@ -229,7 +299,7 @@ function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
   ];
   return {
     name: `table2-${part}`,
-    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder")[0] } }),
+    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0] } }),
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
       adapter: smoke ? adapters.slice(0, 2) : profile === "default" ? adapters.filter((a) => a.method === "full" || a.r === 8) : adapters,
@@ -251,7 +321,7 @@ export function minilmDir(): string {
 }
 
 /** The addendum's budgets: smoke a few steps of the built-in SST-2, default 200 × 16, full 1000 × 32. */
-export const MINILM_RUN_SIZES: Record<Profile, RunSize> = {
+export const MINILM_RUN_SIZES: Record<SizedProfile, RunSize> = {
   smoke: { steps: 8, batchSize: 8, maxTrain: 256, maxEval: 64 },
   default: { steps: 200, batchSize: 16, maxTrain: 20000, maxEval: 2000 },
   full: { steps: 1000, batchSize: 32, maxTrain: 20000, maxEval: 2000 },
@@ -259,7 +329,7 @@ export const MINILM_RUN_SIZES: Record<Profile, RunSize> = {
 
 /** The MiniLM tasks: real GLUE from GLUE_DIR when set, else the built-in suite (smoke: the built-in SST-2 only). */
 export function minilmTasks(profile: Profile, env: NodeJS.ProcessEnv = process.env): GridTask[] {
-  const size = MINILM_RUN_SIZES[profile];
+  const size = MINILM_RUN_SIZES[sized(profile)];
   const glue = env.GLUE_DIR !== undefined && env.GLUE_DIR.trim() !== "" && profile !== "smoke";
   const dir = glue ? path.resolve(env.GLUE_DIR as string) : "data/tasks";
   const names = profile === "full" ? MINILM_ADDENDUM.tasks.full : MINILM_ADDENDUM.tasks.default;
@@ -269,7 +339,7 @@ export function minilmTasks(profile: Profile, env: NodeJS.ProcessEnv = process.e
 }
 
 function minilmBase(profile: Profile, fields: Partial<GridBase>): GridBase {
-  const size = MINILM_RUN_SIZES[profile];
+  const size = MINILM_RUN_SIZES[sized(profile)];
   return base(size, { checkpoint: minilmDir(), maxLength: 128, adapter: lora(8, "q,k,v"), ...fields });
 }
 

@@ -4,7 +4,8 @@ import * as os from "os";
 import { selectBackend } from "../backend/index";
 import type { BackendChoice } from "../backend/index";
 import { ensureSuite } from "../data/index";
-import { currentProfile, Profile } from "../experiments/profile";
+import { currentProfile, describeProfile, Profile } from "../experiments/profile";
+import { PROTOCOL, PROTOCOL_HASH } from "../experiments/protocol";
 import { TASKS_DIR } from "../paths";
 
 export interface NotebookSetup {
@@ -19,8 +20,9 @@ export async function setup(options: { tasks?: boolean } = {}): Promise<Notebook
   const profile = currentProfile();
   const backend = await selectBackend();
   const workers = os.availableParallelism();
-  console.log(`profile ${profile} (set by \`qkv reproduce --profile\` or QKV_PROFILE); tfjs backend ${backend.name}; ` +
-    `${workers} worker processes`);
+  // The protocol in use heads every notebook, so a reader knows which rules judged what follows.
+  console.log(`${describeProfile(profile)}; protocol v${PROTOCOL.version} (${PROTOCOL.date}, hash ${PROTOCOL_HASH}); ` +
+    `tfjs backend ${backend.name}; ${workers} worker processes`);
   // The suite is regenerated (seconds, byte-identical) rather than committed.
   if (options.tasks) ensureSuite(TASKS_DIR, console.log);
   return { profile, backend, workers };

@@ -33,6 +33,11 @@ export interface TrainOptions {
   /** Evaluate on `evaluation` every this many steps (0: only at the end). */
   evalEvery?: number;
   evaluation?: Example[];
+  /**
+   * Keep the best checkpoint, as the authors' `--keep_checkpoints eval`: every `evalEvery` steps and at the end the
+   * trained tensors are scored by this function (higher is better) and the best are restored when training ends.
+   */
+  checkpointScore?: () => number;
   /** Called after every step and evaluation (progress bars, logs). */
   onStep?: (record: StepRecord) => void;
 }
@@ -53,6 +58,8 @@ export interface EvalRecord {
 export interface TrainResult {
   history: StepRecord[];
   evals: EvalRecord[];
+  /** With checkpointScore: the step whose tensors the model holds at the end, and their score. */
+  best?: { step: number; score: number };
   /** True when the run diverged by DIVERGENCE's rule; training stopped at that step, and `divergence` says why. */
   diverged: boolean;
   divergence?: string;
@@ -95,6 +102,9 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   if (!Number.isInteger(options.steps) || options.steps < 1) {
     throw new RangeError(`steps must be a positive integer, got ${options.steps}`);
   }
+  if (options.checkpointScore && !((options.evalEvery ?? 0) > 0)) {
+    throw new RangeError("checkpointScore needs evalEvery > 0: the steps at which checkpoints are scored");
+  }
   const schedule: Schedule = { name: "constant", warmupSteps: 0, ...options.schedule, totalSteps: options.steps };
   validateSchedule(schedule);
   if (tf.getBackend() === "cpu" && chosenBackend() === undefined && !warnedCpu) {
@@ -115,6 +125,7 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
   const start = performance.now();
   const evalEvery = options.evalEvery ?? 0;
   const watch = divergenceWatch(model.labels > 1 ? Math.log(model.labels) : 0);
+  const keeper = options.checkpointScore ? bestCheckpoint(list, options.checkpointScore) : undefined;
   try {
     for (let step = 0; step < options.steps; step++) {
       const rows = order.next();
@@ -139,15 +150,45 @@ export function train(model: Model, data: Example[], options: TrainOptions): Tra
         break;
       }
       const last = step + 1 === options.steps;
-      if (options.evaluation && ((evalEvery > 0 && (step + 1) % evalEvery === 0) || last)) {
+      const due = (evalEvery > 0 && (step + 1) % evalEvery === 0) || last;
+      if (options.evaluation && due) {
         result.evals.push({ step: step + 1, ...evaluate(model, options.evaluation, options.batchSize) });
       }
+      if (keeper && due) keeper.consider(step + 1);
     }
+    if (keeper) result.best = keeper.restore();
   } finally {
     optimizer.dispose();
+    keeper?.dispose();
   }
   result.seconds = (performance.now() - start) / 1000;
   return result;
+}
+
+/**
+ * The best-scoring copy of the trained tensors: `consider(step)` scores the current ones and keeps a copy when
+ * they beat the best so far (ties keep the earlier); `restore()` writes the best back. A diverged run keeps the
+ * best checkpoint before it diverged.
+ */
+function bestCheckpoint(variables: tf.Variable[], score: () => number) {
+  let best: { step: number; score: number; values: tf.Tensor[] } | undefined;
+  return {
+    consider(step: number): void {
+      const scored = score();
+      const value = Number.isNaN(scored) ? -Infinity : scored;
+      if (best !== undefined && !(value > best.score)) return;
+      best?.values.forEach((t) => t.dispose());
+      best = { step, score: value, values: variables.map((v) => tf.clone(v)) };
+    },
+    restore(): { step: number; score: number } | undefined {
+      if (best === undefined) return undefined;
+      variables.forEach((v, i) => v.assign(best!.values[i]));
+      return { step: best.step, score: best.score };
+    },
+    dispose(): void {
+      best?.values.forEach((t) => t.dispose());
+    },
+  };
 }
 
 /** Feeds each step's loss; returns why the run diverged (DIVERGENCE), or undefined while it has not. */

@@ -50,6 +50,10 @@ export interface GridBase {
   maxLength: number;
   schedule: ScheduleName;
   seed?: number;
+  /** FineTuneConfig's: keep the best checkpoint on the selection split, scored every this many steps. */
+  evalEvery?: number;
+  /** FineTuneConfig's: AdamW's β₂. */
+  beta2?: number;
 }
 
 export interface GridAxes {
@@ -76,7 +80,9 @@ export interface GridSpec {
 }
 
 type AxisName = keyof GridAxes;
-const GRID_BASE_FIELDS = ["data", "checkpoint", "init", "adapter", "rates", "steps", "batchSize", "maxLength", "schedule", "seed"] as const;
+const GRID_BASE_FIELDS = [
+  "data", "checkpoint", "init", "adapter", "rates", "steps", "batchSize", "maxLength", "schedule", "seed", "evalEvery", "beta2",
+] as const;
 const GRID_TASK_FIELDS = ["dir", "task", "maxTrain", "maxEval", "steps"] as const;
 
 /** A task object's fields, and its sizes as positive integers (a worker would fail on each run otherwise). */
@@ -199,9 +205,21 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   const init = required(choice.init ?? base.init, "init", "init");
   // fineTune takes anything but "pretrained" as a fresh initialisation: a misspelling must not pass.
   if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
+  if (base.evalEvery !== undefined && (!Number.isInteger(base.evalEvery) || base.evalEvery < 1)) {
+    throw new Error(`base.evalEvery must be a positive integer, got ${JSON.stringify(base.evalEvery)}`);
+  }
+  if (base.beta2 !== undefined && !(base.beta2 > 0 && base.beta2 < 1)) {
+    throw new Error(`base.beta2 must lie in (0, 1), got ${JSON.stringify(base.beta2)}`);
+  }
+  // Absent unless set, so the configurations (and keys) of the grids that do not use them are as they were.
+  const optional = {
+    ...(base.evalEvery !== undefined ? { evalEvery: base.evalEvery } : {}),
+    ...(base.beta2 !== undefined ? { beta2: base.beta2 } : {}),
+  };
   return {
     data, checkpoint: ref, init, adapter, rates,
     steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed, protocol,
+    ...optional,
   };
 }
 
