@@ -182,6 +182,21 @@ describe("slopes", () => {
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.equal(median([NaN, NaN, 1]), Infinity);
   });
+  test("median (by selection) is the middle of the sorted sample, ties, ∞ and NaN included", () => {
+    const rng = new Rng(9);
+    for (let m = 1; m <= 60; m++) {
+      for (let rep = 0; rep < 20; rep++) {
+        const v = Array.from({ length: m }, () => {
+          const u = rng.uniform();
+          return u < 0.05 ? NaN : u < 0.1 ? Infinity : u < 0.3 ? 1 : Math.abs(rng.normal());
+        });
+        const sorted = v.map((x) => (Number.isNaN(x) ? Infinity : x)).sort((p, q) => p - q);
+        const want = m % 2 === 1 ? sorted[m >> 1] : (sorted[(m >> 1) - 1] + sorted[m >> 1]) / 2;
+        assert.equal(median(v), want, JSON.stringify(v));
+        assert.equal(median(Float64Array.from(v)), want);
+      }
+    }
+  });
   test("the bootstrap interval collapses on noiseless data and covers the slope of noisy data", () => {
     const exact = bootstrapSlope([10, 100, 1000], [[1, 1, 1], [0.1, 0.1, 0.1], [0.01, 0.01, 0.01]], { resamples: 50 });
     assert.ok(Math.abs(exact.slope + 1) < 1e-12 && Math.abs(exact.lower + 1) < 1e-12 && Math.abs(exact.upper + 1) < 1e-12);
