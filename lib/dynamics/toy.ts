@@ -185,3 +185,66 @@ export function summarizeToy(result: ToyResult, t: number, opts: BootstrapOption
     ci: estimates ? estimates.map((e): [number, number] => [e.lower, e.upper]) : [[NaN, NaN], [NaN, NaN], [NaN, NaN]],
   };
 }
+
+/** Where a run stops having a power law: a median |δ| that is not finite (diverged) or is exactly 0 (vanished). */
+export interface ToyBreakdown {
+  t: number;
+  term: 1 | 2 | 3;
+  width: number;
+  median: number;
+  kind: "diverged" | "vanished";
+}
+
+/** summarizeToy at every step t = from..T, up to a breakdown. */
+export interface ToyStepSummaries {
+  widths: number[];
+  /** The steps summarized: from..T, or from..k − 1 when the run broke down at t = k. */
+  ts: number[];
+  /** summarizeToy(result, t) for each t of `ts`. */
+  steps: ToySummary[];
+  /** The first t (from..T) at which a median |δⁱ_t| at some width is ∞, NaN or 0; null when none is. */
+  breakdown: ToyBreakdown | null;
+  /** The last step simulated (T) and the bootstrap behind every interval. */
+  through: number;
+  level: number;
+  resamples: number;
+}
+
+/**
+ * The slopes of every δⁱ_t, t = from..T (default from 2: t = 1 has δ¹ = δ³ = 0), each exactly summarizeToy's.
+ * A step at which some median |δ| is not finite and positive has no slope to fit: the summaries stop there and
+ * `breakdown` says where (a run that diverged at t = k is reported as such, not as NaN slopes).
+ */
+export function summarizeToySteps(
+  result: ToyResult, opts: BootstrapOptions & { from?: number } = {},
+): ToyStepSummaries {
+  const from = opts.from ?? 2;
+  if (!Number.isInteger(from) || from < 1 || from > result.steps) {
+    const got = JSON.stringify(from);
+    throw new DynamicsError(`from must be an integer in 1..${result.steps} (the steps simulated), got ${got}`);
+  }
+  const bootstrap: BootstrapOptions = { resamples: opts.resamples, level: opts.level, seed: opts.seed };
+  const out: ToyStepSummaries = {
+    widths: result.widths, ts: [], steps: [], breakdown: null, through: result.steps,
+    level: bootstrap.level ?? 0.95, resamples: bootstrap.resamples ?? 1000,
+  };
+  for (let t = from; t <= result.steps; t++) {
+    out.breakdown = breakdownAt(result, t);
+    if (out.breakdown) break;
+    out.ts.push(t);
+    out.steps.push(summarizeToy(result, t, bootstrap));
+  }
+  return out;
+}
+
+function breakdownAt(result: ToyResult, t: number): ToyBreakdown | null {
+  for (const term of [1, 2, 3] as const) {
+    for (const run of result.runs) {
+      const m = median(deltaMagnitudes(result, run, term, t));
+      if (!(m > 0) || !Number.isFinite(m)) {
+        return { t: t, term: term, width: run.width, median: m, kind: m === 0 ? "vanished" : "diverged" };
+      }
+    }
+  }
+  return null;
+}
