@@ -9,8 +9,8 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
   bootstrapSlope, DynamicsError, evaluateExponent, exponentLatex, exponentSteps, exponentValues, judgeTheta1,
-  logLogSlope, median, parseRate, Rng, simulateToy, solveEfficient, solveZeroExponents, summarizeToy, summarizeToySteps,
-  SYMBOLIC_STEPS, THETA1_RULE, toyResultFromJson, toyResultToJson,
+  logLogSlope, median, parseRate, Rng, simulateToy, simulateToyLimit, solveEfficient, solveZeroExponents, summarizeToy,
+  summarizeToySteps, SYMBOLIC_STEPS, THETA1_RULE, toyLimitMedians, toyResultFromJson, toyResultToJson,
 } from "../lib/dynamics/index";
 import type { ToyOptimizer, ToyResultJson, ToyStepSummaries, ToySummary } from "../lib/dynamics/index";
 import { readCached, writeCached } from "../lib/experiments/cache";
@@ -262,6 +262,29 @@ describe("the toy at every step t = 2..10", () => {
     assert.deepEqual(steps.ts, Array.from({ length: b.t - 2 }, (_, k) => k + 2));
     steps.steps.forEach((s) => s.slope.forEach((v) => assert.ok(Number.isFinite(v))));
     assert.throws(() => summarizeToySteps(r, { from: 11 }), /from must be an integer in 1..10/);
+  });
+
+  test("the n = ∞ limit: t = 2 medians by quadrature (gd) and in closed form (sign); wide toys approach it", () => {
+    const gd = simulateToyLimit({ kappa: 0.5, etaB: 0.5, steps: 4, seeds: 40000 });
+    const limits = [
+      normalMedian((z) => (0.125 * z * z * Math.abs(0.5 * z * z - 1))),
+      normalMedian((z) => 0.5 * z * z * Math.abs(0.5 * z * z - 1)),
+      normalMedian((z) => 0.125 * z * z * (0.5 * z * z - 1) ** 2),
+    ];
+    toyLimitMedians(gd, 2).forEach((m, i) => assert.ok(rel(m, limits[i]) < 0.03, `δ${i + 1}: ${m} vs ${limits[i]}`));
+    const signRun = simulateToyLimit({ kappa: 0.5, etaB: 0.5, steps: 2, seeds: 40000, optimizer: "sign" });
+    const sign = toyLimitMedians(signRun, 2);
+    const l1 = 0.25 * Math.sqrt(2 / Math.PI);
+    assert.ok(rel(sign[0], l1) < 1e-12 && rel(sign[2], l1) < 1e-12);
+    assert.ok(rel(sign[1], 0.5 * 0.6745) < 0.02, `δ² ${sign[1]}`);
+    // At n = 16384 the finite toy's medians at t ≤ 4 are the limit's within the seeds' noise.
+    const wide = simulateToy({ widths: [16384], etaA: "0.5/n", etaB: "0.5", steps: 4, seeds: 2000 });
+    for (const t of [2, 3, 4]) {
+      const finite = summarizeToy(wide, t, { resamples: 1 }).median[0];
+      for (const [i, m] of toyLimitMedians(gd, t).entries()) assert.ok(rel(finite[i], m) < 0.1, `t=${t} δ${i + 1}: ${m}`);
+    }
+    assert.throws(() => toyLimitMedians(gd, 5), /t must be an integer in 1..4/);
+    assert.throws(() => simulateToyLimit({ kappa: NaN, etaB: 0.5, steps: 2, seeds: 2 }), /kappa must be a finite/);
   });
 
   test("γ: numeric exponents are the symbolic ones evaluated; the efficient pair stays unique to t = 10", () => {

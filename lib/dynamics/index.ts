@@ -5,10 +5,12 @@ export { Rng } from "../random/index"; // re-exported for notebooks
 export { parseRate } from "./rates";
 export type { RateExpression } from "./rates";
 export {
-  deltaMagnitudes, simulateToy, summarizeToy, summarizeToySteps, TOY_OPTIMIZERS, toyResultFromJson, toyResultToJson,
+  deltaMagnitudes, simulateToy, simulateToyLimit, summarizeToy, summarizeToySteps, TOY_OPTIMIZERS, toyLimitMedians,
+  toyResultFromJson, toyResultToJson,
 } from "./toy";
 export type {
-  ToyBreakdown, ToyConfig, ToyOptimizer, ToyResult, ToyResultJson, ToyRun, ToyRunJson, ToyStepSummaries, ToySummary,
+  ToyBreakdown, ToyConfig, ToyLimitConfig, ToyLimitRun, ToyOptimizer, ToyResult, ToyResultJson, ToyRun, ToyRunJson,
+  ToyStepSummaries, ToySummary,
 } from "./toy";
 export { describeCheck, judgeTheta1, THETA1_RULE } from "./verdict";
 export type { Theta1Check, Theta1Judgement, Theta1Rule, Theta1Verdict } from "./verdict";

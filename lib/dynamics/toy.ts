@@ -248,3 +248,74 @@ function breakdownAt(result: ToyResult, t: number): ToyBreakdown | null {
   }
   return null;
 }
+
+export interface ToyLimitConfig {
+  /** κ = lim n·η_a: the theorem's η_a = κ/n (0.5 for "0.5/n"). */
+  kappa: number;
+  /** η_b (fixed in n). */
+  etaB: number;
+  steps: number;
+  seeds: number;
+  optimizer?: ToyOptimizer;
+  seed?: number;
+  target?: number;
+}
+
+/** The toy at n = ∞: per-step records stored step-major as in ToyRun ([(t − 1)·seeds + k]). */
+export interface ToyLimitRun {
+  kappa: number;
+  etaB: number;
+  steps: number;
+  seeds: number;
+  optimizer: ToyOptimizer;
+  delta1: Float64Array;
+  delta2: Float64Array;
+  delta3: Float64Array;
+}
+
+/**
+ * The toy's n → ∞ limit under the theorem's scaling (η_a = κ/n, η_b fixed), a reference for the finite widths.
+ * The toy is exactly a map of the two numbers (b, aᵀx): Δaᵀx = −η_a U b ‖x‖² (gd) or −η_a sign(U b) ‖x‖₁
+ * (sign), Δb = −η_b U aᵀx or −η_b sign(U aᵀx); so x enters only through η_a‖x‖² → κ, η_a‖x‖₁ → κ·sqrt(2/π) and
+ * a₀ᵀx → N(0, 1). A finite width differs from this limit only by the spread of those three, O(n^−1/2).
+ */
+export function simulateToyLimit(config: ToyLimitConfig): ToyLimitRun {
+  const kappa = finiteNumber(config.kappa, "kappa");
+  const etaB = finiteNumber(config.etaB, "etaB");
+  const steps = positiveInteger(config.steps, "steps");
+  const seeds = positiveInteger(config.seeds, "seeds");
+  const optimizer = oneOf(config.optimizer ?? "gd", TOY_OPTIMIZERS, "optimizer");
+  const y = finiteNumber(config.target ?? 1, "target");
+  const rng = new Rng(config.seed ?? 0, 0x11a17);
+  const size = steps * seeds;
+  const run: ToyLimitRun = {
+    kappa: kappa, etaB: etaB, steps: steps, seeds: seeds, optimizer: optimizer,
+    delta1: new Float64Array(size), delta2: new Float64Array(size), delta3: new Float64Array(size),
+  };
+  const kappaL1 = kappa * Math.sqrt(2 / Math.PI);
+  for (let k = 0; k < seeds; k++) {
+    let ax = rng.normal();
+    let b = 0;
+    for (let t = 0; t < steps; t++) {
+      const u = b * ax - y;
+      const dax = optimizer === "gd" ? -kappa * u * b : -kappaL1 * Math.sign(u * b);
+      const db = optimizer === "gd" ? -etaB * u * ax : -etaB * Math.sign(u * ax);
+      const at = t * seeds + k;
+      run.delta1[at] = b * dax;
+      run.delta2[at] = db * ax;
+      run.delta3[at] = db * dax;
+      b += db;
+      ax += dax;
+    }
+  }
+  return run;
+}
+
+/** The median over seeds of [|δ¹_t|, |δ²_t|, |δ³_t|] at n = ∞. */
+export function toyLimitMedians(run: ToyLimitRun, t: number): number[] {
+  if (!Number.isInteger(t) || t < 1 || t > run.steps) {
+    throw new DynamicsError(`t must be an integer in 1..${run.steps} (the steps simulated), got ${JSON.stringify(t)}`);
+  }
+  const part = (all: Float64Array) => median(all.subarray((t - 1) * run.seeds, t * run.seeds).map(Math.abs));
+  return [part(run.delta1), part(run.delta2), part(run.delta3)];
+}
