@@ -8,10 +8,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
-  bootstrapSlope, DynamicsError, evaluateExponent, exponentLatex, exponentSteps, logLogSlope, median, parseRate, Rng,
-  simulateToy, solveEfficient, solveZeroExponents, summarizeToy, toyResultFromJson, toyResultToJson,
+  bootstrapSlope, DynamicsError, evaluateExponent, exponentLatex, exponentSteps, exponentValues, judgeTheta1,
+  logLogSlope, median, parseRate, Rng, simulateToy, simulateToyLimit, solveEfficient, solveZeroExponents, summarizeToy,
+  summarizeToySteps, SYMBOLIC_STEPS, THETA1_RULE, toyLimitMedians, toyResultFromJson, toyResultToJson,
 } from "../lib/dynamics/index";
-import type { ToyResultJson } from "../lib/dynamics/index";
+import type { ToyOptimizer, ToyResultJson, ToyStepSummaries, ToySummary } from "../lib/dynamics/index";
 import { readCached, writeCached } from "../lib/experiments/cache";
 import { REPO_ROOT } from "../lib/paths";
 
@@ -171,6 +172,222 @@ describe("simulateToy", () => {
   });
 });
 
+// The notebook's three schedules (§1 of 02_theorem2_lr_dynamics.ipynb) with their (γ[η_a], γ[η_b]).
+const SCHEDULES = [
+  { name: "theorem", etaA: "0.5/n", etaB: "0.5", gammaA: -1, gammaB: 0 },
+  { name: "equal small", etaA: "0.5/n", etaB: "0.5/n", gammaA: -1, gammaB: -1 },
+  { name: "equal large", etaA: "0.5", etaB: "0.5", gammaA: 0, gammaB: 0 },
+] as const;
+
+describe("the toy at every step t = 2..10", () => {
+  test("every δ_t equals the closed forms at t = 1..10, for both optimizers and the three schedules", () => {
+    // Sign descent: Δaᵀx = −η_a sign(U b) ‖x‖₁ and Δb = −η_b sign(U aᵀx), so δ¹ = b Δaᵀx, δ² = Δb aᵀx, δ³ = Δb Δaᵀx.
+    // ‖x‖₁ is not stored: x is drawn again from the simulation's stream (seed + k, n).
+    const l1 = (seed: number, n: number) => {
+      const rng = new Rng(seed, n);
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        sum += Math.abs(rng.normal());
+        rng.normal();
+      }
+      return sum;
+    };
+    for (const optimizer of ["gd", "sign"] as const) {
+      for (const sc of SCHEDULES) {
+        const r = simulateToy({
+          widths: [50, 300], etaA: sc.etaA, etaB: sc.etaB, steps: 10, seeds: 5, seed: 3, optimizer: optimizer,
+        });
+        let compared = 0;
+        for (const run of r.runs) {
+          for (let k = 0; k < r.seeds; k++) {
+            const xx = run.xNormSq[k];
+            const x1 = l1(3 + k, run.width);
+            let b = 0;
+            let ax = run.ax0[k];
+            for (let t = 1; t <= 10; t++) {
+              const at = (t - 1) * r.seeds + k;
+              const u = b * ax - 1;
+              let want: number[];
+              if (optimizer === "gd") {
+                want = [-run.etaA * b * b * u * xx, -run.etaB * ax * ax * u, run.etaA * run.etaB * u * u * b * ax * xx];
+              } else {
+                const dax = -run.etaA * Math.sign(u * b) * x1;
+                const db = -run.etaB * Math.sign(u * ax);
+                want = [b * dax, db * ax, db * dax];
+              }
+              const got = [run.delta1[at], run.delta2[at], run.delta3[at]];
+              // Past overflow (equal large rates, gradient descent) there is nothing to compare.
+              if (![...want, ...got, b, ax].every(Number.isFinite)) break;
+              want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-9 * (1 + Math.abs(w)),
+                `${optimizer} ${sc.name} n=${run.width} t=${t} seed ${k} δ${i + 1}: ${got[i]} vs ${w}`));
+              compared++;
+              b = run.b[at];
+              ax = run.ax[at];
+            }
+          }
+        }
+        // Every schedule but equal large under gradient descent stays finite for all 10 steps.
+        const all = r.runs.length * r.seeds * 10;
+        if (!(optimizer === "gd" && sc.name === "equal large")) assert.equal(compared, all, `${optimizer} ${sc.name}`);
+        else assert.ok(compared >= r.runs.length * r.seeds * 2, `${optimizer} ${sc.name}: ${compared} compared`);
+      }
+    }
+  });
+
+  test("a longer run repeats the shorter one's steps, and summarizeToySteps at t is summarizeToy at t exactly", () => {
+    for (const optimizer of ["gd", "sign"] as const) {
+      const config = { widths: [64, 256, 1024], etaA: "0.5/n", etaB: "0.5", seeds: 60, optimizer: optimizer };
+      const short = simulateToy({ ...config, steps: 2 });
+      const long = simulateToy({ ...config, steps: 10 });
+      long.runs.forEach((run, j) => {
+        for (const key of ["delta1", "delta2", "delta3", "b", "ax"] as const) {
+          assert.deepEqual(run[key].subarray(0, 2 * long.seeds), short.runs[j][key], `${optimizer} ${key}`);
+        }
+      });
+      const steps = summarizeToySteps(long, { resamples: 50 });
+      assert.deepEqual(steps.ts, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.equal(steps.breakdown, null);
+      assert.deepEqual([steps.through, steps.level, steps.resamples], [10, 0.95, 50]);
+      // t = 2 is the number §1 of the notebook prints from a 2-step run.
+      assert.deepEqual(steps.steps[0], summarizeToy(short, 2, { resamples: 50 }));
+      steps.ts.forEach((t, k) => assert.deepEqual(steps.steps[k], summarizeToy(long, t, { resamples: 50 })));
+    }
+  });
+
+  test("a run that diverges stops at the step where a median |δ| is ∞, rather than giving NaN slopes", () => {
+    const r = simulateToy({ widths: [64, 256, 1024], etaA: "0.5", etaB: "0.5", steps: 10, seeds: 40 });
+    const steps = summarizeToySteps(r, { resamples: 20 });
+    const b = steps.breakdown!;
+    assert.ok(b !== null && b.kind === "diverged" && b.median === Infinity, JSON.stringify(b));
+    assert.deepEqual(steps.ts, Array.from({ length: b.t - 2 }, (_, k) => k + 2));
+    steps.steps.forEach((s) => s.slope.forEach((v) => assert.ok(Number.isFinite(v))));
+    assert.throws(() => summarizeToySteps(r, { from: 11 }), /from must be an integer in 1..10/);
+  });
+
+  test("the n = ∞ limit: t = 2 medians by quadrature (gd) and in closed form (sign); wide toys approach it", () => {
+    const gd = simulateToyLimit({ kappa: 0.5, etaB: 0.5, steps: 4, seeds: 40000 });
+    const limits = [
+      normalMedian((z) => (0.125 * z * z * Math.abs(0.5 * z * z - 1))),
+      normalMedian((z) => 0.5 * z * z * Math.abs(0.5 * z * z - 1)),
+      normalMedian((z) => 0.125 * z * z * (0.5 * z * z - 1) ** 2),
+    ];
+    toyLimitMedians(gd, 2).forEach((m, i) => assert.ok(rel(m, limits[i]) < 0.03, `δ${i + 1}: ${m} vs ${limits[i]}`));
+    const signRun = simulateToyLimit({ kappa: 0.5, etaB: 0.5, steps: 2, seeds: 40000, optimizer: "sign" });
+    const sign = toyLimitMedians(signRun, 2);
+    const l1 = 0.25 * Math.sqrt(2 / Math.PI);
+    assert.ok(rel(sign[0], l1) < 1e-12 && rel(sign[2], l1) < 1e-12);
+    assert.ok(rel(sign[1], 0.5 * 0.6745) < 0.02, `δ² ${sign[1]}`);
+    // At n = 16384 the finite toy's medians at t ≤ 4 are the limit's within the seeds' noise.
+    const wide = simulateToy({ widths: [16384], etaA: "0.5/n", etaB: "0.5", steps: 4, seeds: 2000 });
+    for (const t of [2, 3, 4]) {
+      const finite = summarizeToy(wide, t, { resamples: 1 }).median[0];
+      for (const [i, m] of toyLimitMedians(gd, t).entries()) assert.ok(rel(finite[i], m) < 0.1, `t=${t} δ${i + 1}: ${m}`);
+    }
+    assert.throws(() => toyLimitMedians(gd, 5), /t must be an integer in 1..4/);
+    assert.throws(() => simulateToyLimit({ kappa: NaN, etaB: 0.5, steps: 2, seeds: 2 }), /kappa must be a finite/);
+  });
+
+  test("γ: numeric exponents are the symbolic ones evaluated; the efficient pair stays unique to t = 10", () => {
+    for (const optimizer of ["gd", "sign"] as const) {
+      const symbolic = exponentSteps(SYMBOLIC_STEPS, optimizer);
+      for (const [ga, gb] of [[-1, 0], [-1, -1], [0, 0], [-0.5, 0], [0.5, -2], [-2, 1]]) {
+        const numeric = exponentValues(SYMBOLIC_STEPS, optimizer, ga, gb);
+        symbolic.forEach((s, k) => {
+          for (const key of ["u", "delta1", "delta2", "delta3", "b", "ax"] as const) {
+            const at = `${optimizer} (${ga}, ${gb}) t=${s.t} ${key}`;
+            assert.equal(numeric[k][key], evaluateExponent(s[key], ga, gb), at);
+          }
+        });
+      }
+      // The theorem's pair keeps every δ at exponent 0 through t = 10.
+      for (const s of exponentValues(10, optimizer, -1, 0).slice(1)) {
+        assert.deepEqual([s.delta1, s.delta2, s.delta3], [0, 0, 0]);
+      }
+      const start = performance.now();
+      const solved = solveEfficient(10, optimizer);
+      assert.ok(performance.now() - start < 2000, "solveEfficient(10) is cheap");
+      assert.deepEqual(solved.points, [{ gammaA: -1, gammaB: 0 }]);
+      assert.equal(solved.unique, true);
+      assert.equal(solved.symbolicThrough, SYMBOLIC_STEPS);
+      assert.equal(solved.conditions.length, 3 * (SYMBOLIC_STEPS - 1));
+    }
+    // Equal large rates under gradient descent: the exponents grow with t (the run explodes).
+    const large = exponentValues(4, "gd", 0, 0).map((s) => s.delta1);
+    assert.deepEqual(large.slice(1), [1, 2, 9]);
+    assert.throws(() => exponentValues(3, "gd", NaN, 0), /gammaA must be a finite number/);
+  });
+});
+
+describe("the Θ(1) judge (judgeTheta1)", () => {
+  /** Summaries at t = 2..10 whose every slope interval is [lo, hi] (one term may be set apart). */
+  type Override = { t: number; term: number; lo: number; hi: number };
+  const fake = (lo: number, hi: number, at?: Override, level = 0.95): ToyStepSummaries => {
+    const ts = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const step = (t: number): ToySummary => {
+      const chosen = (term: number) => at?.t === t && at.term === term;
+      const ci = [1, 2, 3].map((term): [number, number] => (chosen(term) ? [at!.lo, at!.hi] : [lo, hi]));
+      const median = [[1, 1, 1], [1, 1, 1]];
+      return { widths: [64, 256], t: t, median: median, slope: ci.map(([l, h]) => (l + h) / 2), ci: ci };
+    };
+    return {
+      widths: [64, 256], ts: ts, steps: ts.map(step), breakdown: null, through: 10, level: level, resamples: 100,
+    };
+  };
+
+  test("the rule is the pre-stated one: intervals within ±0.1 at 95 %, t = 2..10", () => {
+    assert.deepEqual({ ...THETA1_RULE }, { tolerance: 0.1, level: 0.95, from: 2, through: 10 });
+  });
+
+  test("Θ(1) when every interval lies within the band; not Θ(1) when one lies outside; inconclusive between", () => {
+    assert.equal(judgeTheta1(fake(-0.05, 0.08)).verdict, "Θ(1)");
+    assert.equal(judgeTheta1(fake(-0.1, 0.1)).verdict, "Θ(1)");
+    assert.equal(judgeTheta1(fake(-0.05, 0.08)).checks.length, 27);
+    const out = judgeTheta1(fake(-0.05, 0.05, { t: 7, term: 3, lo: -1.1, hi: -0.9 }));
+    assert.equal(out.verdict, "not Θ(1)");
+    assert.match(out.reason, /1 of 27 intervals lie outside ±0.1, first δ³ at t = 7: −1.000 \[−1.100, −0.900\]/u);
+    const wide = judgeTheta1(fake(-0.05, 0.05, { t: 9, term: 1, lo: -0.3, hi: 0.2 }));
+    assert.equal(wide.verdict, "inconclusive");
+    assert.match(wide.reason, /δ¹ at t = 9/);
+    // Off zero, but too close to it to be called a power law: still not "not Θ(1)".
+    assert.equal(judgeTheta1(fake(0.05, 0.15)).verdict, "inconclusive");
+    // An interval with a NaN end (resamples whose median diverged) is never within the band.
+    assert.equal(judgeTheta1(fake(-0.05, 0.05, { t: 4, term: 2, lo: -0.02, hi: NaN })).verdict, "inconclusive");
+    assert.equal(judgeTheta1(fake(-0.05, 0.05, { t: 4, term: 2, lo: 0.9, hi: NaN })).verdict, "not Θ(1)");
+  });
+
+  test("a breakdown is reported as 'diverged at t = k'; missing steps and another level are refused", () => {
+    const s = fake(-0.05, 0.05);
+    const broken: ToyStepSummaries = {
+      ...s, ts: [2, 3], steps: s.steps.slice(0, 2),
+      breakdown: { t: 4, term: 1, width: 256, median: Infinity, kind: "diverged" },
+    };
+    const j = judgeTheta1(broken);
+    assert.equal(j.verdict, "not Θ(1)");
+    assert.match(j.reason, /^diverged at t = 4 \(median \|δ¹\| = ∞ at n = 256\)/);
+    assert.equal(j.checks.length, 6);
+    const short = { ...s, ts: s.ts.slice(0, 5), steps: s.steps.slice(0, 5) };
+    assert.throws(() => judgeTheta1(short), /lack t = 7, 8, 9, 10/);
+    assert.throws(() => judgeTheta1(fake(-0.05, 0.05, undefined, 0.9)), /level 0.9/);
+  });
+
+  test("with the real simulation at small sizes it says no under equal small and equal large rates", () => {
+    const judge = (etaA: string, etaB: string, optimizer: ToyOptimizer) => judgeTheta1(summarizeToySteps(
+      simulateToy({ widths: [64, 256, 1024], etaA: etaA, etaB: etaB, steps: 10, seeds: 100, optimizer: optimizer }),
+      { resamples: 100 }));
+    for (const optimizer of ["gd", "sign"] as const) {
+      for (const sc of SCHEDULES.slice(1)) {
+        const j = judge(sc.etaA, sc.etaB, optimizer);
+        assert.equal(j.verdict, "not Θ(1)", `${optimizer} ${sc.name}: ${j.reason}`);
+        for (const c of j.checks) assert.ok(Number.isFinite(c.slope), `${optimizer} ${sc.name}: NaN at t = ${c.t}`);
+      }
+      const theorem = judge(SCHEDULES[0].etaA, SCHEDULES[0].etaB, optimizer);
+      assert.notEqual(theorem.verdict, "not Θ(1)", `${optimizer} theorem: ${theorem.reason}`);
+    }
+    // Gradient descent at equal large rates blows up within the ten steps: the judge names the step.
+    assert.match(judge("0.5", "0.5", "gd").reason, /^diverged at t = \d+/);
+  });
+});
+
 describe("slopes", () => {
   test("logLogSlope recovers an exact power law; non-positive values give NaN", () => {
     assert.ok(Math.abs(logLogSlope([2, 8, 32], [3 * 2 ** 1.5, 3 * 8 ** 1.5, 3 * 32 ** 1.5]) - 1.5) < 1e-12);
@@ -181,6 +398,21 @@ describe("slopes", () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.equal(median([NaN, NaN, 1]), Infinity);
+  });
+  test("median (by selection) is the middle of the sorted sample, ties, ∞ and NaN included", () => {
+    const rng = new Rng(9);
+    for (let m = 1; m <= 60; m++) {
+      for (let rep = 0; rep < 20; rep++) {
+        const v = Array.from({ length: m }, () => {
+          const u = rng.uniform();
+          return u < 0.05 ? NaN : u < 0.1 ? Infinity : u < 0.3 ? 1 : Math.abs(rng.normal());
+        });
+        const sorted = v.map((x) => (Number.isNaN(x) ? Infinity : x)).sort((p, q) => p - q);
+        const want = m % 2 === 1 ? sorted[m >> 1] : (sorted[(m >> 1) - 1] + sorted[m >> 1]) / 2;
+        assert.equal(median(v), want, JSON.stringify(v));
+        assert.equal(median(Float64Array.from(v)), want);
+      }
+    }
   });
   test("the bootstrap interval collapses on noiseless data and covers the slope of noisy data", () => {
     const exact = bootstrapSlope([10, 100, 1000], [[1, 1, 1], [0.1, 0.1, 0.1], [0.01, 0.01, 0.01]], { resamples: 50 });

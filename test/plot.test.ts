@@ -167,6 +167,24 @@ describe("lines and bars", () => {
     assert.equal(describeFigure(fig), "Figure (lines, 2 series)");
   });
 
+  test("a series may set its colour (line and band) and its dash", () => {
+    const fig = lines({
+      series: [
+        { name: "gd", x: [1, 2], y: [0, 0.1], lower: [-0.1, 0], upper: [0.1, 0.2], color: "#2ca02c" },
+        { name: "sign", x: [1, 2], y: [0, 0.1], color: "#2ca02c", dash: "dot" },
+        { name: "plain", x: [1, 2], y: [1, 2] },
+      ],
+    });
+    const [band, gd, sign, plain] = fig.data;
+    assert.equal(band.fillcolor, "rgba(44,160,44,0.2)");
+    assert.deepEqual(gd.line, { color: "#2ca02c", width: 2 });
+    assert.deepEqual(sign.line, { color: "#2ca02c", width: 2, dash: "dot" });
+    assert.deepEqual(plain.line, { color: PALETTE[2], width: 2 });
+    const one = { name: "a", x: [1], y: [1] };
+    assert.throws(() => lines({ series: [{ ...one, color: "green" }] }), /series\[0\]\.color must be a colour #rrggbb/);
+    assert.throws(() => lines({ series: [{ ...one, dash: "wavy" as "dot" }] }), /series\[0\]\.dash must be one of/);
+  });
+
   test("lines and bars reject bad input, naming the argument", () => {
     assert.throws(() => lines({ series: [{ name: "a", x: [1, 2], y: [1] }] }), /lines: series\[0\]\.y has 1 values but series\[0\]\.x has 2/);
     assert.throws(() => lines({ series: [{ name: "a", x: [1], y: [1], lower: [0] }] }), /lines: series\[0\]\.upper is missing/);

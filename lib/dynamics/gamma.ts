@@ -3,7 +3,7 @@
 // a maximum of affine functions of (γ_a, γ_b) = (γ[η_a], γ[η_b]) — a tropical polynomial — and an exactly
 // zero quantity (b₀ = 0) is the empty maximum, −∞. The solver finds every (γ_a, γ_b) at which all δ terms
 // are Θ(1), and says whether that point is unique.
-import { DynamicsError, oneOf, positiveInteger } from "./errors";
+import { DynamicsError, finiteNumber, oneOf, positiveInteger } from "./errors";
 import { TOY_OPTIMIZERS, ToyOptimizer } from "./toy";
 
 /** a·γ_a + b·γ_b + c. */
@@ -48,47 +48,99 @@ export function evaluateExponent(e: Exponent, gammaA: number, gammaB: number): n
   return e.reduce((m, f) => Math.max(m, f.a * gammaA + f.b * gammaB + f.c), -Infinity);
 }
 
-export interface ExponentStep {
+/** The quantities of one step, in an algebra E of exponents: symbolic (Exponent) or evaluated at a point (number). */
+export interface GammaStep<E> {
   t: number;
   /** γ[U_{t−1}], the residual the step sees. */
-  u: Exponent;
-  delta1: Exponent;
-  delta2: Exponent;
-  delta3: Exponent;
+  u: E;
+  delta1: E;
+  delta2: E;
+  delta3: E;
   /** γ[b_t], γ[a_tᵀx] after the step. */
-  b: Exponent;
-  ax: Exponent;
+  b: E;
+  ax: E;
+}
+
+export type ExponentStep = GammaStep<Exponent>;
+/** The same exponents evaluated at one (γ_a, γ_b): numbers, −∞ for an exactly-zero quantity. */
+export type ExponentValueStep = GammaStep<number>;
+
+/** What the γ rules need of an exponent: the max-plus operations, the constants and the two rates. */
+interface GammaAlgebra<E> {
+  constant(c: number): E;
+  /** An exactly-zero quantity (b₀): −∞. */
+  zero: E;
+  etaA: E;
+  etaB: E;
+  max(...terms: E[]): E;
+  product(...factors: E[]): E;
+  /** γ[sign(v)]: 0 unless v is exactly zero. */
+  sign(v: E): E;
+}
+
+const SYMBOLIC: GammaAlgebra<Exponent> = {
+  constant: constant, zero: NEG_INF, etaA: [{ a: 1, b: 0, c: 0 }], etaB: [{ a: 0, b: 1, c: 0 }],
+  max: expMax, product: expProduct, sign: expSign,
+};
+
+/**
+ * The max-plus algebra of numbers: evaluating a symbolic exponent at (γ_a, γ_b) commutes with max and +, so
+ * these steps are exactly evaluateExponent of exponentSteps' — in O(T) instead of forms that grow ~8× a step.
+ */
+function numericAlgebra(gammaA: number, gammaB: number): GammaAlgebra<number> {
+  return {
+    constant: (c) => c, zero: -Infinity, etaA: gammaA, etaB: gammaB,
+    max: (...terms) => Math.max(-Infinity, ...terms),
+    product: (...factors) => factors.reduce((sum, v) => sum + v, 0),
+    sign: (v) => (v === -Infinity ? -Infinity : 0),
+  };
 }
 
 /**
- * The exponents of every quantity of the toy for t = 1..steps, by the γ rules applied to the exact updates:
+ * The γ rules applied to the exact updates, in any algebra:
  * ‖x‖² = Θ(n), ‖x‖₁ = Θ(n), a₀ᵀx = Θ(1) (a₀ ~ N(0, I/n)), y = Θ(1), b₀ = 0.
  * gd: Δaᵀx = −η_a U b ‖x‖², Δb = −η_b U aᵀx. sign: Δaᵀx = −η_a sign(U b) ‖x‖₁, Δb = −η_b sign(U aᵀx).
  */
-export function exponentSteps(steps: number, optimizer: ToyOptimizer = "gd"): ExponentStep[] {
+function gammaSteps<E>(alg: GammaAlgebra<E>, steps: number, optimizer: ToyOptimizer): GammaStep<E>[] {
   positiveInteger(steps, "steps");
   oneOf(optimizer, TOY_OPTIMIZERS, "optimizer");
-  const etaA: Exponent = [{ a: 1, b: 0, c: 0 }];
-  const etaB: Exponent = [{ a: 0, b: 1, c: 0 }];
-  const n = constant(1);
-  let b = NEG_INF;
-  let ax = constant(0);
-  let f = expProduct(b, ax);
-  const out: ExponentStep[] = [];
+  const { etaA, etaB } = alg;
+  const n = alg.constant(1);
+  let b = alg.zero;
+  let ax = alg.constant(0);
+  let f = alg.product(b, ax);
+  const out: GammaStep<E>[] = [];
   for (let t = 1; t <= steps; t++) {
-    const u = expMax(f, constant(0));
-    const dax = optimizer === "gd" ? expProduct(etaA, u, b, n) : expProduct(etaA, expSign(expProduct(u, b)), n);
-    const db = optimizer === "gd" ? expProduct(etaB, u, ax) : expProduct(etaB, expSign(expProduct(u, ax)));
-    const step: ExponentStep = {
-      t: t, u: u, delta1: expProduct(b, dax), delta2: expProduct(db, ax), delta3: expProduct(db, dax),
-      b: expMax(b, db), ax: expMax(ax, dax),
+    const u = alg.max(f, alg.constant(0));
+    const dax = optimizer === "gd" ? alg.product(etaA, u, b, n) : alg.product(etaA, alg.sign(alg.product(u, b)), n);
+    const db = optimizer === "gd" ? alg.product(etaB, u, ax) : alg.product(etaB, alg.sign(alg.product(u, ax)));
+    const step: GammaStep<E> = {
+      t: t, u: u, delta1: alg.product(b, dax), delta2: alg.product(db, ax), delta3: alg.product(db, dax),
+      b: alg.max(b, db), ax: alg.max(ax, dax),
     };
-    f = expMax(f, step.delta1, step.delta2, step.delta3);
+    f = alg.max(f, step.delta1, step.delta2, step.delta3);
     b = step.b;
     ax = step.ax;
     out.push(step);
   }
   return out;
+}
+
+/**
+ * The exponents of every quantity of the toy for t = 1..steps, symbolically (tropical polynomials in γ_a, γ_b).
+ * Their forms multiply about 8× a step (222 at t = 4, 16785 at t = 6): beyond t = 4 use exponentValues.
+ */
+export function exponentSteps(steps: number, optimizer: ToyOptimizer = "gd"): ExponentStep[] {
+  return gammaSteps(SYMBOLIC, steps, optimizer);
+}
+
+/** The exponents of exponentSteps evaluated at (γ_a, γ_b), for any number of steps (exact, O(steps)). */
+export function exponentValues(
+  steps: number, optimizer: ToyOptimizer, gammaA: number, gammaB: number,
+): ExponentValueStep[] {
+  finiteNumber(gammaA, "gammaA");
+  finiteNumber(gammaB, "gammaB");
+  return gammaSteps(numericAlgebra(gammaA, gammaB), steps, optimizer);
 }
 
 export interface ZeroSet {
@@ -101,21 +153,40 @@ export interface ZeroSet {
 }
 
 export interface EfficientSolution extends ZeroSet {
-  /** The conditions solved: γ[δⁱ_t] = 0. */
+  /** The conditions solved symbolically: γ[δⁱ_t] = 0 for t = 2..symbolicThrough. */
   conditions: { t: number; i: 1 | 2 | 3; exponent: Exponent }[];
+  /** The last t of `conditions`; the points were then checked at every t up to the steps asked for. */
+  symbolicThrough: number;
 }
 
 const TOL = 1e-9;
+/** The steps solved symbolically (t = 4: about 40 ms; t = 5 takes seconds, t = 6 minutes and gigabytes). */
+export const SYMBOLIC_STEPS = 4;
 
 /**
  * Solves γ[δⁱ_t] = 0 for i = 1, 2, 3 and t = 2..steps (t = 1 is excluded as in the theorem: b₀ = 0
- * makes δ¹₁ = δ³₁ = 0 whatever the rates).
+ * makes δ¹₁ = δ³₁ = 0 whatever the rates). Exact for any number of steps: through t = SYMBOLIC_STEPS
+ * symbolically; beyond, more conditions can only remove solutions, so each point solving the first ones is
+ * kept when every later δ's exponent, evaluated there (exponentValues), is 0. A continuum of solutions at
+ * t = SYMBOLIC_STEPS cannot be refined this way and is an error.
  */
 export function solveEfficient(steps = 2, optimizer: ToyOptimizer = "gd"): EfficientSolution {
   if (!Number.isInteger(steps) || steps < 2) throw new DynamicsError(`steps must be an integer ≥ 2 (t > 1 is the theorem's range), got ${JSON.stringify(steps)}`);
-  const conditions = exponentSteps(steps, optimizer).slice(1).flatMap((s) =>
+  const symbolic = Math.min(steps, SYMBOLIC_STEPS);
+  const conditions = exponentSteps(symbolic, optimizer).slice(1).flatMap((s) =>
     ([1, 2, 3] as const).map((i) => ({ t: s.t, i: i, exponent: i === 1 ? s.delta1 : i === 2 ? s.delta2 : s.delta3 })));
-  return { ...solveZeroExponents(conditions.map((c) => c.exponent)), conditions: conditions };
+  const zero = solveZeroExponents(conditions.map((c) => c.exponent));
+  if (steps === symbolic) return { ...zero, conditions: conditions, symbolicThrough: symbolic };
+  if (zero.continuum) {
+    throw new DynamicsError(
+      `the conditions through t = ${symbolic} have a continuum of solutions: more steps cannot refine it`,
+    );
+  }
+  const points = zero.points.filter((p) => exponentValues(steps, optimizer, p.gammaA, p.gammaB).slice(1)
+    .every((s) => [s.delta1, s.delta2, s.delta3].every((v) => Math.abs(v) <= TOL)));
+  return {
+    points: points, continuum: false, unique: points.length === 1, conditions: conditions, symbolicThrough: symbolic,
+  };
 }
 
 /**

@@ -4,14 +4,25 @@ export { DynamicsError } from "./errors";
 export { Rng } from "../random/index"; // re-exported for notebooks
 export { parseRate } from "./rates";
 export type { RateExpression } from "./rates";
-export { deltaMagnitudes, simulateToy, summarizeToy, TOY_OPTIMIZERS, toyResultFromJson, toyResultToJson } from "./toy";
-export type { ToyConfig, ToyOptimizer, ToyResult, ToyResultJson, ToyRun, ToyRunJson, ToySummary } from "./toy";
+export {
+  deltaMagnitudes, simulateToy, simulateToyLimit, summarizeToy, summarizeToySteps, TOY_OPTIMIZERS, toyLimitMedians,
+  toyResultFromJson, toyResultToJson,
+} from "./toy";
+export type {
+  ToyBreakdown, ToyConfig, ToyLimitConfig, ToyLimitRun, ToyOptimizer, ToyResult, ToyResultJson, ToyRun, ToyRunJson,
+  ToyStepSummaries, ToySummary,
+} from "./toy";
+export { describeCheck, judgeTheta1, THETA1_RULE } from "./verdict";
+export type { Theta1Check, Theta1Judgement, Theta1Rule, Theta1Verdict } from "./verdict";
 export { bootstrapSlope, logLogSlope, median } from "./slope";
 export type { BootstrapOptions, SlopeEstimate } from "./slope";
 export {
-  evaluateExponent, expMax, exponentLatex, exponentSteps, exponentText, expProduct, solveEfficient, solveZeroExponents,
+  evaluateExponent, expMax, exponentLatex, exponentSteps, exponentText, exponentValues, expProduct, solveEfficient,
+  solveZeroExponents, SYMBOLIC_STEPS,
 } from "./gamma";
-export type { AffineForm, EfficientSolution, Exponent, ExponentStep, ZeroSet } from "./gamma";
+export type {
+  AffineForm, EfficientSolution, Exponent, ExponentStep, ExponentValueStep, GammaStep, ZeroSet,
+} from "./gamma";
 export { ADAM, SweepOptimizer, OPTIMIZERS } from "./optim";
 export type { OptimizerName, SweepRateGroup } from "./optim";
 export { checkpoints, trainSweepModel } from "./train";

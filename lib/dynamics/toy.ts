@@ -185,3 +185,137 @@ export function summarizeToy(result: ToyResult, t: number, opts: BootstrapOption
     ci: estimates ? estimates.map((e): [number, number] => [e.lower, e.upper]) : [[NaN, NaN], [NaN, NaN], [NaN, NaN]],
   };
 }
+
+/** Where a run stops having a power law: a median |δ| that is not finite (diverged) or is exactly 0 (vanished). */
+export interface ToyBreakdown {
+  t: number;
+  term: 1 | 2 | 3;
+  width: number;
+  median: number;
+  kind: "diverged" | "vanished";
+}
+
+/** summarizeToy at every step t = from..T, up to a breakdown. */
+export interface ToyStepSummaries {
+  widths: number[];
+  /** The steps summarized: from..T, or from..k − 1 when the run broke down at t = k. */
+  ts: number[];
+  /** summarizeToy(result, t) for each t of `ts`. */
+  steps: ToySummary[];
+  /** The first t (from..T) at which a median |δⁱ_t| at some width is ∞, NaN or 0; null when none is. */
+  breakdown: ToyBreakdown | null;
+  /** The last step simulated (T) and the bootstrap behind every interval. */
+  through: number;
+  level: number;
+  resamples: number;
+}
+
+/**
+ * The slopes of every δⁱ_t, t = from..T (default from 2: t = 1 has δ¹ = δ³ = 0), each exactly summarizeToy's.
+ * A step at which some median |δ| is not finite and positive has no slope to fit: the summaries stop there and
+ * `breakdown` says where (a run that diverged at t = k is reported as such, not as NaN slopes).
+ */
+export function summarizeToySteps(
+  result: ToyResult, opts: BootstrapOptions & { from?: number } = {},
+): ToyStepSummaries {
+  const from = opts.from ?? 2;
+  if (!Number.isInteger(from) || from < 1 || from > result.steps) {
+    const got = JSON.stringify(from);
+    throw new DynamicsError(`from must be an integer in 1..${result.steps} (the steps simulated), got ${got}`);
+  }
+  const bootstrap: BootstrapOptions = { resamples: opts.resamples, level: opts.level, seed: opts.seed };
+  const out: ToyStepSummaries = {
+    widths: result.widths, ts: [], steps: [], breakdown: null, through: result.steps,
+    level: bootstrap.level ?? 0.95, resamples: bootstrap.resamples ?? 1000,
+  };
+  for (let t = from; t <= result.steps; t++) {
+    out.breakdown = breakdownAt(result, t);
+    if (out.breakdown) break;
+    out.ts.push(t);
+    out.steps.push(summarizeToy(result, t, bootstrap));
+  }
+  return out;
+}
+
+function breakdownAt(result: ToyResult, t: number): ToyBreakdown | null {
+  for (const term of [1, 2, 3] as const) {
+    for (const run of result.runs) {
+      const m = median(deltaMagnitudes(result, run, term, t));
+      if (!(m > 0) || !Number.isFinite(m)) {
+        return { t: t, term: term, width: run.width, median: m, kind: m === 0 ? "vanished" : "diverged" };
+      }
+    }
+  }
+  return null;
+}
+
+export interface ToyLimitConfig {
+  /** κ = lim n·η_a: the theorem's η_a = κ/n (0.5 for "0.5/n"). */
+  kappa: number;
+  /** η_b (fixed in n). */
+  etaB: number;
+  steps: number;
+  seeds: number;
+  optimizer?: ToyOptimizer;
+  seed?: number;
+  target?: number;
+}
+
+/** The toy at n = ∞: per-step records stored step-major as in ToyRun ([(t − 1)·seeds + k]). */
+export interface ToyLimitRun {
+  kappa: number;
+  etaB: number;
+  steps: number;
+  seeds: number;
+  optimizer: ToyOptimizer;
+  delta1: Float64Array;
+  delta2: Float64Array;
+  delta3: Float64Array;
+}
+
+/**
+ * The toy's n → ∞ limit under the theorem's scaling (η_a = κ/n, η_b fixed), a reference for the finite widths.
+ * The toy is exactly a map of the two numbers (b, aᵀx): Δaᵀx = −η_a U b ‖x‖² (gd) or −η_a sign(U b) ‖x‖₁
+ * (sign), Δb = −η_b U aᵀx or −η_b sign(U aᵀx); so x enters only through η_a‖x‖² → κ, η_a‖x‖₁ → κ·sqrt(2/π) and
+ * a₀ᵀx → N(0, 1). A finite width differs from this limit only by the spread of those three, O(n^−1/2).
+ */
+export function simulateToyLimit(config: ToyLimitConfig): ToyLimitRun {
+  const kappa = finiteNumber(config.kappa, "kappa");
+  const etaB = finiteNumber(config.etaB, "etaB");
+  const steps = positiveInteger(config.steps, "steps");
+  const seeds = positiveInteger(config.seeds, "seeds");
+  const optimizer = oneOf(config.optimizer ?? "gd", TOY_OPTIMIZERS, "optimizer");
+  const y = finiteNumber(config.target ?? 1, "target");
+  const rng = new Rng(config.seed ?? 0, 0x11a17);
+  const size = steps * seeds;
+  const run: ToyLimitRun = {
+    kappa: kappa, etaB: etaB, steps: steps, seeds: seeds, optimizer: optimizer,
+    delta1: new Float64Array(size), delta2: new Float64Array(size), delta3: new Float64Array(size),
+  };
+  const kappaL1 = kappa * Math.sqrt(2 / Math.PI);
+  for (let k = 0; k < seeds; k++) {
+    let ax = rng.normal();
+    let b = 0;
+    for (let t = 0; t < steps; t++) {
+      const u = b * ax - y;
+      const dax = optimizer === "gd" ? -kappa * u * b : -kappaL1 * Math.sign(u * b);
+      const db = optimizer === "gd" ? -etaB * u * ax : -etaB * Math.sign(u * ax);
+      const at = t * seeds + k;
+      run.delta1[at] = b * dax;
+      run.delta2[at] = db * ax;
+      run.delta3[at] = db * dax;
+      b += db;
+      ax += dax;
+    }
+  }
+  return run;
+}
+
+/** The median over seeds of [|δ¹_t|, |δ²_t|, |δ³_t|] at n = ∞. */
+export function toyLimitMedians(run: ToyLimitRun, t: number): number[] {
+  if (!Number.isInteger(t) || t < 1 || t > run.steps) {
+    throw new DynamicsError(`t must be an integer in 1..${run.steps} (the steps simulated), got ${JSON.stringify(t)}`);
+  }
+  const part = (all: Float64Array) => median(all.subarray((t - 1) * run.seeds, t * run.seeds).map(Math.abs));
+  return [part(run.delta1), part(run.delta2), part(run.delta3)];
+}

@@ -296,7 +296,14 @@ export interface LineSeries {
   /** Band drawn from lower to upper (e.g. min and max over seeds); give both or neither. */
   lower?: number[];
   upper?: number[];
+  /** The line's (and band's) colour, "#rrggbb" (default: the palette, by position). */
+  color?: string;
+  /** The line's dash (default solid), e.g. to tell two families of series apart beside their colours. */
+  dash?: LineDash;
 }
+
+export const LINE_DASHES = ["solid", "dot", "dash", "dashdot"] as const;
+export type LineDash = (typeof LINE_DASHES)[number];
 
 export interface LinesOptions {
   series: LineSeries[];
@@ -320,7 +327,13 @@ export function lines(opts: LinesOptions): Figure {
     checkNumbers(fn, `${arg}.x`, s.x, undefined, { finite: true, positive: opts.logX === true });
     const sameAsX = { arg: `${arg}.x`, length: s.x.length };
     checkNumbers(fn, `${arg}.y`, s.y, sameAsX, { finite: false, positive: opts.logY === true });
-    const color = PALETTE[i % PALETTE.length];
+    if (s.color !== undefined && !/^#[0-9a-fA-F]{6}$/.test(s.color)) {
+      fail(fn, `${arg}.color`, "must be a colour #rrggbb", s.color);
+    }
+    if (s.dash !== undefined && !(LINE_DASHES as readonly string[]).includes(s.dash)) {
+      fail(fn, `${arg}.dash`, `must be one of ${LINE_DASHES.join(", ")}`, s.dash);
+    }
+    const color = s.color ?? PALETTE[i % PALETTE.length];
     if ((s.lower === undefined) !== (s.upper === undefined)) {
       fail(fn, `${arg}.${s.lower === undefined ? "lower" : "upper"}`, "is missing: a band needs both lower and upper");
     }
@@ -342,7 +355,7 @@ export function lines(opts: LinesOptions): Figure {
     curves.push({
       // Markers where there are few points (a sweep), so the measured values stand out from the joins.
       type: "scatter", mode: s.x.length <= 20 ? "lines+markers" : "lines", name: s.name, legendgroup: s.name,
-      x: [...s.x], y: gaps(s.y), line: { color, width: 2 },
+      x: [...s.x], y: gaps(s.y), line: { color, width: 2, ...(s.dash && s.dash !== "solid" ? { dash: s.dash } : {}) },
     });
   });
   if (opts.yRange !== undefined) checkRange(fn, "yRange", opts.yRange);

@@ -1,10 +1,11 @@
 // Plotting for the notebooks: figure builders (plain Plotly JSON), inline display in tslab, static export.
 export {
-  bars, describeFigure, figureSize, heatmap, legendRows, lines, robustRange,
+  bars, describeFigure, figureSize, heatmap, legendRows, lines, robustRange, LINE_DASHES,
   DEFAULT_HEIGHT, DEFAULT_WIDTH, FONT_FAMILY, HEATMAP_COLORSCALE, HIGHLIGHT_COLOR, NO_SIGNAL_COLORSCALE, PALETTE,
 } from "./figure";
 export type {
-  BarSeries, BarsOptions, Colorscale, Figure, HeatmapCell, HeatmapOptions, Layout, LineSeries, LinesOptions, Trace,
+  BarSeries, BarsOptions, Colorscale, Figure, HeatmapCell, HeatmapOptions, Layout, LineDash, LineSeries, LinesOptions,
+  Trace,
 } from "./figure";
 export { displayBundle, mathBundle, show, showMath } from "./display";
 export type { FigureBundle, MathBundle } from "./display";
