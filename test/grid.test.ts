@@ -67,6 +67,20 @@ describe("expandGrid", () => {
     assert.match(configs[0].checkpoint.sha256, /^[0-9a-f]{64}$/);
   });
 
+  test("the adapter's scale, rsLoRA and layers as axes (issue 22, item 8); their peft defaults keep a run's key", () => {
+    const spec = { ...tinyGrid(), axes: { alpha: [2, 8], rslora: [false, true], layers: [null, [0]], etaQK: [1e-3], ratio: [1], seed: [0] } };
+    const configs = expandGrid(spec);
+    assert.equal(configs.length, 8);
+    const fields = configs.map((c) => [c.adapter.loraAlpha, c.adapter.useRslora ?? false, c.adapter.layersToTransform ?? null]);
+    assert.deepEqual(fields.slice(0, 4), [[2, false, null], [2, false, [0]], [2, true, null], [2, true, [0]]]);
+    assert.deepEqual(fields[4], [8, false, null]);
+    // α 2 = the base's, rsLoRA off and every layer are peft's defaults: the same run as the base alone.
+    const plain = expandGrid({ ...tinyGrid(), axes: { etaQK: [1e-3], ratio: [1], seed: [0] } })[0];
+    assert.equal(runKey(configs[0]), runKey(plain));
+    assert.equal(new Set(configs.map(runKey)).size, 8);
+    assert.throws(() => expandGrid({ ...tinyGrid(), axes: { rslora: ["yes" as never], etaQK: [1e-3], ratio: [1], seed: [0] } }), /rslora must be true or false/);
+  });
+
   test("a list of axis objects is the union of their products, a shared run kept once, in order", () => {
     const union = expandGrid({ ...tinyGrid(), axes: [{ etaQK: [1e-3, 2e-3], ratio: [1], seed: [0] }, { etaQK: [1e-3], ratio: [1, 4], seed: [0, 1] }] });
     assert.deepEqual(union.map((c) => [c.rates.etaQK, c.rates.ratio, c.seed]), [[1e-3, 1, 0], [2e-3, 1, 0], [1e-3, 1, 1], [1e-3, 4, 0], [1e-3, 4, 1]]);

@@ -3,7 +3,7 @@
 // wide, and the one markdown renderer with the paper's marks and a reference value beside ours.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cellStats, CSV_COLUMNS, deviationTable, frame, frameRows, GridRow, reportScore, summarize, wide } from "../lib/experiments/index";
+import { breadthTable, BREADTH_REFERENCE, cellStats, CSV_COLUMNS, deviationTable, frame, frameRows, GridRow, reportScore, summarize, wide } from "../lib/experiments/index";
 import { PAPER_SETTINGS } from "../lib/paper/index";
 import { markdownTable } from "../lib/display/index";
 
@@ -115,5 +115,26 @@ describe("deviation tables", () => {
     assert.equal(other.find((r) => r.setting === "batch")!.ours, "32");
     assert.equal(other.find((r) => r.setting === "budget")!.ours, "SST-2: 100 steps = 1.60 epochs of 2000 rows");
     assert.throws(() => deviationTable("figure1", []), /no runs/);
+  });
+});
+
+describe("the breadth grid's table (issue 22, item 8)", () => {
+  const run = (adapter: Record<string, unknown>, seed: number, after: number) =>
+    row({ after, seed, trainable: 10, config: { adapter } as unknown as GridRow["config"] });
+  test("each variant's paired difference from the plain adapter, seed by seed, with a t interval", () => {
+    const rows = [
+      ...[0.60, 0.70, 0.80].map((a, seed) => run(BREADTH_REFERENCE, seed, a)),
+      ...[0.65, 0.74, 0.86].map((a, seed) => run({ ...BREADTH_REFERENCE, loraAlpha: 32 }, seed, a)),
+      ...[0.61, 0.70].map((a, seed) => run({ ...BREADTH_REFERENCE, useRslora: true }, seed, a)),
+    ];
+    const table = breadthTable(rows);
+    const column = "− r 8, α 8 (points) [95 % CI]";
+    assert.deepEqual(table.map((r) => r.variant), ["r 8, α 8", "r 8, α 32", "r 8, α 8, rsLoRA (α/√r)"]);
+    assert.equal(table[0][column], "reference");
+    // Differences 5, 4, 6 points: mean 5, sd 1, t(0.975, 2) = 4.303 → ± 2.48.
+    assert.equal(table[1][column], "+5.0 [2.5, 7.5]");
+    assert.equal(table[1]["test accuracy (%)"], "75.0");
+    // Two seeds, differences 1 and 0 points: mean 0.5, standard error 0.5, t(0.975, 1) = 12.71 → ± 6.35.
+    assert.equal(table[2][column], "+0.5 [-5.9, 6.9]");
   });
 });

@@ -18,6 +18,7 @@ import {
 import { REPO_ROOT } from "../paths";
 import { checkpointDir } from "../pretrain/recipe";
 import { catalogModel, modelDir } from "../weights/index";
+import { breadthGrid } from "./breadth";
 import { experimentCheckpoint, protocolSplits } from "./finetune";
 import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid/index";
 import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
@@ -47,7 +48,7 @@ export const TABLE2_PAPER_ETA_QK = 1e-4;
  */
 export const TABLE1_ETA_OURS = { encoder: 2e-4, decoder: 5e-5 } as const;
 
-export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm"];
+export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm", "breadth-encoder"];
 
 /**
  * The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full / NAME-paper off the
@@ -124,6 +125,7 @@ function gridOf(name: string, profile: Profile): GridSpec {
     case "table2-qv": return table2(profile, "qv");
     case "minilm-scale": return minilmScaleSweep(profile);
     case "minilm": return minilm(profile);
+    case "breadth-encoder": return breadthGrid(profile, RUN_SIZES[sized(profile)]);
   }
   throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
 }

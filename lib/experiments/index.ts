@@ -8,6 +8,7 @@
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
 //   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
+//   breadth.ts   the adapter knobs the question invites (α, rsLoRA, layers, rank_pattern) as one described grid
 //   deviations.ts  an experiment's settings: the paper's, the authors' script's and ours (read from the runs)
 //   frame.ts     a grid's runs as a danfojs DataFrame (tables are group-bys over it), long to wide
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
@@ -26,6 +27,7 @@ export * from "./testbed";
 export * from "./summary";
 export * from "./frame";
 export * from "./deviations";
+export * from "./breadth";
 export * from "./cells";
 export * from "./cost";
 export * from "./gaps";

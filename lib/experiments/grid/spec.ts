@@ -7,6 +7,8 @@
 //   checkpoint → checkpoint (a folder, or a {dir, sha256} reference; a folder is hashed, see checkpointRef)
 //   init → init        adapter → adapter (AdapterFields: method, r, loraAlpha, targetModules, …)
 //   targets → adapter.targetModules ("q,v" or ["query", "value"])   rank → adapter.r (loraAlpha stays as given)
+//   alpha → adapter.loraAlpha (rank and scale apart)   rslora → adapter.useRslora (true: α/√r; false: α/r)
+//   layers → adapter.layersToTransform (a list of layer indices; null: every layer)
 //   etaQK → rates.etaQK        ratio → rates.ratio (λ)        seed → seed
 //   etaV → rates.ratio = etaV / etaQK (rounded to 12 significant digits, so 3e-4 / 1e-4 is 3); not with a ratio axis
 // Runs are in the order of the axes as declared (the key order of `axes`), the last axis varying fastest.
@@ -63,6 +65,9 @@ export interface GridAxes {
   adapter?: AdapterFields[];
   targets?: (string | string[])[];
   rank?: number[];
+  alpha?: number[];
+  rslora?: boolean[];
+  layers?: (number[] | null)[];
   etaQK?: number[];
   ratio?: number[];
   etaV?: number[];
@@ -94,7 +99,9 @@ function checkTask(task: unknown, field: string, where: string): void {
     }
   }
 }
-const AXIS_NAMES: AxisName[] = ["task", "checkpoint", "init", "adapter", "targets", "rank", "etaQK", "ratio", "etaV", "seed"];
+const AXIS_NAMES: AxisName[] = [
+  "task", "checkpoint", "init", "adapter", "targets", "rank", "alpha", "rslora", "layers", "etaQK", "ratio", "etaV", "seed",
+];
 
 /** Every run of the grid, in the documented order; the spec is checked first (errors name the grid and field). */
 export function expandGrid(spec: GridSpec): FineTuneConfig[] {
@@ -195,6 +202,19 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   const fields: AdapterFields = { ...required(choice.adapter ?? base.adapter, "adapter", "adapter") };
   if (choice.targets !== undefined) fields.targetModules = parseTargets(choice.targets, "targets");
   if (choice.rank !== undefined) fields.r = choice.rank;
+  if (choice.alpha !== undefined) fields.loraAlpha = choice.alpha;
+  // peft's defaults are left absent (adapterConfig's convention), so a run at them keeps its key.
+  if (choice.rslora !== undefined) {
+    if (typeof choice.rslora !== "boolean") throw new Error(`rslora must be true or false, got ${JSON.stringify(choice.rslora)}`);
+    delete fields.useRslora;
+    delete fields.use_rslora;
+    if (choice.rslora) fields.useRslora = true;
+  }
+  if (choice.layers !== undefined) {
+    delete fields.layersToTransform;
+    delete fields.layers_to_transform;
+    if (choice.layers !== null) fields.layersToTransform = choice.layers;
+  }
   const adapter = { ...adapterConfig(fields) };
   const etaQK = required(choice.etaQK ?? base.rates?.etaQK, "rates.etaQK", "etaQK");
   const ratio = choice.etaV !== undefined ? Number((choice.etaV / etaQK).toPrecision(12)) : required(choice.ratio ?? base.rates?.ratio, "rates.ratio", "ratio or etaV");
