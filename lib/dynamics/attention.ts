@@ -24,7 +24,9 @@ export const ATTENTION_DEFAULTS: Omit<AttentionConfig, "width"> = {
 };
 
 export function attentionConfig(fields: Partial<AttentionConfig> & { width: number }): AttentionConfig {
-  const c = checkSweepConfig({ ...ATTENTION_DEFAULTS, ...fields }, ["width", "tokens", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"]);
+  const c = checkSweepConfig({ ...ATTENTION_DEFAULTS, ...fields }, [
+    "width", "tokens", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery",
+  ]);
   oneOf(c.logitScale, LOGIT_SCALES, "logitScale");
   return c;
 }
@@ -62,7 +64,9 @@ export function attentionProblem(config: AttentionConfig): AttentionProblem {
     const u = rng.normals(d * rt, 1 / Math.sqrt(d));
     const v = rng.normals(d * rt, config.teacherStrength / Math.sqrt(rt));
     const tw = Float64Array.from(w[mat]);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let q = 0; q < rt; q++) tw[i * d + j] += u[i * rt + q] * v[j * rt + q];
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) for (let q = 0; q < rt; q++) tw[i * d + j] += u[i * rt + q] * v[j * rt + q];
+    }
     teacherW[mat] = tw;
   }
   const wO = rng.normals(d, 1 / Math.sqrt(d));
@@ -80,7 +84,10 @@ export function attentionProblem(config: AttentionConfig): AttentionProblem {
     const s = new Float64Array(T * T);
     for (let e = 0; e < size; e++) {
       const off = e * T * d;
-      headOutput(teacher.q.subarray(off), teacher.k.subarray(off), teacher.v.subarray(off), wO, T, d, scale, s, y.subarray(e * T, (e + 1) * T));
+      headOutput(
+        teacher.q.subarray(off), teacher.k.subarray(off), teacher.v.subarray(off), wO, T, d, scale, s,
+        y.subarray(e * T, (e + 1) * T),
+      );
     }
     return { x: x, base: base, y: y };
   };
@@ -108,7 +115,8 @@ function matmulRows(x: Float64Array, w: Float64Array, rows: number, inner: numbe
 
 /** y = softmax(c·QKᵀ)·(V w_o) for one example; leaves P in `p` (T × T). */
 function headOutput(
-  q: Float64Array, k: Float64Array, v: Float64Array, wO: Float64Array, T: number, d: number, c: number, p: Float64Array, y: Float64Array,
+  q: Float64Array, k: Float64Array, v: Float64Array, wO: Float64Array, T: number, d: number, c: number, p: Float64Array,
+  y: Float64Array,
 ): void {
   const vo = new Float64Array(T);
   for (let s = 0; s < T; s++) {
@@ -158,7 +166,8 @@ export function attentionZeros(problem: AttentionProblem): AttentionParams {
  * dQ = c·dS K, dK = c·dSᵀ Q, dV = Pᵀ dy w_oᵀ; per adapter with U = X A: dB = Uᵀ dM, dA = Xᵀ (dM Bᵀ).
  */
 export function attentionLoss(
-  problem: AttentionProblem, params: AttentionParams, set: "train" | "eval", indices?: Int32Array, grads?: AttentionParams,
+  problem: AttentionProblem, params: AttentionParams, set: "train" | "eval", indices?: Int32Array,
+  grads?: AttentionParams,
 ): number {
   const { width: d, rank: r, tokens: T } = problem.config;
   const data = set === "train" ? problem.train : problem.eval;
@@ -269,5 +278,7 @@ export function trainAttention(problem: AttentionProblem, etaQK: number, lambda:
     evalLoss: () => attentionLoss(problem, params, "eval"),
   };
   const c = problem.config;
-  return trainSweepModel(model, [etaQK, lambda * etaQK], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
+  return trainSweepModel(model, [etaQK, lambda * etaQK], {
+    steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed,
+  });
 }

@@ -160,7 +160,10 @@ export interface EfficientSolution extends ZeroSet {
 }
 
 const TOL = 1e-9;
-/** The steps solved symbolically (t = 4: about 40 ms; t = 5 takes seconds, t = 6 minutes and gigabytes). */
+/**
+ * The steps solved symbolically: beyond t = 4 the symbolic solve's time and memory grow steeply (measured in
+ * bench/README.md).
+ */
 export const SYMBOLIC_STEPS = 4;
 
 /**
@@ -171,7 +174,11 @@ export const SYMBOLIC_STEPS = 4;
  * t = SYMBOLIC_STEPS cannot be refined this way and is an error.
  */
 export function solveEfficient(steps = 2, optimizer: ToyOptimizer = "gd"): EfficientSolution {
-  if (!Number.isInteger(steps) || steps < 2) throw new DynamicsError(`steps must be an integer ≥ 2 (t > 1 is the theorem's range), got ${JSON.stringify(steps)}`);
+  if (!Number.isInteger(steps) || steps < 2) {
+    throw new DynamicsError(
+      `steps must be an integer ≥ 2 (t > 1 is the theorem's range), got ${JSON.stringify(steps)}`,
+    );
+  }
   const symbolic = Math.min(steps, SYMBOLIC_STEPS);
   const conditions = exponentSteps(symbolic, optimizer).slice(1).flatMap((s) =>
     ([1, 2, 3] as const).map((i) => ({ t: s.t, i: i, exponent: i === 1 ? s.delta1 : i === 2 ? s.delta2 : s.delta3 })));
@@ -197,7 +204,8 @@ export function solveEfficient(steps = 2, optimizer: ToyOptimizer = "gd"): Effic
  * or ray of solutions (then `unique` is false).
  */
 export function solveZeroExponents(exponents: Exponent[]): ZeroSet {
-  const holds = (ga: number, gb: number): boolean => exponents.every((e) => Math.abs(evaluateExponent(e, ga, gb)) <= TOL);
+  const holds = (ga: number, gb: number): boolean =>
+    exponents.every((e) => Math.abs(evaluateExponent(e, ga, gb)) <= TOL);
   const forms = exponents.flat();
   const lines = expMax(forms).filter((f) => f.a !== 0 || f.b !== 0);
   const points: { gammaA: number; gammaB: number }[] = [];
@@ -217,7 +225,9 @@ export function solveZeroExponents(exponents: Exponent[]): ZeroSet {
     for (let k = taus.length - 1; k > 0; k--) if (taus[k] - taus[k - 1] <= 1e-7) taus.splice(k, 1);
     const at = (tau: number) => [p0[0] + tau * d[0], p0[1] + tau * d[1]];
     // Gaps between consecutive breakpoints, and the two rays beyond them (or the whole line if none).
-    const gaps = taus.length === 0 ? [0] : [taus[0] - 1, ...taus.slice(1).map((v, k) => (v + taus[k]) / 2), taus[taus.length - 1] + 1];
+    const gaps = taus.length === 0
+      ? [0]
+      : [taus[0] - 1, ...taus.slice(1).map((v, k) => (v + taus[k]) / 2), taus[taus.length - 1] + 1];
     for (const tau of gaps) {
       const [ga, gb] = at(tau);
       if (holds(ga, gb)) segment = true;

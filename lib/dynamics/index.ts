@@ -30,10 +30,13 @@ export type { Trainable, TrainCurve, SweepTrainOptions } from "./train";
 export { LORA_NET_DEFAULTS, loraNetConfig, loraNetInit, loraNetLoss, loraNetProblem, trainLoraNet } from "./lora-net";
 export type { LoraNetConfig, LoraNetParams, LoraNetProblem } from "./lora-net";
 export {
-  ATTENTION_DEFAULTS, attentionConfig, attentionInit, attentionLoss, attentionProblem, attentionZeros, LOGIT_SCALES, trainAttention,
+  ATTENTION_DEFAULTS, attentionConfig, attentionInit, attentionLoss, attentionProblem, attentionZeros, LOGIT_SCALES,
+  trainAttention,
 } from "./attention";
 export type { AttentionConfig, AttentionParams, AttentionProblem, LogitScale } from "./attention";
 export { runTasks } from "./pool";
 export type { PoolOptions } from "./pool";
 export { attentionSweeps, loraHeatmaps } from "./sweeps";
-export type { AttentionLambdaResult, AttentionSweep, AttentionSweepOptions, LoraHeatmap, LoraHeatmapOptions } from "./sweeps";
+export type {
+  AttentionLambdaResult, AttentionSweep, AttentionSweepOptions, LoraHeatmap, LoraHeatmapOptions,
+} from "./sweeps";

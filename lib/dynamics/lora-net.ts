@@ -21,7 +21,9 @@ export const LORA_NET_DEFAULTS: Omit<LoraNetConfig, "width"> = {
 };
 
 export function loraNetConfig(fields: Partial<LoraNetConfig> & { width: number }): LoraNetConfig {
-  return checkSweepConfig({ ...LORA_NET_DEFAULTS, ...fields }, ["width", "inputDim", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery"]);
+  return checkSweepConfig({ ...LORA_NET_DEFAULTS, ...fields }, [
+    "width", "inputDim", "rank", "teacherRank", "trainSize", "evalSize", "batch", "steps", "evalEvery",
+  ]);
 }
 
 /** The data and frozen weights of one (config, seed): features h and base pre-activations W₀h precomputed. */
@@ -162,5 +164,7 @@ export function trainLoraNet(problem: LoraNetProblem, etaA: number, etaB: number
     evalLoss: () => loraNetLoss(problem, params, "eval"),
   };
   const c = problem.config;
-  return trainSweepModel(model, [etaA, etaB], { steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed });
+  return trainSweepModel(model, [etaA, etaB], {
+    steps: c.steps, batch: c.batch, evalEvery: c.evalEvery, optimizer: c.optimizer, seed: c.seed,
+  });
 }

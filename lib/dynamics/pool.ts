@@ -19,9 +19,13 @@ export type SweepRequest = { index: number; kind: TaskKind; task: unknown };
 export type SweepAnswer = { index: number; result?: unknown; error?: string };
 
 /** Runs the tasks and returns their results in task order. */
-export async function runTasks<K extends TaskKind>(kind: K, tasks: TaskInput<K>[], opts: PoolOptions = {}): Promise<TaskOutput<K>[]> {
+export async function runTasks<K extends TaskKind>(
+  kind: K, tasks: TaskInput<K>[], opts: PoolOptions = {},
+): Promise<TaskOutput<K>[]> {
   const requested = opts.workers ?? os.cpus().length;
-  if (!Number.isInteger(requested) || requested < 0) throw new DynamicsError(`workers must be an integer ≥ 0, got ${JSON.stringify(requested)}`);
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new DynamicsError(`workers must be an integer ≥ 0, got ${JSON.stringify(requested)}`);
+  }
   const results: TaskOutput<K>[] = new Array(tasks.length);
   let done = 0;
   if (requested === 0 || tasks.length === 0) {

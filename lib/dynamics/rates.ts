@@ -18,7 +18,9 @@ export interface RateExpression {
  */
 export function parseRate(source: string, field = "learning rate"): RateExpression {
   if (typeof source !== "string" || source.trim() === "") {
-    throw new DynamicsError(`${field} must be an expression of the width n such as "0.5/n", got ${JSON.stringify(source)}`);
+    throw new DynamicsError(
+      `${field} must be an expression of the width n such as "0.5/n", got ${JSON.stringify(source)}`,
+    );
   }
   let node: MathNode;
   try {
@@ -34,7 +36,8 @@ export function parseRate(source: string, field = "learning rate"): RateExpressi
   free.delete("n");
   if (free.size > 0) {
     throw new DynamicsError(
-      `${field}=${JSON.stringify(source)} uses ${[...free].map((s) => JSON.stringify(s)).join(", ")}: the only symbol allowed is the width n`,
+      `${field}=${JSON.stringify(source)} uses ${[...free].map((s) => JSON.stringify(s)).join(", ")}: ` +
+        "the only symbol allowed is the width n",
     );
   }
   const compiled = node.compile();
@@ -43,10 +46,13 @@ export function parseRate(source: string, field = "learning rate"): RateExpressi
     try {
       value = compiled.evaluate({ n: n });
     } catch (e) {
-      throw new DynamicsError(`${field}=${JSON.stringify(source)} cannot be evaluated at n = ${n}: ${(e as Error).message}`);
+      throw new DynamicsError(
+        `${field}=${JSON.stringify(source)} cannot be evaluated at n = ${n}: ${(e as Error).message}`,
+      );
     }
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-      throw new DynamicsError(`${field}=${JSON.stringify(source)} must be finite and positive at every width, but is ${String(value)} at n = ${n}`);
+      throw new DynamicsError(`${field}=${JSON.stringify(source)} must be finite and positive at every width, ` +
+        `but is ${String(value)} at n = ${n}`);
     }
     return value;
   };

@@ -58,13 +58,17 @@ function select(a: Float64Array, m: number, k: number): number {
  */
 export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
   if (x.length !== y.length || x.length < 2) {
-    throw new DynamicsError(`logLogSlope needs two or more (x, y) pairs of equal length, got ${x.length} x and ${y.length} y`);
+    throw new DynamicsError(
+      `logLogSlope needs two or more (x, y) pairs of equal length, got ${x.length} x and ${y.length} y`,
+    );
   }
   let sx = 0;
   let sy = 0;
   const m = x.length;
   for (let i = 0; i < m; i++) {
-    if (!(x[i] > 0) || !Number.isFinite(x[i])) throw new DynamicsError(`x[${i}] must be finite and positive, got ${x[i]}`);
+    if (!(x[i] > 0) || !Number.isFinite(x[i])) {
+      throw new DynamicsError(`x[${i}] must be finite and positive, got ${x[i]}`);
+    }
     if (!(y[i] > 0) || !Number.isFinite(y[i])) return NaN;
     sx += Math.log(x[i]);
     sy += Math.log(y[i]);
@@ -104,10 +108,14 @@ export interface BootstrapOptions {
  * draws every width's seeds with replacement, so the interval reflects the seed-to-seed spread at each width.
  */
 export function bootstrapSlope(x: number[], samples: ArrayLike<number>[], opts: BootstrapOptions = {}): SlopeEstimate {
-  if (samples.length !== x.length) throw new DynamicsError(`bootstrapSlope: ${x.length} x values but ${samples.length} samples`);
+  if (samples.length !== x.length) {
+    throw new DynamicsError(`bootstrapSlope: ${x.length} x values but ${samples.length} samples`);
+  }
   const resamples = positiveInteger(opts.resamples ?? 1000, "resamples");
   const level = opts.level ?? 0.95;
-  if (!(level > 0 && level < 1)) throw new DynamicsError(`level must lie strictly between 0 and 1, got ${JSON.stringify(level)}`);
+  if (!(level > 0 && level < 1)) {
+    throw new DynamicsError(`level must lie strictly between 0 and 1, got ${JSON.stringify(level)}`);
+  }
   const slope = logLogSlope(x, samples.map(median));
   const rng = new Rng(opts.seed ?? 0, 0x5105e);
   const slopes = new Float64Array(resamples);

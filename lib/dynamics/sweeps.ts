@@ -88,10 +88,15 @@ export async function loraHeatmaps(opts: LoraHeatmapOptions): Promise<LoraHeatma
       best = { row: r, col: c, etaA: etaA[c], etaB: etaB[r], lambda: etaB[r] / etaA[c], loss: v };
     }));
     loss.forEach((row, r) => row.forEach((v, c) => {
-      if (sameRate(etaA[c], etaB[r]) && v < (bestEqual?.loss ?? Infinity)) bestEqual = { row: r, col: c, eta: etaA[c], loss: v };
+      if (sameRate(etaA[c], etaB[r]) && v < (bestEqual?.loss ?? Infinity)) {
+        bestEqual = { row: r, col: c, eta: etaA[c], loss: v };
+      }
     }));
     if (!Number.isFinite(best.loss)) best = { ...best, loss: NaN, lambda: NaN };
-    return { width: width, etaA: etaA, etaB: etaB, loss: loss, initialLoss: initial / initialCount, best: best, bestEqual: bestEqual };
+    return {
+      width: width, etaA: etaA, etaB: etaB, loss: loss, initialLoss: initial / initialCount, best: best,
+      bestEqual: bestEqual,
+    };
   });
 }
 
@@ -140,7 +145,9 @@ export interface AttentionSweep {
 export async function attentionSweeps(opts: AttentionSweepOptions): Promise<AttentionSweep[]> {
   const widths = positiveIntegers(opts.widths, "widths");
   if (!Array.isArray(opts.logitScales) || opts.logitScales.length === 0) {
-    throw new DynamicsError(`logitScales must be a non-empty list of ${LOGIT_SCALES.join(", ")}, got ${JSON.stringify(opts.logitScales)}`);
+    throw new DynamicsError(
+      `logitScales must be a non-empty list of ${LOGIT_SCALES.join(", ")}, got ${JSON.stringify(opts.logitScales)}`,
+    );
   }
   const scales = opts.logitScales.map((s, i) => oneOf(s, LOGIT_SCALES, `logitScales[${i}]`));
   const lambdas = positiveList(opts.lambdas, "lambdas");
@@ -185,7 +192,8 @@ export async function attentionSweeps(opts: AttentionSweepOptions): Promise<Atte
       }
       const total = best.curve.steps[best.curve.steps.length - 1];
       out.push({
-        logitScale: scale, width: width, initialLoss: best.curve.loss[0], lambdas: perLambda, best: best, baseline: baseline,
+        logitScale: scale, width: width, initialLoss: best.curve.loss[0], lambdas: perLambda,
+        best: best, baseline: baseline,
         stepsToBaseline: stepsToBaseline, speedup: stepsToBaseline > 0 ? total / stepsToBaseline : NaN,
       });
     }

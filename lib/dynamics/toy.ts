@@ -65,7 +65,10 @@ export type ToyResultJson = Omit<ToyResult, "runs"> & { runs: ToyRunJson[] };
 
 function mapRunArrays<A, B>(run: ToyRunWith<A>, f: (values: A) => B): ToyRunWith<B> {
   const { delta1, delta2, delta3, b, ax, ax0, xNormSq, ...rest } = run;
-  return { ...rest, delta1: f(delta1), delta2: f(delta2), delta3: f(delta3), b: f(b), ax: f(ax), ax0: f(ax0), xNormSq: f(xNormSq) };
+  return {
+    ...rest, delta1: f(delta1), delta2: f(delta2), delta3: f(delta3), b: f(b), ax: f(ax), ax0: f(ax0),
+    xNormSq: f(xNormSq),
+  };
 }
 
 /** The result as plain JSON (number arrays), e.g. for the results cache; toyResultFromJson gives it back exactly. */
@@ -84,14 +87,19 @@ export function simulateToy(config: ToyConfig): ToyResult {
   const seeds = positiveInteger(config.seeds, "seeds");
   const optimizer = oneOf(config.optimizer ?? "gd", TOY_OPTIMIZERS, "optimizer");
   const seed = config.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  }
   const target = finiteNumber(config.target ?? 1, "target");
   const etaA = typeof config.etaA === "string" ? parseRate(config.etaA, "etaA") : config.etaA;
   const etaB = typeof config.etaB === "string" ? parseRate(config.etaB, "etaB") : config.etaB;
   // Evaluate every rate first, so a rate that fails at the last width fails before any work.
   const rates = widths.map((n) => [etaA.at(n), etaB.at(n)]);
   const runs = widths.map((n, i) => simulateWidth(n, rates[i][0], rates[i][1], steps, seeds, optimizer, seed, target));
-  return { widths: widths, etaA: etaA.source, etaB: etaB.source, steps: steps, seeds: seeds, optimizer: optimizer, target: target, runs: runs };
+  return {
+    widths: widths, etaA: etaA.source, etaB: etaB.source, steps: steps, seeds: seeds, optimizer: optimizer,
+    target: target, runs: runs,
+  };
 }
 
 function simulateWidth(
@@ -101,7 +109,8 @@ function simulateWidth(
   const run: ToyRun = {
     width: n, etaA: etaA, etaB: etaB,
     delta1: new Float64Array(size), delta2: new Float64Array(size), delta3: new Float64Array(size),
-    b: new Float64Array(size), ax: new Float64Array(size), ax0: new Float64Array(seeds), xNormSq: new Float64Array(seeds),
+    b: new Float64Array(size), ax: new Float64Array(size), ax0: new Float64Array(seeds),
+    xNormSq: new Float64Array(seeds),
   };
   const x = new Float64Array(n);
   const a = new Float64Array(n);
@@ -155,7 +164,9 @@ function simulateWidth(
 /** |δⁱ_t| of every seed of one run, i ∈ {1, 2, 3}, t ∈ 1..T. */
 export function deltaMagnitudes(result: ToyResult, run: ToyRun, i: 1 | 2 | 3, t: number): Float64Array {
   if (!Number.isInteger(t) || t < 1 || t > result.steps) {
-    throw new DynamicsError(`t must be an integer in 1..${result.steps} (the steps simulated), got ${JSON.stringify(t)}`);
+    throw new DynamicsError(
+      `t must be an integer in 1..${result.steps} (the steps simulated), got ${JSON.stringify(t)}`,
+    );
   }
   const all = i === 1 ? run.delta1 : i === 2 ? run.delta2 : run.delta3;
   return all.subarray((t - 1) * result.seeds, t * result.seeds).map(Math.abs);
@@ -176,7 +187,9 @@ export interface ToySummary {
 export function summarizeToy(result: ToyResult, t: number, opts: BootstrapOptions = {}): ToySummary {
   const terms = [1, 2, 3] as const;
   const samples = terms.map((i) => result.runs.map((run) => deltaMagnitudes(result, run, i, t)));
-  const estimates: SlopeEstimate[] | null = result.widths.length >= 2 ? samples.map((s) => bootstrapSlope(result.widths, s, opts)) : null;
+  const estimates: SlopeEstimate[] | null = result.widths.length >= 2
+    ? samples.map((s) => bootstrapSlope(result.widths, s, opts))
+    : null;
   return {
     widths: result.widths,
     t: t,

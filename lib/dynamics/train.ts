@@ -28,7 +28,9 @@ export function checkSweepConfig<C extends SweepModelConfig>(c: C, integers: rea
   if (c.rank > c.width) throw new DynamicsError(`rank must be ≤ width (${c.width}), got ${c.rank}`);
   positiveFinite(c.teacherStrength, "teacherStrength");
   oneOf(c.optimizer, OPTIMIZERS, "optimizer");
-  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(c.seed)}`);
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) {
+    throw new DynamicsError(`seed must be an integer ≥ 0, got ${JSON.stringify(c.seed)}`);
+  }
   return c;
 }
 

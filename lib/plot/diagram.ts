@@ -69,7 +69,9 @@ export function flowDiagram(opts: DiagramOptions): Figure {
   const columns = Math.max(...nodes.map((n) => n.column)) + 1;
   const rows = Math.max(...nodes.map((n) => n.row)) + 1;
   if (opts.columnTitles !== undefined && opts.columnTitles.length !== columns) {
-    throw new Error(`flowDiagram: columnTitles has ${opts.columnTitles.length} titles but the nodes use ${columns} columns`);
+    throw new Error(
+      `flowDiagram: columnTitles has ${opts.columnTitles.length} titles but the nodes use ${columns} columns`,
+    );
   }
 
   // Content size of each node; every box of a column gets the column's widest and tallest content, so the
@@ -80,7 +82,8 @@ export function flowDiagram(opts: DiagramOptions): Figure {
     return {
       width: Math.max(...lines.map((l) => textWidth(l, size)), ...noteLines.map((l) => textWidth(l, noteSize))),
       labelHeight: lines.length * LINE_SPACING * size,
-      height: lines.length * LINE_SPACING * size + (noteLines.length > 0 ? NOTE_GAP + noteLines.length * LINE_SPACING * noteSize : 0),
+      height: lines.length * LINE_SPACING * size +
+        (noteLines.length > 0 ? NOTE_GAP + noteLines.length * LINE_SPACING * noteSize : 0),
     };
   });
   // A column is also as wide as its heading, so that neighbouring headings never run into each other.
@@ -94,7 +97,9 @@ export function flowDiagram(opts: DiagramOptions): Figure {
   const rowHeight = Math.max(...columnHeight);
   // Gaps wide enough for the widest edge label (and its padding) beside an arrow.
   const labelSize = size - 2;
-  const gap = Math.max(MIN_COLUMN_GAP, ...edges.map((e) => (e.label ? Math.ceil(textWidth(e.label, labelSize)) + 16 : 0)));
+  const gap = Math.max(
+    MIN_COLUMN_GAP, ...edges.map((e) => (e.label ? Math.ceil(textWidth(e.label, labelSize)) + 16 : 0)),
+  );
   const header = opts.columnTitles ? Math.ceil(LINE_SPACING * size) + 10 : 0;
   const left = columnWidth.map((_, c) => columnWidth.slice(0, c).reduce((a, b) => a + b, 0) + c * gap);
   const width = left[columns - 1] + columnWidth[columns - 1];
@@ -104,7 +109,9 @@ export function flowDiagram(opts: DiagramOptions): Figure {
   nodes.forEach((n) => {
     const middle = header + n.row * (rowHeight + ROW_GAP) + rowHeight / 2;
     const h = columnHeight[n.column];
-    boxes.set(n.id, { id: n.id, x0: left[n.column], x1: left[n.column] + columnWidth[n.column], y0: middle - h / 2, y1: middle + h / 2 });
+    boxes.set(n.id, {
+      id: n.id, x0: left[n.column], x1: left[n.column] + columnWidth[n.column], y0: middle - h / 2, y1: middle + h / 2,
+    });
   });
 
   const kinds = [...new Set(nodes.map((n) => n.kind ?? ""))];
@@ -130,7 +137,8 @@ export function flowDiagram(opts: DiagramOptions): Figure {
     if (n.note === undefined) return [label];
     const note = {
       name: `${n.id} (note)`, text: n.note, x: centre, y: top + content[i].labelHeight + NOTE_GAP, xref: "x", yref: "y",
-      xanchor: "center", yanchor: "top", align: "center", showarrow: false, borderpad: 0, font: { size: noteSize, color: NOTE_COLOR },
+      xanchor: "center", yanchor: "top", align: "center", showarrow: false, borderpad: 0,
+      font: { size: noteSize, color: NOTE_COLOR },
     };
     return [label, note];
   });
@@ -171,7 +179,12 @@ export function flowDiagram(opts: DiagramOptions): Figure {
       plot_bgcolor: "#ffffff",
       margin: { l: MARGIN, r: MARGIN, t: top, b: MARGIN, pad: 0 },
       ...(opts.title
-        ? { title: { text: opts.title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 }, font: { size: 17 } } }
+        ? {
+            title: {
+              text: opts.title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 },
+              font: { size: 17 },
+            },
+          }
         : {}),
       // Axis units are pixels: the plot area is exactly width × height, with y reversed so row 0 is on top.
       xaxis: { ...hidden, range: [0, width] },
@@ -225,11 +238,15 @@ function checkInput(opts: DiagramOptions): void {
     byId.set(n.id, n);
     if (typeof n.label !== "string" || n.label.trim() === "") throw new Error(`${fn}: ${name} needs a non-empty label`);
     for (const key of ["column", "row"] as const) {
-      if (!Number.isInteger(n[key]) || n[key] < 0) throw new Error(`${fn}: ${name}: ${key} must be an integer ≥ 0 (got ${n[key]})`);
+      if (!Number.isInteger(n[key]) || n[key] < 0) {
+        throw new Error(`${fn}: ${name}: ${key} must be an integer ≥ 0 (got ${n[key]})`);
+      }
     }
     const cell = `${n.column},${n.row}`;
     const other = byCell.get(cell);
-    if (other) throw new Error(`${fn}: ${name} is in the same cell (column ${n.column}, row ${n.row}) as node "${other.id}"`);
+    if (other) {
+      throw new Error(`${fn}: ${name} is in the same cell (column ${n.column}, row ${n.row}) as node "${other.id}"`);
+    }
     byCell.set(cell, n);
   });
   opts.edges.forEach((e, i) => {
@@ -259,7 +276,9 @@ const OTHER_WIDTH = 650;
 const ARROW_WIDTH = 1000;
 /** Bold glyphs are up to ~10 % wider than regular ones in Helvetica-Bold. */
 const BOLD = 1.1;
-const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&quot;": '"', "&#39;": "'" };
+const ENTITIES: Record<string, string> = {
+  "&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&quot;": '"', "&#39;": "'",
+};
 
 /** Estimated width in px of one line of Plotly pseudo-HTML (no `<br>`) at `size` px. */
 function textWidth(line: string, size: number): number {

@@ -78,7 +78,10 @@ export async function show(fig: Figure, options: { save?: string } = {}): Promis
   return undefined;
 }
 
-/** The figure at 2× (for the HTML fallback) and at 1× (image/png), or none, with one warning, when there is no Chromium. */
+/**
+ * The figure at 2× (for the HTML fallback) and at 1× (image/png), or none, with one warning, when there is no
+ * Chromium.
+ */
 async function pngsOrWarn(fig: Figure): Promise<{ at2x: Buffer; at1x: Buffer } | undefined> {
   try {
     return { at2x: await renderPng(fig, { scale: 2 }), at1x: await renderPng(fig, { scale: 1 }) };

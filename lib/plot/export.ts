@@ -34,7 +34,9 @@ export async function exportFigure(fig: Figure, name: string, opts: ExportOption
   }
   const formats = opts.formats ?? FORMATS;
   if (!Array.isArray(formats) || formats.length === 0 || formats.some((f) => !FORMATS.includes(f))) {
-    throw new Error(`exportFigure: formats must be a non-empty list of "png", "svg", "pdf" (got ${JSON.stringify(formats)})`);
+    throw new Error(
+      `exportFigure: formats must be a non-empty list of "png", "svg", "pdf" (got ${JSON.stringify(formats)})`,
+    );
   }
   const dir = opts.dir ?? figuresDir();
   await fs.promises.mkdir(dir, { recursive: true });
@@ -55,7 +57,9 @@ export async function exportFigure(fig: Figure, name: string, opts: ExportOption
 
 /** Write to a temporary file in the same folder, then rename: a crash never leaves half a figure. */
 async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = path.join(
+    path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
   try {
     await fs.promises.writeFile(tmp, data);
     await fs.promises.rename(tmp, file);

@@ -69,7 +69,9 @@ function describeTraces(data: Trace[]): string {
     const z = first.z as unknown[][];
     return `heatmap ${z.length}×${z[0]?.length ?? 0}`;
   }
-  if (first.type === "bar") return `bars, ${shown} series × ${(first.x as unknown[] | undefined)?.length ?? 0} categories`;
+  if (first.type === "bar") {
+    return `bars, ${shown} series × ${(first.x as unknown[] | undefined)?.length ?? 0} categories`;
+  }
   if (first.type === "scatter") return `lines, ${shown} series`;
   return `${data.length} traces`;
 }
@@ -165,7 +167,9 @@ export function heatmap(opts: HeatmapOptions): Figure {
   const cols = z[0].length;
   const x = axisLabels(fn, "x", opts.x, cols, "columns");
   const y = axisLabels(fn, "y", opts.y, rows, "rows");
-  if (clipBelow !== undefined && !Number.isFinite(clipBelow)) fail(fn, "clipBelow", "must be a finite number", clipBelow);
+  if (clipBelow !== undefined && !Number.isFinite(clipBelow)) {
+    fail(fn, "clipBelow", "must be a finite number", clipBelow);
+  }
   const format = numberFormatter(fn, "textFormat", opts.textFormat ?? ".3g");
   const colorscale = opts.colorscale ?? HEATMAP_COLORSCALE;
   checkColorscale(fn, colorscale);
@@ -191,9 +195,13 @@ export function heatmap(opts: HeatmapOptions): Figure {
     text.push(textRow);
   }
   if (opts.text !== undefined) {
-    if (!Array.isArray(opts.text) || opts.text.length !== rows) fail(fn, "text", `must have one row per row of z (${rows})`, opts.text);
+    if (!Array.isArray(opts.text) || opts.text.length !== rows) {
+      fail(fn, "text", `must have one row per row of z (${rows})`, opts.text);
+    }
     opts.text.forEach((row, i) => {
-      if (!Array.isArray(row) || row.length !== cols) fail(fn, `text[${i}]`, `must have ${cols} entries like z[${i}]`, row);
+      if (!Array.isArray(row) || row.length !== cols) {
+        fail(fn, `text[${i}]`, `must have ${cols} entries like z[${i}]`, row);
+      }
       row.forEach((t, j) => {
         if (typeof t === "string") text[i][j] = t;
       });
@@ -201,7 +209,9 @@ export function heatmap(opts: HeatmapOptions): Figure {
   }
 
   const robust = opts.robust ?? "none";
-  if (!["none", "high", "low", "both"].includes(robust)) fail(fn, "robust", 'must be "none", "high", "low" or "both"', robust);
+  if (!["none", "high", "low", "both"].includes(robust)) {
+    fail(fn, "robust", 'must be "none", "high", "low" or "both"', robust);
+  }
   const values = shown.flat().filter((v): v is number => v !== null);
   let range: [number, number] | undefined;
   if (values.length > 0) {
@@ -224,9 +234,13 @@ export function heatmap(opts: HeatmapOptions): Figure {
     checkCell(fn, `diverged[${i}]`, cell, rows, cols);
     const label = `div.${cell.label ? ` ${cell.label}` : ""}`;
     // A cell with no value left is only its label; one with a value gets the label under it.
-    text[cell.row][cell.col] = shown[cell.row][cell.col] === null ? label : `${text[cell.row][cell.col]}<br><span style="font-size:10px">${label}</span>`;
+    text[cell.row][cell.col] = shown[cell.row][cell.col] === null
+      ? label
+      : `${text[cell.row][cell.col]}<br><span style="font-size:10px">${label}</span>`;
   });
-  if (opts.noSignal !== undefined && (typeof opts.noSignal !== "string" || opts.noSignal === "")) fail(fn, "noSignal", "must be a non-empty reason", opts.noSignal);
+  if (opts.noSignal !== undefined && (typeof opts.noSignal !== "string" || opts.noSignal === "")) {
+    fail(fn, "noSignal", "must be a non-empty reason", opts.noSignal);
+  }
   const noSignal = opts.noSignal !== undefined;
 
   // Categorical axes place category k at coordinate k, so cell (row, col) spans col ± 0.5, row ± 0.5.
@@ -266,11 +280,14 @@ export function heatmap(opts: HeatmapOptions): Figure {
     ...(noSignal ? { showscale: false } : {}),
     // Plotly sizes cell text to fit its longest entry, markup included: a "div." line would shrink every value.
     ...((opts.diverged ?? []).length > 0 ? { textfont: { size: 12 } } : {}),
-    colorbar: { outlinewidth: 0, thickness: 16, ...(opts.zTitle ? { title: { text: opts.zTitle, side: "right" } } : {}) },
+    colorbar: {
+      outlinewidth: 0, thickness: 16, ...(opts.zTitle ? { title: { text: opts.zTitle, side: "right" } } : {}),
+    },
   };
   const categorical = { type: "category", showgrid: false, showline: false, ticks: "" };
   const title = noSignal
-    ? `${opts.title ?? ""}<br><span style="font-size:13px;color:#6e7781">no signal: ${escapeText(opts.noSignal!)}</span>`
+    ? `${opts.title ?? ""}<br><span style="font-size:13px;color:#6e7781">` +
+      `no signal: ${escapeText(opts.noSignal!)}</span>`
     : opts.title;
   return {
     data: [trace],
@@ -410,7 +427,11 @@ export function bars(opts: BarsOptions): Figure {
     return {
       type: "bar", name: s.name, x: [...categories], y: gaps(s.values),
       marker: { color: PALETTE[i % PALETTE.length] },
-      ...(s.errors ? { error_y: { type: "data", array: [...s.errors], visible: true, color: TEXT_COLOR, thickness: 1.5, width: 4 } } : {}),
+      ...(s.errors
+        ? {
+            error_y: { type: "data", array: [...s.errors], visible: true, color: TEXT_COLOR, thickness: 1.5, width: 4 },
+          }
+        : {}),
     };
   });
   if (opts.yRange !== undefined) checkRange(fn, "yRange", opts.yRange);
@@ -473,7 +494,14 @@ function baseLayout(title: string | undefined, rest: Layout, legendRowCount = 1)
     // Room at the top for the title and, above the plot area, the legend.
     margin: { l: 70, r: 20, t: (title ? 40 : 10) + (legend ? 14 + LEGEND_ROW_PX * legendRowCount : 20), b: 60 },
     hoverlabel: { font: { family: FONT_FAMILY } },
-    ...(title ? { title: { text: title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 }, font: { size: 17 } } } : {}),
+    ...(title
+      ? {
+          title: {
+            text: title, x: 0.5, xanchor: "center", y: 1, yref: "container", yanchor: "top", pad: { t: 16 },
+            font: { size: 17 },
+          },
+        }
+      : {}),
     ...rest,
   };
 }

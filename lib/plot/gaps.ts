@@ -40,7 +40,10 @@ export function gapFigure(analysis: GapAnalysis, opts: GapFigureOptions): Figure
   // The bound divided by sqrt(P/N) does not depend on P or N: evaluate it once at P = N = 1.
   const slope = parameterBound(1, opts.bits, opts.subgaussian, 1, opts.form).toNumber();
   const xs = [...new Set(analysis.cells.map(xOf))].sort((a, b) => a - b);
-  series.push({ name: `Theorem 1 (${opts.form} form, R = ${opts.subgaussian}, q = ${opts.bits})`, x: xs, y: xs.map((x) => slope * x) });
+  series.push({
+    name: `Theorem 1 (${opts.form} form, R = ${opts.subgaussian}, q = ${opts.bits})`,
+    x: xs, y: xs.map((x) => slope * x),
+  });
   const what = metric === "loss" ? "test − train loss" : "train − test accuracy";
   return lines({
     title: opts.title ?? `Measured gap (${what}) and the bound`,

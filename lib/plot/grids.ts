@@ -1,6 +1,8 @@
 // The paper's figures drawn from a grid's rows: the (η_QK, η_V) accuracy heatmap (Figures 1 and 2) and the
 // training-loss curves of chosen cells (Figures 2 right, 3 and 4), as plain Plotly JSON like any other figure.
-import { cellRows, chancePercent, GridRow, isAtChance, RateCell, rateCells, rateHeatmap, RateHeatmap } from "../experiments/index";
+import {
+  cellRows, chancePercent, GridRow, isAtChance, RateCell, rateCells, rateHeatmap, RateHeatmap,
+} from "../experiments/index";
 import { Figure, heatmap, LineSeries, lines } from "./figure";
 
 export interface AccuracyHeatmap {
@@ -12,10 +14,12 @@ export interface AccuracyHeatmap {
 /**
  * One task's rows as the paper draws them: mean accuracy (%) over seeds, η_QK along x, η_V along y (large on
  * top), the best cell in solid red, the λ = 1 diagonal dashed, cells below `clipBelow` coloured at it. A cell
- * with diverged runs says how many ("div. 1/3"), one the grid did not run says "not run"; when no run beat the majority baseline by more than the chance
- * band (the protocol's "no signal"), the panel is greyed out and says so.
+ * with diverged runs says how many ("div. 1/3"), one the grid did not run says "not run"; when no run beat the
+ * majority baseline by more than the chance band (the protocol's "no signal"), the panel is greyed out and says so.
  */
-export function accuracyHeatmap(rows: readonly GridRow[], title: string, clipBelow = chancePercent(rows[0]?.task ?? "")): AccuracyHeatmap {
+export function accuracyHeatmap(
+  rows: readonly GridRow[], title: string, clipBelow = chancePercent(rows[0]?.task ?? ""),
+): AccuracyHeatmap {
   const cells = rateCells(rows);
   const map = rateHeatmap(cells);
   const runsAt = map.etaV.map((etaV) => map.etaQK.map((etaQK) => cellRows(rows, { etaQK, etaV })));
@@ -52,7 +56,9 @@ export function lossCurves(cells: readonly LossCurveCell[], title: string): Figu
     const steps = kept[0].result.loss.map((p) => p.step);
     const at = (i: number) => kept.map((r) => r.result.loss[i]?.loss ?? NaN);
     const mean = steps.map((_, i) => at(i).reduce((a, b) => a + b, 0) / kept.length);
-    const band = kept.length > 1 ? { lower: steps.map((_, i) => Math.min(...at(i))), upper: steps.map((_, i) => Math.max(...at(i))) } : {};
+    const band = kept.length > 1
+      ? { lower: steps.map((_, i) => Math.min(...at(i))), upper: steps.map((_, i) => Math.max(...at(i))) }
+      : {};
     return { name: `${cell.name}${kept.length > 1 ? `, ${kept.length} seeds` : ""}`, x: steps, y: mean, ...band };
   });
   return lines({ series, title, xTitle: "step", yTitle: "training loss" });

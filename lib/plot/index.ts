@@ -17,7 +17,9 @@ export { progress } from "../display/progress";
 export { markdownTable, showMarkdown, showTable, tableHtml, tableText } from "../display/index";
 export type { MarkdownMarks, MarkdownTableOptions, TableOptions, TableRow, TableValue } from "../display/index";
 export type { Progress, ProgressOptions } from "../display/progress";
-export { CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPng, renderSvg, svgToPdf } from "./render";
+export {
+  CHROMIUM_ARGS, ChromiumNotFoundError, chromiumProblem, closeRenderer, findChromium, renderPng, renderSvg, svgToPdf,
+} from "./render";
 export type { PngOptions } from "./render";
 export { diagramBoxes, flowDiagram } from "./diagram";
 export { gapFigure } from "./gaps";

@@ -9,7 +9,10 @@ import type { Browser, Page } from "playwright-core";
 import { Figure, figureSize } from "./figure";
 
 const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-/** Flags for a headless Chromium on a machine without internet: no sandbox (containers), no GPU, no background traffic. */
+/**
+ * Flags for a headless Chromium on a machine without internet: no sandbox (containers), no GPU, no background
+ * traffic.
+ */
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
   "--disable-sync", "--no-first-run", "--disable-quic",
@@ -170,7 +173,9 @@ export async function renderPng(fig: Figure, opts: PngOptions = {}): Promise<Buf
 export async function renderSvg(fig: Figure): Promise<string> {
   const { width, height } = figureSize(fig);
   return withPage((page) =>
-    page.evaluate(([f, w, h]) => (globalThis as unknown as { qkv: PageApi }).qkv.svg(f, w, h), [fig, width, height] as const),
+    page.evaluate(
+      ([f, w, h]) => (globalThis as unknown as { qkv: PageApi }).qkv.svg(f, w, h), [fig, width, height] as const,
+    ),
   );
 }
 
@@ -181,7 +186,8 @@ export async function svgToPdf(svg: string, size: { width: number; height: numbe
     const page = await browser.newPage();
     try {
       await page.setContent(
-        '<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0}svg{display:block}</style>' +
+        '<!doctype html><html><head><meta charset="utf-8">' +
+          "<style>html,body{margin:0;padding:0}svg{display:block}</style>" +
           `</head><body>${svg}</body></html>`,
       );
       return await page.pdf({
