@@ -27,7 +27,7 @@ export const CATALOG: CatalogEntry[] = [
   { notebook: "09_table2.ipynb", reproduces: "Table 2: QV with λ > 1 vs QKV (LoRA, DoRA, full)" },
   {
     notebook: "10_table3.ipynb",
-    reproduces: "Table 3 (a stand-in: its content is not available): what each method costs",
+    reproduces: "Table 3: a stand-in (its content is not available), what each method costs",
   },
 ];
 
