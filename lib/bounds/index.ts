@@ -3,11 +3,11 @@
 // measured generalization gaps beside the bound.
 export { BoundsError, latexNumber, plainNumber } from "./math";
 export {
-  adapterParams, boundFormula, informationBound, modelBound, modelMatrices, parameterBound,
+  adapterParams, boundFormula, headParams, informationBound, modelBound, modelMatrices, parameterBound,
   parseForm, parseLayers, parseVariant, theorem1Bound, xuRaginsky, BOUND_FORMS, BOUND_VARIANTS,
 } from "./theorem1";
 export type {
-  AdaptedMatrixGroup, BoundForm, BoundInput, BoundResult, BoundVariant, Formula, ModelBoundInput,
+  AdaptedMatrixGroup, BoundForm, BoundInput, BoundResult, BoundVariant, Formula, HeadCount, ModelBoundInput,
 } from "./theorem1";
 export { thresholdLearner, MAX_THRESHOLD_BITS, THRESHOLD_RULES, ZERO_ONE_SUBGAUSSIAN } from "./learner";
 export type { ThresholdLearnerInput, ThresholdLearnerResult, ThresholdRule } from "./learner";
