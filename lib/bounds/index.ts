@@ -11,8 +11,11 @@ export type {
 } from "./theorem1";
 export { thresholdLearner, MAX_THRESHOLD_BITS, THRESHOLD_RULES, ZERO_ONE_SUBGAUSSIAN } from "./learner";
 export type { ThresholdLearnerInput, ThresholdLearnerResult, ThresholdRule } from "./learner";
-export { analyzeGaps, GAP_METRICS } from "./gaps";
-export type { ComparisonVerdict, GapAnalysis, GapCell, GapMetric, GapRun, QvQkvComparison, SlopeFit } from "./gaps";
+export { analyzeGaps, GAP_METRICS, GAP_RULES, judgeGaps, settingLabel } from "./gaps";
+export type {
+  ComparisonVerdict, GapAnalysis, GapCell, GapHead, GapJudgement, GapMetric, GapRules, GapRun, GapVerdict,
+  QvQkvComparison, QvQkvJudgement, SlopeFit, SlopeJudgement,
+} from "./gaps";
 export { fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQuantile, summarize } from "../stats/index";
 export type { LineFit, Summary } from "../stats/index";
 export { GLUE_TRAIN_SIZES, PAPER_THEOREM1_VALUES } from "./reference";
