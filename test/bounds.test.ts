@@ -240,6 +240,8 @@ describe("qkv bound", () => {
     const zhu = JSON.parse(qkv(["--samples", "2490", "--form", "zhu", "--layers", "0-5", "--json"]).stdout);
     assert.equal(zhu.trainableParams, 294_912 / 2);
     close(zhu.bound, Math.sqrt((4_718_592 / 2) * Math.LN2 / 2490));
+    const head = JSON.parse(qkv(["--samples", "2490", "--head-labels", "2", "--json"]).stdout);
+    assert.deepEqual([head.adapterParams, head.headParams, head.trainableParams], [294_912, 592_130, 887_042]);
   });
 
   test("bad input exits 2 and names the option", () => {
@@ -251,6 +253,7 @@ describe("qkv bound", () => {
       [["--samples", "10", "--layers", "3-40"], /--layers: layer 40 does not exist/],
       [["--samples", "10", "--rank", "2000"], /rank \(r\) = 2000 exceeds min\(d_in, d_out\) = 768/],
       [["--samples", "10", "--form", "bits"], /--form must be one of paper, zhu, got "bits"/],
+      [["--samples", "10", "--head-labels", "0"], /--head-labels must be a positive number, got "0"/],
       [[], /--samples \(the training-set size N\) is required/],
     ];
     for (const [args, message] of cases) {
