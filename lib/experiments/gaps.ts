@@ -8,8 +8,8 @@
 // that subset, so every student can represent its teacher and its gap is a generalization gap, not under-fitting
 // of a function it cannot express. The teachers of one seed are nested: an update of W_q in layer 0 is the same
 // draw in every teacher that adapts W_q (drawn from the tensor's name), and they label the same input sequences.
-// A fixed teacher (e.g. "q,k,v", the first version of this experiment) makes every student lacking one of its
-// matrices misspecified; it is kept as an option.
+// A fixed teacher (e.g. "q,k,v", as in the first version of this experiment) makes every student lacking one of
+// its matrices misspecified; it is kept as an option ("q,v" instead gives one task that QV and QKV both represent).
 //
 // The budget is in epochs: steps = max(minSteps, ⌈epochs·N / batch⌉), so every N gets the same passes over its data
 // (more at the small N where the floor binds). The head: "trained" as peft trains it (modules_to_save), or
