@@ -1,10 +1,12 @@
 // The measured-gap analysis (lib/bounds/gaps.ts, stats.ts) and its figure (lib/plot/gaps.ts) on synthetic runs whose answer is known by
-// construction, and its statistics against published values (Student-t tables, Anscombe's quartet).
+// construction, its statistics against published values (Student-t tables, Anscombe's quartet), and its verdict
+// rules on simulated gaps with no effect, a reversed one and the paper's.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  analyzeGaps, BoundsError, fitLine, GapRun, incompleteBeta, lnGamma, meanInterval, studentTQuantile,
+  analyzeGaps, BoundsError, fitLine, GapRun, incompleteBeta, judgeGaps, lnGamma, meanInterval, studentTQuantile,
 } from "../lib/bounds/index";
+import { Rng } from "../lib/random/index";
 import { gapFigure } from "../lib/plot/index";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>
@@ -168,5 +170,96 @@ describe("gapFigure", () => {
     const zhuBound = zhu.data[zhu.data.length - 1];
     close((zhuBound.y as number[])[0], Math.sqrt(2 * 0.25 * 32 * Math.LN2) * (zhuBound.x as number[])[0], 1e-12, "zhu bound");
     assert.throws(() => gapFigure(analyzeGaps(runs), { metric: "f1" as never, subgaussian: 0.5, bits: 32, form: "paper" }), /metric must be one of loss, acc, got "f1"/);
+  });
+});
+
+// The judges (judgeGaps, GAP_RULES) on runs drawn from a stated model: they must say yes to a real effect, no to a
+// reversed one, and neither to none. Model of one run's accuracy gap (subset a, size N, seed s):
+//   gap = g0 · (N / 32)^slope · exp(seedShift_s + noise · z) · (QV ? exp(effect) : 1)
+// with seedShift_s ~ N(0, 0.1²) shared by the seed's arms (the pairing) and noise 0.15; five sizes, five seeds.
+const JUDGE_SIZES = [32, 64, 128, 256, 512];
+function simulatedRuns(rng: Rng, opts: { slope: number; effect: number; seeds?: number }): GapRun[] {
+  const runs: GapRun[] = [];
+  for (let seed = 0; seed < (opts.seeds ?? 5); seed++) {
+    const shift = 0.1 * rng.normal();
+    for (const N of JUDGE_SIZES) {
+      for (const [targets, params, effect] of [["q,v", P.QV, opts.effect], ["q,k,v", P.QKV, 0]] as const) {
+        const gap = 0.2 * (N / 32) ** opts.slope * Math.exp(shift + 0.15 * rng.normal() + effect);
+        runs.push({ ...run(targets, N, seed, 0, params), trainAcc: 1, testAcc: 1 - gap, head: "frozen" });
+      }
+    }
+  }
+  return runs;
+}
+
+function verdictRates(opts: { slope: number; effect: number }, trials = 300) {
+  const rng = new Rng(20261204, Math.round(1000 * (opts.slope + 3 * opts.effect)));
+  const qv: Record<string, number> = {};
+  const slope: Record<string, number> = {};
+  for (let t = 0; t < trials; t++) {
+    const judged = judgeGaps(simulatedRuns(rng, opts));
+    assert.equal(judged.qvVsQkv.length, 1);
+    qv[judged.qvVsQkv[0].verdict] = (qv[judged.qvVsQkv[0].verdict] ?? 0) + 1 / trials;
+    const qkvSlope = judged.fallsWithN.find((j) => j.subset === "QKV")!;
+    slope[qkvSlope.verdict] = (slope[qkvSlope.verdict] ?? 0) + 1 / trials;
+  }
+  return { qv, slope };
+}
+
+describe("the verdict rules of the measured gaps can say no", () => {
+  test("the synthetic runs above: QV's smaller gap and falling gaps are reproduced, by the stated statistics", () => {
+    const judged = judgeGaps(syntheticRuns());
+    assert.deepEqual(judged.rules, { confidence: 0.95, metric: "acc", minSeeds: 3, minSizes: 3 });
+    const [qv] = judged.qvVsQkv;
+    assert.deepEqual([qv.seeds, qv.sizes], [[0, 1, 2], SIZES]);
+    // Per seed: the mean over N of −gap·f_s·c_s / 2 (the accuracy gap is half the loss gap in run()).
+    const meanG = SIZES.reduce((s, N, k) => s + 0.5 * N ** -0.5 * Math.exp(WIGGLE[k]), 0) / SIZES.length;
+    qv.perSeed.forEach((d, s) => close(d, (-meanG * SEED_FACTOR[s] * QV_SHRINK[s]) / 2, 1e-15, `seed ${s}`));
+    assert.deepEqual(qv.interval, meanInterval(qv.perSeed, 0.95));
+    assert.equal(qv.verdict, "reproduced");
+    for (const j of judged.fallsWithN) assert.equal(j.verdict, "reproduced", j.setting);
+    close(judged.fallsWithN.find((j) => j.subset === "QKV")!.slope, -0.5, 1e-12);
+  });
+
+  test("no effect: QV against QKV is mostly no significant difference (reproduced ≤ 6 % of 300 grids)", () => {
+    const { qv } = verdictRates({ slope: -0.3, effect: 0 });
+    assert.ok((qv["reproduced"] ?? 0) <= 0.06, JSON.stringify(qv));
+    assert.ok((qv["contradicted"] ?? 0) <= 0.06, JSON.stringify(qv));
+    assert.ok((qv["no significant difference"] ?? 0) >= 0.88, JSON.stringify(qv));
+  });
+
+  test("a reversed effect (QV's gap 35 % larger) is contradicted, never reproduced; the paper's is reproduced", () => {
+    const reversed = verdictRates({ slope: -0.3, effect: 0.3 }).qv;
+    assert.equal(reversed["reproduced"] ?? 0, 0, JSON.stringify(reversed));
+    assert.ok((reversed["contradicted"] ?? 0) >= 0.8, JSON.stringify(reversed));
+    const paper = verdictRates({ slope: -0.3, effect: -0.3 }).qv;
+    assert.ok((paper["reproduced"] ?? 0) >= 0.8, JSON.stringify(paper));
+  });
+
+  test("gaps flat in N are not 'falling' (≤ 6 %), rising gaps are contradicted, falling ones reproduced", () => {
+    const flat = verdictRates({ slope: 0, effect: 0 }).slope;
+    assert.ok((flat["reproduced"] ?? 0) <= 0.06, JSON.stringify(flat));
+    assert.ok((flat["contradicted"] ?? 0) <= 0.06, JSON.stringify(flat));
+    const rising = verdictRates({ slope: 0.3, effect: 0 }).slope;
+    assert.equal(rising["reproduced"] ?? 0, 0, JSON.stringify(rising));
+    assert.ok((rising["contradicted"] ?? 0) >= 0.8, JSON.stringify(rising));
+    const falling = verdictRates({ slope: -0.3, effect: 0 }).slope;
+    assert.ok((falling["reproduced"] ?? 0) >= 0.8, JSON.stringify(falling));
+  });
+
+  test("too few seeds or sizes: not testable; head variants are judged apart", () => {
+    const rng = new Rng(7);
+    const two = judgeGaps(simulatedRuns(rng, { slope: -0.5, effect: -1, seeds: 2 }));
+    assert.equal(two.qvVsQkv[0].verdict, "not testable");
+    assert.equal(two.qvVsQkv[0].interval, null);
+    const fewSizes = simulatedRuns(rng, { slope: -0.5, effect: 0 }).filter((r) => r.N <= 64);
+    assert.ok(judgeGaps(fewSizes).fallsWithN.every((j) => j.verdict === "not testable"));
+    const trained = simulatedRuns(rng, { slope: -0.5, effect: 0 })
+      .map((r) => ({ ...r, head: "trained" as const, trainableParams: r.trainableParams + 1122 }));
+    const both = [...simulatedRuns(rng, { slope: -0.5, effect: 0 }), ...trained];
+    const judged = judgeGaps(both);
+    assert.deepEqual(judged.qvVsQkv.map((j) => j.head), ["frozen", "trained"]);
+    assert.deepEqual(judged.fallsWithN.map((j) => j.setting),
+      ["QKV r=8, head frozen", "QKV r=8, head trained", "QV r=8, head frozen", "QV r=8, head trained"]);
   });
 });

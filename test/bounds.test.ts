@@ -5,10 +5,12 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
-  boundFormula, BoundsError, GLUE_TRAIN_SIZES, modelBound, informationBound, parameterBound, parseLayers,
+  boundFormula, BoundsError, GLUE_TRAIN_SIZES, headParams, modelBound, informationBound, parameterBound, parseLayers,
   PAPER_THEOREM1_VALUES, theorem1Bound, xuRaginsky,
 } from "../lib/bounds/index";
 import { big, Big, math, positiveFinite, positiveInteger } from "../lib/bounds/math";
+import { adapterConfig, countParameters } from "../lib/lora/index";
+import { preset } from "../lib/models/presets";
 
 interface PaperStatementInput {
   /** m: number of adapted matrix types (2 for QV, 3 for QKV). */
@@ -71,6 +73,44 @@ describe("Theorem 1, closed form", () => {
         }
       }
     }
+  });
+
+  test("the head in P: RoBERTa-base's 2-label head is 592,130, and QKV / QV falls from √1.5 to 1.080", () => {
+    // RoBERTa's head: dense d×d + d, then out_proj d×labels + labels (lib/models/count.ts, counted once as the
+    // tensors that are trained: lib/lora/count.ts's peft-0.15 convention; Table 2's "paper" convention counts two).
+    const d = 768, L = 12, r = 8;
+    const head = d * d + d + d * 2 + 2;
+    assert.equal(head, 592_130);
+    assert.equal(headParams("roberta-base", { labels: 2 }), head);
+    assert.equal(headParams("roberta-base", { labels: 2, convention: "paper" }), 2 * head);
+    assert.equal(headParams("roberta-base", { labels: 3 }), head + d + 1);
+    assert.equal(headParams("llama-3.1-8b", { labels: 2 }), 4096 * 2, "Llama's score head has no bias");
+    const qv = roberta("q,v", 2490, { head: { labels: 2 } });
+    const qkv = roberta("q,k,v", 2490, { head: { labels: 2 } });
+    const adapters = 2 * L * r * 2 * d;
+    assert.deepEqual([qv.adapterParams, qv.headParams, qv.trainableParams], [adapters, head, adapters + head]);
+    assert.equal(qkv.trainableParams, 3 * L * r * 2 * d + head);
+    // Closed forms: the ratio of the bounds is sqrt of the ratio of the P's (the rest cancels).
+    const withHead = Math.sqrt((3 * L * r * 2 * d + head) / (2 * L * r * 2 * d + head));
+    close(qkv.bound / qv.bound, withHead, 1e-14, "head-included ratio");
+    assert.equal((qkv.bound / qv.bound).toFixed(3), "1.080");
+    close(roberta("q,k,v", 2490).bound / roberta("q,v", 2490).bound, Math.sqrt(1.5), 1e-14, "adapter-only ratio");
+    assert.equal(Math.sqrt(1.5).toFixed(3), "1.225");
+    close(qv.bound, Math.sqrt((2 * 0.25 * 32 * (294_912 + 592_130)) / 2490), 1e-14, "the bound itself");
+    // The head's share shrinks with the rank: the ratio climbs back towards √1.5.
+    const at = (targets: string, rank: number) => roberta(targets, 1000, { rank, head: { labels: 2 } }).bound;
+    const ratioAt = (rank: number) => at("q,k,v", rank) / at("q,v", rank);
+    assert.ok(ratioAt(8) < ratioAt(64) && ratioAt(64) < Math.sqrt(1.5));
+    // The adapter count agrees with lib/lora's counter.
+    const config = preset("roberta-base");
+    const counted = countParameters(config, adapterConfig({ r: 8, targetModules: "q,v" }, config), { labels: 2 });
+    assert.deepEqual([qv.adapterParams, qv.headParams], [counted.adapter, counted.head]);
+    // Shown in the formula as its own term.
+    assert.match(boundFormula(qv, "QV").plain, /\+ 592,130 \(head\) = 887,042$/);
+    const matrices = [{ name: "q", dIn: 4, dOut: 4, layers: 1 }];
+    const tiny = { matrices: matrices, rank: 1, bits: 1, subgaussian: 1, samples: 1 };
+    assert.throws(() => theorem1Bound({ ...tiny, headParams: -3 }), /headParams must be a positive integer, got -3/);
+    assert.equal(theorem1Bound({ ...tiny, headParams: 0 }).trainableParams, 8);
   });
 
   test("Zhu et al.'s form / the paper's = sqrt(ln 2)", () => {
@@ -200,6 +240,8 @@ describe("qkv bound", () => {
     const zhu = JSON.parse(qkv(["--samples", "2490", "--form", "zhu", "--layers", "0-5", "--json"]).stdout);
     assert.equal(zhu.trainableParams, 294_912 / 2);
     close(zhu.bound, Math.sqrt((4_718_592 / 2) * Math.LN2 / 2490));
+    const head = JSON.parse(qkv(["--samples", "2490", "--head-labels", "2", "--json"]).stdout);
+    assert.deepEqual([head.adapterParams, head.headParams, head.trainableParams], [294_912, 592_130, 887_042]);
   });
 
   test("bad input exits 2 and names the option", () => {
@@ -211,6 +253,7 @@ describe("qkv bound", () => {
       [["--samples", "10", "--layers", "3-40"], /--layers: layer 40 does not exist/],
       [["--samples", "10", "--rank", "2000"], /rank \(r\) = 2000 exceeds min\(d_in, d_out\) = 768/],
       [["--samples", "10", "--form", "bits"], /--form must be one of paper, zhu, got "bits"/],
+      [["--samples", "10", "--head-labels", "0"], /--head-labels must be a positive number, got "0"/],
       [[], /--samples \(the training-set size N\) is required/],
     ];
     for (const [args, message] of cases) {

@@ -3,16 +3,19 @@
 // measured generalization gaps beside the bound.
 export { BoundsError, latexNumber, plainNumber } from "./math";
 export {
-  adapterParams, boundFormula, informationBound, modelBound, modelMatrices, parameterBound,
+  adapterParams, boundFormula, headParams, informationBound, modelBound, modelMatrices, parameterBound,
   parseForm, parseLayers, parseVariant, theorem1Bound, xuRaginsky, BOUND_FORMS, BOUND_VARIANTS,
 } from "./theorem1";
 export type {
-  AdaptedMatrixGroup, BoundForm, BoundInput, BoundResult, BoundVariant, Formula, ModelBoundInput,
+  AdaptedMatrixGroup, BoundForm, BoundInput, BoundResult, BoundVariant, Formula, HeadCount, ModelBoundInput,
 } from "./theorem1";
 export { thresholdLearner, MAX_THRESHOLD_BITS, THRESHOLD_RULES, ZERO_ONE_SUBGAUSSIAN } from "./learner";
 export type { ThresholdLearnerInput, ThresholdLearnerResult, ThresholdRule } from "./learner";
-export { analyzeGaps, GAP_METRICS } from "./gaps";
-export type { ComparisonVerdict, GapAnalysis, GapCell, GapMetric, GapRun, QvQkvComparison, SlopeFit } from "./gaps";
+export { analyzeGaps, GAP_METRICS, GAP_RULES, judgeGaps, settingLabel } from "./gaps";
+export type {
+  ComparisonVerdict, GapAnalysis, GapCell, GapHead, GapJudgement, GapMetric, GapRules, GapRun, GapVerdict,
+  QvQkvComparison, QvQkvJudgement, SlopeFit, SlopeJudgement,
+} from "./gaps";
 export { fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQuantile, summarize } from "../stats/index";
 export type { LineFit, Summary } from "../stats/index";
 export { GLUE_TRAIN_SIZES, PAPER_THEOREM1_VALUES } from "./reference";

@@ -14,12 +14,19 @@
 // which `paperStatement` evaluates as printed so that the tests can check the reduction.
 // The "b-only" variant trains only LoRA's B (A frozen at its random init, as in Zhu et al.'s asymmetry
 // analysis): B ∈ R^{r×d_out} maps the rank-r code to the output, so r·d_out parameters per matrix.
+// The theorem counts the adapters only, but every fine-tune of a classifier also trains the classification head
+// (peft's modules_to_save): I(W;S) ≤ H(W) counts every trained number, so the head belongs in P too. `headParams`
+// (or modelBound's `head`, counted by lib/lora/count.ts) adds it; RoBERTa-base's 2-label head (592,130) is larger
+// than the QV r = 8 adapters (294,912), and counting it brings the QKV/QV ratio from √1.5 down towards 1.
 import { AttentionMatrix, attentionShapes, MatrixShape, ModelConfig } from "../models/config";
 import { preset } from "../models/presets";
 import { DEFAULT_ADAPTER } from "../lora/config";
-import { adaptedMatrixParameters } from "../lora/count";
+import { adapterConfig } from "../lora/config";
+import { adaptedMatrixParameters, CountConvention, countParameters } from "../lora/count";
 import { parseTargets, targetLabel } from "../lora/targets";
-import { Big, big, BoundsError, math, plainNumber, positiveFinite, positiveInteger, toLatex, toPlain } from "./math";
+import {
+  Big, big, BoundsError, latexNumber, math, plainNumber, positiveFinite, positiveInteger, toLatex, toPlain,
+} from "./math";
 
 export const BOUND_FORMS = ["paper", "zhu"] as const;
 export type BoundForm = (typeof BOUND_FORMS)[number];
@@ -46,14 +53,20 @@ export interface BoundInput {
   samples: number;
   form?: BoundForm;
   variant?: BoundVariant;
+  /** Trained parameters outside the adapters, added to P: the classification head when it is trained (default 0). */
+  headParams?: number;
 }
 
 export interface BoundResult {
   bound: number;
   /** The bound to 30 significant digits. */
   boundExact: string;
-  /** P: trainable parameters of the adapters. */
+  /** P: every trained parameter the bound counts, adapterParams + headParams. */
   trainableParams: number;
+  /** The adapters' parameters (Theorem 1's P as the paper counts it). */
+  adapterParams: number;
+  /** The head's parameters counted in P (0 unless the input gave some). */
+  headParams: number;
   /** The bound on I(W;S) used, in nats: qP (paper form, bits read as nats) or qP·ln 2 (zhu form). */
   informationNats: number;
   form: BoundForm;
@@ -143,13 +156,18 @@ export function theorem1Bound(input: BoundInput): BoundResult {
     }
     return { name: m.name, dIn, dOut, layers, params: layers * adapterParams({ dIn, dOut }, rank, variant) };
   });
-  const params = matrices.reduce((sum, m) => sum + m.params, 0);
+  const adapterTotal = matrices.reduce((sum, m) => sum + m.params, 0);
+  const head = input.headParams === undefined || input.headParams === 0
+    ? 0 : positiveInteger(input.headParams, "headParams");
+  const params = adapterTotal + head;
   if (!Number.isSafeInteger(params)) throw new BoundsError(`trainable parameters (P) = ${params} is too large to count exactly`);
   const value = parameterBound(params, bits, subgaussian, samples, form);
   return {
     bound: value.toNumber(),
     boundExact: value.toSignificantDigits(30).toString(),
     trainableParams: params,
+    adapterParams: adapterTotal,
+    headParams: head,
     informationNats: informationBound(params, bits, form).toNumber(),
     form, variant, rank, bits, subgaussian, samples, matrices,
   };
@@ -190,21 +208,42 @@ export function modelMatrices(model: ModelConfig, targets: readonly AttentionMat
   return targets.map((t) => ({ name: t, dIn: shapes[t].dIn, dOut: shapes[t].dOut, layers: count }));
 }
 
-export interface ModelBoundInput extends Omit<BoundInput, "matrices"> {
+export interface HeadCount {
+  /** Labels of the classification head (2 for most GLUE tasks, 3 for MNLI, 1 for STS-B). */
+  labels: number;
+  /**
+   * lib/lora/count.ts's convention; default "peft-0.15", the head once: the tensors that are trained. peft 0.5's
+   * second copy (the "paper" convention of Table 2 for LoRA) is a count of stored tensors, not of trained ones.
+   */
+  convention?: CountConvention;
+}
+
+/** The classification head's parameters of a model with `labels` labels, as lib/lora/count.ts counts them. */
+export function headParams(model: string | ModelConfig, head: HeadCount): number {
+  const config = typeof model === "string" ? preset(model) : model;
+  const convention = head.convention ?? "peft-0.15";
+  const adapter = adapterConfig({ method: "lora" }, config); // any LoRA adapter: the head's count does not depend on it
+  return countParameters(config, adapter, { labels: head.labels, convention: convention }).head;
+}
+
+export interface ModelBoundInput extends Omit<BoundInput, "matrices" | "headParams"> {
   /** A preset name (roberta-base, llama-3.1-8b, ...) or a configuration. */
   model: string | ModelConfig;
   /** "q,v", ["query", "value"], ["q_proj", "v_proj"], ... */
   targets: string | readonly string[];
   layers?: readonly number[];
+  /** Count the trained classification head in P too (absent: the adapters only, as the paper does). */
+  head?: HeadCount;
 }
 
-/** Theorem 1 for a model: its adapted matrices with their true shapes. */
+/** Theorem 1 for a model: its adapted matrices with their true shapes (and its head, when `head` is given). */
 export function modelBound(input: ModelBoundInput): BoundResult & { model: string; targets: string; layers: number } {
   const config = typeof input.model === "string" ? preset(input.model) : input.model;
   const targets = parseTargets(input.targets);
   const matrices = modelMatrices(config, targets, input.layers);
+  const { head, ...rest } = input;
   return {
-    ...theorem1Bound({ ...input, matrices: matrices }),
+    ...theorem1Bound({ ...rest, matrices: matrices, headParams: head === undefined ? 0 : headParams(config, head) }),
     model: typeof input.model === "string" ? input.model : config.architecture,
     targets: targetLabel(targets),
     layers: matrices[0].layers,
@@ -234,9 +273,15 @@ export function boundFormula(result: BoundResult, label?: string): Formula {
     const shape = result.variant === "lora" ? `(${m.dIn}+${m.dOut})` : `${m.dOut}`;
     return `${m.layers}${tex ? "\\cdot " : "·"}${result.rank}${tex ? "\\cdot " : "·"}${shape}`;
   };
-  const pLatex = result.matrices.map((m) => perMatrix(m, true)).join(" + ");
-  const pPlain = result.matrices.map((m) => perMatrix(m, false)).join(" + ");
-  const shapeNote = result.variant === "lora" ? "|I|·r·(d_in+d_out)" : "|I|·r·d_out";
+  const headTerm = (tex: boolean) => {
+    if (result.headParams === 0) return [];
+    const count = result.headParams;
+    return [tex ? `${latexNumber(String(count))}_{\\mathrm{head}}` : `${plainNumber(count)} (head)`];
+  };
+  const pLatex = [...result.matrices.map((m) => perMatrix(m, true)), ...headTerm(true)].join(" + ");
+  const pPlain = [...result.matrices.map((m) => perMatrix(m, false)), ...headTerm(false)].join(" + ");
+  const shapeNote = (result.variant === "lora" ? "|I|·r·(d_in+d_out)" : "|I|·r·d_out")
+    + (result.headParams > 0 ? " + head" : "");
   return {
     latex: `${lhs} \\le ${toLatex(expression)} = ${toLatex(substituted)} = ${value},\\quad ` +
       `P = ${pLatex} = ${plainNumber(result.trainableParams).replace(/,/g, "\\,")}`,

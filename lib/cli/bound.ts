@@ -1,12 +1,14 @@
 // `qkv bound`: Theorem 1's generalization bound for a model, a set of adapted matrices (their true shapes,
-// grouped-query attention included), a LoRA rank, a bit width, a subGaussian constant and a training-set size.
+// grouped-query attention included), a LoRA rank, a bit width, a subGaussian constant and a training-set size;
+// --head-labels counts the trained classification head in P too (the paper counts the adapters only).
 import { boundFormula, modelBound, parseForm, parseLayers, parseVariant } from "../bounds/index";
 import { preset } from "../models/presets";
 import { asUsageError, integerOption, parseCommandArgs, positiveNumber, UsageError } from "./args";
 
 export const usage =
   "qkv bound --samples N [--model roberta-base|llama-3.1-8b|...] [--targets q,v] [--rank 8] [--bits 32] " +
-  "[--subgaussian 0.5] [--form paper|zhu] [--variant lora|b-only] [--layers all|0-5|0,3,8-11] [--json]";
+  "[--subgaussian 0.5] [--form paper|zhu] [--variant lora|b-only] [--layers all|0-5|0,3,8-11] [--head-labels 2] " +
+  "[--json]";
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -21,12 +23,14 @@ export async function run(argv: string[]): Promise<number> {
       form: { type: "string", default: "paper" },
       variant: { type: "string", default: "lora" },
       layers: { type: "string", default: "all" },
+      "head-labels": { type: "string" },
       json: { type: "boolean" },
     },
     usage,
   );
   const samples = values.samples;
   if (samples === undefined) throw new UsageError(`--samples (the training-set size N) is required\nusage: ${usage}`);
+  const headLabels = values["head-labels"];
   const result = asUsageError(() => {
     const model = preset(values.model!);
     return modelBound({
@@ -39,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       form: parseForm(values.form, "--form"),
       variant: parseVariant(values.variant, "--variant"),
       layers: parseLayers(values.layers!, model.numLayers, "--layers"),
+      head: headLabels === undefined ? undefined : { labels: positiveInteger(headLabels, "--head-labels") },
     });
   });
   const formula = boundFormula(result, result.targets);
@@ -47,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     console.log(`${result.model}, ${result.targets}, LoRA r = ${result.rank} (${result.variant}), ` +
       `${result.layers} layer(s), q = ${result.bits} bits, R = ${result.subgaussian}, N = ${result.samples}, ` +
-      `${result.form} form`);
+      `${result.form} form` + (result.headParams > 0 ? `, the ${headLabels}-label head counted in P` : ""));
     console.log(formula.plain);
     console.log(`bound on I(W;S): ${result.informationNats} nats`);
   }

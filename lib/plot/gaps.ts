@@ -27,8 +27,8 @@ export function gapFigure(analysis: GapAnalysis, opts: GapFigureOptions): Figure
   const positive = (v: number) => (v > 0 ? v : NaN);
   const xOf = (c: GapCell) => Math.sqrt(c.trainableParams / c.N);
   const series: LineSeries[] = [];
-  for (const setting of new Set(analysis.cells.map((c) => `${c.subset} r=${c.rank}`))) {
-    const own = analysis.cells.filter((c) => `${c.subset} r=${c.rank}` === setting).sort((a, b) => xOf(a) - xOf(b));
+  for (const setting of new Set(analysis.cells.map((c) => c.setting))) {
+    const own = analysis.cells.filter((c) => c.setting === setting).sort((a, b) => xOf(a) - xOf(b));
     series.push({
       name: setting,
       x: own.map(xOf),
