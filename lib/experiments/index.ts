@@ -8,6 +8,7 @@
 //   worker.ts    the child process runGrid forks (not exported: it is an entry point)
 //   grids.ts     the paper's sweeps at mini scale, and the MiniLM addendum's, named for `qkv grid NAME` and the notebooks
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
+//   robustness.ts  the robustness addendum: λ verdicts per rate scale and budget, the scale rule, survival
 //   frame.ts     a grid's runs as a danfojs DataFrame (tables are group-bys over it), long to wide
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   cells.ts     a rate grid's cells: one cell's rows, chance accuracy, a task at chance (the figures are lib/plot/grids.ts)
@@ -21,6 +22,7 @@ export * from "./finetune";
 export * from "./grid/index";
 export * from "./grids";
 export * from "./minilm";
+export * from "./robustness";
 export * from "./testbed";
 export * from "./summary";
 export * from "./frame";
