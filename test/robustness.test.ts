@@ -174,6 +174,9 @@ describe("the summary", () => {
     assert.deepEqual([last.setting.steps, last.lambda.verdict, last.runs], [1000, "not testable", 0]);
     assert.match(String(robustnessTable([last])[0].note), /no runs stored for this setting \(9 expected\)/);
     const oneSeed = robustnessVerdicts(designRows(() => 0.6, () => 0.5, { seeds: [0] }), "encoder", "default");
+    // Nothing survives a reference that was not judged.
+    const [untested] = robustnessSurvival(oneSeed, { scale: 5, steps: 100 });
+    assert.deepEqual([untested.judged, untested.same, untested.different.length], [false, [], 5]);
     const seedNote = (v: (typeof oneSeed)[number]) => /1 complete seed/.test(v.lambda.comparisons[0].note);
     assert.ok(oneSeed.every((v) => v.lambda.verdict === "not testable" && seedNote(v)));
     const known = VERDICTS as readonly string[];

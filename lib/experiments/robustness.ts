@@ -160,14 +160,21 @@ export function robustnessTable(
   }));
 }
 
-/** Per claim: its verdict at the reference setting, the settings where it is the same ("survives") and where not. */
+/**
+ * Per claim: its verdict at the reference setting, the settings where it is the same ("survives") and where not.
+ * Only a judged verdict (reproduced, contradicted, inconclusive) can survive: with the reference not testable or
+ * at chance, `judged` is false and every other setting is listed under `different`.
+ */
 export interface Survival {
   claim: ClaimId;
   reference: string;
   referenceVerdict: Verdict | undefined;
+  judged: boolean;
   same: string[];
   different: { setting: string; verdict: Verdict }[];
 }
+
+const JUDGED: readonly Verdict[] = ["reproduced", "contradicted", "inconclusive"];
 
 export function robustnessSurvival(verdicts: readonly SettingVerdicts[], reference: RobustnessSetting): Survival[] {
   const isReference = (v: SettingVerdicts) =>
@@ -175,11 +182,13 @@ export function robustnessSurvival(verdicts: readonly SettingVerdicts[], referen
   const ref = verdicts.find(isReference);
   return CLAIMS.map(({ id, of }) => {
     const referenceVerdict = ref ? of(ref).verdict : undefined;
+    const judged = referenceVerdict !== undefined && JUDGED.includes(referenceVerdict);
     const others = verdicts.filter((v) => !isReference(v));
+    const survives = (v: SettingVerdicts) => judged && of(v).verdict === referenceVerdict;
     return {
-      claim: id, reference: settingLabel(reference), referenceVerdict,
-      same: others.filter((v) => of(v).verdict === referenceVerdict).map((v) => settingLabel(v.setting)),
-      different: others.filter((v) => of(v).verdict !== referenceVerdict)
+      claim: id, reference: settingLabel(reference), referenceVerdict, judged,
+      same: others.filter(survives).map((v) => settingLabel(v.setting)),
+      different: others.filter((v) => !survives(v))
         .map((v) => ({ setting: settingLabel(v.setting), verdict: of(v).verdict })),
     };
   });
@@ -189,7 +198,9 @@ export function robustnessSurvival(verdicts: readonly SettingVerdicts[], referen
 export function survivalTable(survival: readonly Survival[]): Record<string, string>[] {
   return survival.map((s) => ({
     claim: s.claim, [`verdict at ${s.reference} (reference)`]: s.referenceVerdict ?? "–",
-    "same verdict (survives)": s.same.join("; ") || "none",
+    "same verdict (survives)": s.judged
+      ? s.same.join("; ") || "none"
+      : `– (the reference is ${s.referenceVerdict ?? "not run"}: nothing to survive)`,
     "another verdict": s.different.map((d) => `${d.setting}: ${d.verdict}`).join("; ") || "none",
   }));
 }
