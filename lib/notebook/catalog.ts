@@ -24,6 +24,7 @@ export const CATALOG: CatalogEntry[] = [
   { notebook: "08_table1.ipynb", reproduces: "Table 1: unequal importance of W_q, W_k, W_v" },
   { notebook: "09_table2.ipynb", reproduces: "Table 2: QV with λ > 1 vs QKV (LoRA, DoRA, full)" },
   { notebook: "10_table3.ipynb", reproduces: "Table 3: storage and time" },
+  { notebook: "11_robustness.ipynb", reproduces: "Robustness: λ verdicts per rate scale and budget; the mini encoder's rate scale" },
 ];
 
 /** Every notebook in notebooks/, in run order (their names sort in reading order). */
