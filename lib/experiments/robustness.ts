@@ -9,7 +9,9 @@ import {
 } from "./grids";
 import { Profile } from "./profile";
 import { ClaimId, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH, Verdict } from "./protocol";
-import { ClaimVerdict, formatEffect, LambdaDesign, lambdaDesignCells, lambdaVerdict, ScoredRow } from "./verdicts";
+import {
+  ClaimVerdict, formatEffect, LambdaDesign, lambdaDesignCells, lambdaVerdict, reportScore, ScoredRow,
+} from "./verdicts";
 
 /** What the summary needs of a run: its scores (ScoredRow) and the steps it was configured for (a GridRow has both). */
 export interface RobustnessRow extends ScoredRow {
@@ -203,6 +205,35 @@ export function survivalTable(survival: readonly Survival[]): Record<string, str
       : `– (the reference is ${s.referenceVerdict ?? "not run"}: nothing to survive)`,
     "another verdict": s.different.map((d) => `${d.setting}: ${d.verdict}`).join("; ") || "none",
   }));
+}
+
+/**
+ * Every cell of every setting, descriptively: the report-split score (mean ± sd over seeds, a diverged run at the
+ * majority baseline as the protocol scores it), the selection-split mean, and the mean training loss, in points.
+ */
+export function robustnessCellTable(
+  rows: readonly RobustnessRow[], architecture: MiniArchitecture, profile: Profile,
+): Record<string, string | number>[] {
+  const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : "–");
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+  return robustnessSettings(architecture, profile).flatMap((setting) => {
+    const mine = settingRows(rows, architecture, setting);
+    return lambdaDesignCells(robustnessDesign(architecture, setting)).map(({ etaQK, etaV }) => {
+      const cell = mine.filter((r) => near(r.etaQK, etaQK) && near(r.etaV, etaV));
+      const report = cell.map(reportScore);
+      const losses = cell.map((r) => r.lossMean).filter((x): x is number => x !== null && Number.isFinite(x));
+      return {
+        s: setting.scale, steps: setting.steps, "η_QK": etaQK, "η_V": etaV, "λ": +(etaV / etaQK).toPrecision(6),
+        runs: cell.length,
+        "test % (mean ± sd)": cell.length > 0 ? `${pct(mean(report))} ± ${pct(sd(report))}` : "–",
+        "selection %": cell.length > 0 ? pct(mean(cell.map(selectionOf))) : "–",
+        "mean training loss": losses.length > 0 ? +mean(losses).toFixed(3) : "–",
+        diverged: cell.filter((r) => r.status !== "ok").length,
+        "majority %": cell.length > 0 ? pct(cell[0].chance) : "–",
+      };
+    });
+  });
 }
 
 /** The scale rule's candidates as table rows (selection split only). */
