@@ -21,7 +21,7 @@ import { catalogModel, modelDir } from "../weights/index";
 import { breadthGrid } from "./breadth";
 import { experimentCheckpoint, protocolSplits } from "./finetune";
 import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid/index";
-import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL } from "./protocol";
+import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
 /** Our rate = the paper's × this: 5 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). */
@@ -48,7 +48,10 @@ export const TABLE2_PAPER_ETA_QK = 1e-4;
  */
 export const TABLE1_ETA_OURS = { encoder: 2e-4, decoder: 5e-5 } as const;
 
-export const GRID_NAMES = ["figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm", "breadth-encoder"];
+export const GRID_NAMES = [
+  "figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm",
+  "robustness-encoder", "robustness-decoder", "breadth-encoder",
+];
 
 /**
  * The grid NAME at a profile; its results go to data/results/NAME, or NAME-smoke / NAME-full / NAME-paper off the
@@ -126,6 +129,8 @@ function gridOf(name: string, profile: Profile): GridSpec {
     case "minilm-scale": return minilmScaleSweep(profile);
     case "minilm": return minilm(profile);
     case "breadth-encoder": return breadthGrid(profile, RUN_SIZES[sized(profile)]);
+    case "robustness-encoder": return robustness("encoder", profile);
+    case "robustness-decoder": return robustness("decoder", profile);
   }
   throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
 }
@@ -418,4 +423,73 @@ export function minilmGrid(profile: Profile, etaQK: number): GridSpec {
     axes.push({ task, adapter: [adapter("dora", 8, "q,v"), lora(16, "q,v")], etaQK: [etaQK], ratio: lambdas, seed });
   }
   return { name: "minilm", protocol: MINILM_ADDENDUM_HASH, base: minilmBase(profile, { rates: { grouping: "paper" } }), axes };
+}
+
+// ---- the mini models' rate scale and budget (the robustness addendum, docs/PROTOCOL.md §9) ----
+
+export type MiniArchitecture = "encoder" | "decoder";
+
+/** One setting of the robustness sweep: the rate scale s (η_QK = s × the paper-unit rate) and the budget in steps. */
+export interface RobustnessSetting {
+  scale: number;
+  steps: number;
+}
+
+/**
+ * The settings a profile runs (the addendum's `settings`): default the two arms through the reference setting
+ * (every scale at the first budget, the reference scale at the others), full the whole cross, smoke 1 and the
+ * reference at smoke's first budget and the reference at its second. Scale arm first: it decides the scale.
+ */
+export function robustnessSettings(architecture: MiniArchitecture, profile: Profile): RobustnessSetting[] {
+  const { scales, steps, referenceScale, smokeSteps } = ROBUSTNESS_ADDENDUM.settings;
+  const reference = referenceScale[architecture];
+  if (profile === "smoke") {
+    const first = [1, reference].map((scale) => ({ scale, steps: smokeSteps[0] }));
+    return [...first, { scale: reference, steps: smokeSteps[1] }];
+  }
+  if (profile === "full") return steps.flatMap((n) => scales.map((scale) => ({ scale, steps: n })));
+  const scaleArm = scales.map((scale) => ({ scale, steps: steps[0] }));
+  return [...scaleArm, ...steps.slice(1).map((n) => ({ scale: reference, steps: n }))];
+}
+
+/** The budget the scale is chosen at: the addendum's (100 steps), smoke's first. */
+export function robustnessSelectionSteps(profile: Profile): number {
+  return profile === "smoke" ? ROBUSTNESS_ADDENDUM.settings.smokeSteps[0] : ROBUSTNESS_ADDENDUM.scaleSelection.steps;
+}
+
+/** The setting everything is compared with: the reference scale (the figure grids' then) at the first budget. */
+export function robustnessReference(architecture: MiniArchitecture, profile: Profile): RobustnessSetting {
+  return { scale: ROBUSTNESS_ADDENDUM.settings.referenceScale[architecture], steps: robustnessSelectionSteps(profile) };
+}
+
+/** The λ design of one setting: η_QK = s × the paper-unit rate, the addendum's λ. */
+export function robustnessDesign(architecture: MiniArchitecture, setting: RobustnessSetting): LambdaDesign {
+  const etaQK = Number((setting.scale * ROBUSTNESS_ADDENDUM.design.paperEtaQK[architecture]).toPrecision(6));
+  return { etaQK: [etaQK], lambdas: ROBUSTNESS_ADDENDUM.design.lambdas };
+}
+
+/** The seeds of the sweep: the addendum's three (smoke: seed 0). */
+export const robustnessSeeds = (profile: Profile): number[] =>
+  (profile === "smoke" ? [0] : ROBUSTNESS_ADDENDUM.design.seeds);
+
+/**
+ * The robustness grid of one model: per setting, the λ design's three cells × the seeds on the MNLI analog, at the
+ * setting's steps (a task axis entry carries them). The default profile's sizes (batch 16, all rows, whole splits)
+ * at default and full: the budget is the swept axis; smoke is RUN_SIZES.smoke's.
+ */
+function robustness(architecture: MiniArchitecture, profile: Profile): GridSpec {
+  const size = RUN_SIZES[profile === "smoke" ? "smoke" : "default"];
+  const task = (steps: number): GridTask => ({
+    dir: "data/tasks", task: ROBUSTNESS_ADDENDUM.task.name, maxTrain: size.maxTrain, maxEval: size.maxEval, steps,
+  });
+  const seed = robustnessSeeds(profile);
+  const axes = robustnessSettings(architecture, profile).flatMap((setting) =>
+    lambdaDesignCells(robustnessDesign(architecture, setting)).map(({ etaQK, etaV }) => ({
+      task: [task(setting.steps)], etaQK: [etaQK], etaV: [etaV], seed,
+    })));
+  const checkpoint = experimentCheckpoint(architecture);
+  const fields: Partial<GridBase> = architecture === "encoder"
+    ? { checkpoint, adapter: lora(8, "q,k,v") }
+    : { checkpoint, adapter: lora(16, "q,v"), schedule: "constant" };
+  return { name: `robustness-${architecture}`, protocol: ROBUSTNESS_ADDENDUM_HASH, base: base(size, fields), axes };
 }

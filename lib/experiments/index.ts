@@ -10,6 +10,7 @@
 //   minilm.ts    the MiniLM addendum in one call: rate sweep, verdict cells, verdicts
 //   breadth.ts   the adapter knobs the question invites (α, rsLoRA, layers, rank_pattern) as one described grid
 //   deviations.ts  an experiment's settings: the paper's, the authors' script's and ours (read from the runs)
+//   robustness.ts  the robustness addendum: λ verdicts per rate scale and budget, the scale rule, survival
 //   frame.ts     a grid's runs as a danfojs DataFrame (tables are group-bys over it), long to wide
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   cells.ts     a rate grid's cells: one cell's rows, chance accuracy, a task at chance (the figures are lib/plot/grids.ts)
@@ -23,6 +24,7 @@ export * from "./finetune";
 export * from "./grid/index";
 export * from "./grids";
 export * from "./minilm";
+export * from "./robustness";
 export * from "./testbed";
 export * from "./summary";
 export * from "./frame";
