@@ -15,10 +15,12 @@ import { reportScore } from "./verdicts";
 export const BREADTH_REFERENCE: AdapterFields = { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: "q,v" };
 
 /**
- * The grid: SST-2's analog, QV at λ = 4 and Table 2's η_QK × 5 (the strategy's cell), 3 seeds (smoke: one seed,
- * three variants, a few steps). `steps`, `batchSize`, `maxTrain` and `maxEval` are the profile's run size.
+ * The grid: SST-2's analog, QV at λ = 4 and Table 2's η_QK at the mini scale (`etaQK`: the strategy's cell), 3 seeds
+ * (smoke: one seed, three variants, a few steps). `steps`, `batchSize`, `maxTrain` and `maxEval` are the profile's.
  */
-export function breadthGrid(profile: Profile, size: { steps: number; batchSize: number; maxTrain: number; maxEval: number }): GridSpec {
+export function breadthGrid(
+  profile: Profile, size: { steps: number; batchSize: number; maxTrain: number; maxEval: number }, etaQK: number,
+): GridSpec {
   const smoke = profile === "smoke";
   const seed = smoke ? [0] : [0, 1, 2];
   const patterns: AdapterFields[] = [
@@ -30,7 +32,7 @@ export function breadthGrid(profile: Profile, size: { steps: number; batchSize: 
     base: {
       data: { dir: "data/tasks", task: "SST-2", maxTrain: size.maxTrain, maxEval: size.maxEval },
       checkpoint: experimentCheckpoint("encoder"), init: "pretrained", adapter: BREADTH_REFERENCE,
-      rates: { grouping: "paper", etaQK: 5e-4, ratio: 4 }, steps: size.steps, batchSize: size.batchSize, maxLength: 64,
+      rates: { grouping: "paper", etaQK, ratio: 4 }, steps: size.steps, batchSize: size.batchSize, maxLength: 64,
       schedule: "linear",
     },
     axes: smoke

@@ -29,7 +29,10 @@ export const CATALOG: CatalogEntry[] = [
     notebook: "10_table3.ipynb",
     reproduces: "Table 3: a stand-in (its content is not available), what each method costs",
   },
-  { notebook: "11_robustness.ipynb", reproduces: "Robustness: λ verdicts per rate scale and budget; the mini encoder's rate scale" },
+  {
+    notebook: "11_robustness.ipynb",
+    reproduces: "Robustness: λ verdicts per rate scale and budget; the mini encoder's rate scale",
+  },
 ];
 
 /** Every notebook in notebooks/, in run order (their names sort in reading order). */
