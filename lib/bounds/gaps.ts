@@ -125,8 +125,12 @@ function gapOf(run: GapRun, metric: GapMetric): number {
 /** Groups runs by subset, rank and N; checks every field, duplicate seeds and a consistent P per subset and rank. */
 export function analyzeGaps(runs: readonly GapRun[], options: { confidence?: number } = {}): GapAnalysis {
   const confidence = options.confidence ?? 0.95;
-  if (!(confidence > 0 && confidence < 1)) throw new BoundsError(`confidence must be in (0, 1), got ${JSON.stringify(confidence)}`);
-  if (!Array.isArray(runs) || runs.length === 0) throw new BoundsError("runs must be a non-empty array of measured runs");
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new BoundsError(`confidence must be in (0, 1), got ${JSON.stringify(confidence)}`);
+  }
+  if (!Array.isArray(runs) || runs.length === 0) {
+    throw new BoundsError("runs must be a non-empty array of measured runs");
+  }
 
   type Group = { subset: string; rank: number; head?: GapHead; setting: string; N: number; params: number;
     runs: GapRun[] };
@@ -138,9 +142,13 @@ export function analyzeGaps(runs: readonly GapRun[], options: { confidence?: num
     const rank = positiveInteger(run.rank, `${field}.rank`);
     const N = positiveInteger(run.N, `${field}.N`);
     const params = positiveInteger(run.trainableParams, `${field}.trainableParams`);
-    if (!Number.isInteger(run.seed)) throw new BoundsError(`${field}.seed must be an integer, got ${JSON.stringify(run.seed)}`);
+    if (!Number.isInteger(run.seed)) {
+      throw new BoundsError(`${field}.seed must be an integer, got ${JSON.stringify(run.seed)}`);
+    }
     for (const f of NUMBER_FIELDS) {
-      if (typeof run[f] !== "number" || !Number.isFinite(run[f])) throw new BoundsError(`${field}.${f} must be a finite number, got ${JSON.stringify(run[f])}`);
+      if (typeof run[f] !== "number" || !Number.isFinite(run[f])) {
+        throw new BoundsError(`${field}.${f} must be a finite number, got ${JSON.stringify(run[f])}`);
+      }
     }
     if (run.head !== undefined && run.head !== "trained" && run.head !== "frozen") {
       throw new BoundsError(`${field}.head must be "trained" or "frozen", got ${JSON.stringify(run.head)}`);
@@ -148,12 +156,16 @@ export function analyzeGaps(runs: readonly GapRun[], options: { confidence?: num
     const setting = settingLabel(subset, rank, run.head);
     const known = paramsOf.get(setting);
     if (known !== undefined && known !== params) {
-      throw new BoundsError(`${field}.trainableParams = ${params} but other ${setting} runs have ${known}: one setting, one adapter size`);
+      throw new BoundsError(
+        `${field}.trainableParams = ${params} but other ${setting} runs have ${known}: one setting, one adapter size`,
+      );
     }
     paramsOf.set(setting, params);
     const key = `${setting} N=${N}`;
     const group = groups.get(key) ?? { subset, rank, head: run.head, setting, N, params, runs: [] as GapRun[] };
-    if (group.runs.some((r) => r.seed === run.seed)) throw new BoundsError(`${field}: seed ${run.seed} of ${key} appears twice`);
+    if (group.runs.some((r) => r.seed === run.seed)) {
+      throw new BoundsError(`${field}: seed ${run.seed} of ${key} appears twice`);
+    }
     group.runs.push(run);
     groups.set(key, group);
   });
@@ -190,7 +202,8 @@ export function analyzeGaps(runs: readonly GapRun[], options: { confidence?: num
     const qkv = byKey("QKV", cell.rank, cell.head, cell.N);
     if (qkv === undefined) continue;
     const qv = byKey("QV", cell.rank, cell.head, cell.N)!;
-    const pairs = qv.runs.flatMap((a) => qkv.runs.filter((b) => b.seed === a.seed).map((b) => ({ seed: a.seed, qv: a, qkv: b })));
+    const pairs = qv.runs.flatMap((a) =>
+      qkv.runs.filter((b) => b.seed === a.seed).map((b) => ({ seed: a.seed, qv: a, qkv: b })));
     if (pairs.length === 0) continue;
     for (const metric of GAP_METRICS) {
       const diffs = pairs.map((p) => gapOf(p.qv, metric) - gapOf(p.qkv, metric));
@@ -222,9 +235,9 @@ export const GAP_RULES = {
   /** Fewer sizes with a positive mean gap than this: the slope is not testable. */
   minSizes: 3,
   qvVsQkv:
-    "QV's gap is smaller than QKV's at equal r: per seed, the mean over N of gap(QV) − gap(QKV), paired by seed; the " +
-    "95 % t interval of its mean over seeds. Reproduced when the interval lies below 0, contradicted when it lies " +
-    "above, no significant difference otherwise; not testable with fewer than 3 seeds run for both at every N.",
+    "QV's gap is smaller than QKV's at equal r: per seed, the mean over N of gap(QV) − gap(QKV), paired by seed; " +
+    "the 95 % t interval of its mean over seeds. Reproduced when the interval lies below 0, contradicted when it " +
+    "lies above, no significant difference otherwise; not testable with fewer than 3 seeds run for both at every N.",
   fallsWithN:
     "The gap falls with N: the least-squares slope of ln(mean gap over seeds) against ln N and its 95 % t interval " +
     "(n − 2 degrees of freedom for n sizes). Reproduced when the interval lies below 0, contradicted when it lies " +

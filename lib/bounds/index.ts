@@ -16,7 +16,9 @@ export type {
   ComparisonVerdict, GapAnalysis, GapCell, GapHead, GapJudgement, GapMetric, GapRules, GapRun, GapVerdict,
   QvQkvComparison, QvQkvJudgement, SlopeFit, SlopeJudgement,
 } from "./gaps";
-export { fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQuantile, summarize } from "../stats/index";
+export {
+  fitLine, incompleteBeta, lnGamma, meanInterval, studentTCdf, studentTQuantile, summarize,
+} from "../stats/index";
 export type { LineFit, Summary } from "../stats/index";
 export { GLUE_TRAIN_SIZES, PAPER_THEOREM1_VALUES } from "./reference";
 export type { GlueTask } from "./reference";

@@ -25,7 +25,10 @@ export type ThresholdRule = (typeof THRESHOLD_RULES)[number];
 
 /** Hoeffding: a loss with values in [0, 1] is 1/2-subGaussian. */
 export const ZERO_ONE_SUBGAUSSIAN = 0.5;
-/** The sums are O(8^q) in 64-digit arithmetic: q = 8 takes seconds, q = 10 would take minutes. */
+/**
+ * The sums are O(8^q) in 64-digit arithmetic: beyond q = 8 their time grows too steeply (measured in
+ * bench/README.md).
+ */
 export const MAX_THRESHOLD_BITS = 8;
 
 export interface ThresholdLearnerInput {
@@ -67,7 +70,9 @@ function checkInput(input: ThresholdLearnerInput): { M: number; kStar: number } 
   const M = 2 ** bits;
   const kStar = input.target * M;
   if (typeof input.target !== "number" || !(input.target >= 0 && input.target < 1) || !Number.isInteger(kStar)) {
-    throw new BoundsError(`target (θ*) must be a multiple of 1/2^${bits} in [0, 1), got ${JSON.stringify(input.target)}`);
+    throw new BoundsError(
+      `target (θ*) must be a multiple of 1/2^${bits} in [0, 1), got ${JSON.stringify(input.target)}`,
+    );
   }
   return { M, kStar };
 }
@@ -112,7 +117,9 @@ export function thresholdLearner(input: ThresholdLearnerInput): ThresholdLearner
   // H(W|S) ≤ H(W) exactly; the difference can round to -1e-60 where both are 0 to 64 digits.
   let information = entropy.minus(conditionalEntropy);
   if (information.isNegative()) {
-    if (information.abs().greaterThan(big("1e-40"))) throw new Error(`thresholdLearner: I(W;S) = ${information.toString()} < 0`);
+    if (information.abs().greaterThan(big("1e-40"))) {
+      throw new Error(`thresholdLearner: I(W;S) = ${information.toString()} < 0`);
+    }
     information = big(0);
   }
 

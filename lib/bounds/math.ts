@@ -48,7 +48,9 @@ export function toPlain(node: MathNode): string {
     handler: (n: MathNode, options: object) => {
       if (n.type === "ConstantNode") return plainNumber(big(String((n as unknown as { value: unknown }).value)), 6);
       const f = n as unknown as { type: string; fn?: { name?: string }; args?: MathNode[] };
-      if (f.type === "FunctionNode" && f.fn?.name === "log" && f.args?.length === 1) return `ln(${f.args[0].toString(options)})`;
+      if (f.type === "FunctionNode" && f.fn?.name === "log" && f.args?.length === 1) {
+        return `ln(${f.args[0].toString(options)})`;
+      }
       return undefined;
     },
   });

@@ -9,7 +9,8 @@ export type GlueTask = keyof typeof GLUE_TRAIN_SIZES;
 
 /**
  * The bound's absolute values at real scale that show it is vacuous (derived from the paper's formula, not printed
- * by it: docs/paper.md §2): RoBERTa-base, LoRA on W_q, W_v with r = 8, q = 32 bits, R = 1/2, the paper's form (no ln 2).
+ * by it: docs/paper.md §2): RoBERTa-base, LoRA on W_q, W_v with r = 8, q = 32 bits, R = 1/2, the paper's form (no
+ * ln 2).
  */
 export const PAPER_THEOREM1_VALUES = {
   setting: { model: "roberta-base", targets: "q,v", rank: 8, bits: 32, subgaussian: 0.5, form: "paper" as const },

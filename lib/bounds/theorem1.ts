@@ -94,9 +94,14 @@ export function parseVariant(value: unknown, field = "variant"): BoundVariant {
   throw new BoundsError(`${field} must be one of ${BOUND_VARIANTS.join(", ")}, got ${JSON.stringify(value)}`);
 }
 
-/** Trainable parameters of one rank-r adapter on a d_in×d_out matrix (LoRA's count is lib/lora's; B-only trains r·d_out). */
+/**
+ * Trainable parameters of one rank-r adapter on a d_in×d_out matrix (LoRA's count is lib/lora's; B-only trains
+ * r·d_out).
+ */
 export function adapterParams(shape: MatrixShape, rank: number, variant: BoundVariant): number {
-  return variant === "lora" ? adaptedMatrixParameters({ ...DEFAULT_ADAPTER, r: rank }, shape.dIn, shape.dOut, false) : rank * shape.dOut;
+  return variant === "lora"
+    ? adaptedMatrixParameters({ ...DEFAULT_ADAPTER, r: rank }, shape.dIn, shape.dOut, false)
+    : rank * shape.dOut;
 }
 
 /**
@@ -126,7 +131,9 @@ export function informationBound(params: number, bits: number, form: BoundForm):
  * sqrt(2R² q P / N), with ln 2 in the zhu form: the bound for any learner of P q-bit parameters, i.e. Xu and
  * Raginsky's bound at the entropy bound on I(W;S) (test/bounds checks that composition).
  */
-export function parameterBound(params: number, bits: number, subgaussian: number, samples: number, form: BoundForm): Big {
+export function parameterBound(
+  params: number, bits: number, subgaussian: number, samples: number, form: BoundForm,
+): Big {
   positiveInteger(params, "trainable parameters (P)");
   positiveFinite(bits, "bits (q)");
   positiveFinite(subgaussian, "subgaussian (R)");
@@ -152,7 +159,9 @@ export function theorem1Bound(input: BoundInput): BoundResult {
     const layers = positiveInteger(m.layers, `${field}.layers`);
     // A rank above min(d_in, d_out) adds parameters but no expressiveness: almost surely a typo.
     if (rank > Math.min(dIn, dOut)) {
-      throw new BoundsError(`rank (r) = ${rank} exceeds min(d_in, d_out) = ${Math.min(dIn, dOut)} of ${field} (${dIn}×${dOut})`);
+      throw new BoundsError(
+        `rank (r) = ${rank} exceeds min(d_in, d_out) = ${Math.min(dIn, dOut)} of ${field} (${dIn}×${dOut})`,
+      );
     }
     return { name: m.name, dIn, dOut, layers, params: layers * adapterParams({ dIn, dOut }, rank, variant) };
   });
@@ -160,7 +169,9 @@ export function theorem1Bound(input: BoundInput): BoundResult {
   const head = input.headParams === undefined || input.headParams === 0
     ? 0 : positiveInteger(input.headParams, "headParams");
   const params = adapterTotal + head;
-  if (!Number.isSafeInteger(params)) throw new BoundsError(`trainable parameters (P) = ${params} is too large to count exactly`);
+  if (!Number.isSafeInteger(params)) {
+    throw new BoundsError(`trainable parameters (P) = ${params} is too large to count exactly`);
+  }
   const value = parameterBound(params, bits, subgaussian, samples, form);
   return {
     bound: value.toNumber(),
@@ -185,24 +196,34 @@ export function parseLayers(spec: string, numLayers: number, field = "layers"): 
   const chosen = new Set<number>();
   for (const part of text.split(",")) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new BoundsError(`${field}: ${JSON.stringify(part)} is not a layer, a range like 0-5, or "all" (in ${JSON.stringify(spec)})`);
+    if (!m) {
+      throw new BoundsError(
+        `${field}: ${JSON.stringify(part)} is not a layer, a range like 0-5, or "all" (in ${JSON.stringify(spec)})`,
+      );
+    }
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
     if (hi < lo) throw new BoundsError(`${field}: range ${JSON.stringify(part.trim())} runs backwards`);
-    if (hi >= numLayers) throw new BoundsError(`${field}: layer ${hi} does not exist; the model has layers 0-${numLayers - 1}`);
+    if (hi >= numLayers) {
+      throw new BoundsError(`${field}: layer ${hi} does not exist; the model has layers 0-${numLayers - 1}`);
+    }
     for (let l = lo; l <= hi; l++) chosen.add(l);
   }
   return all.filter((l) => chosen.has(l));
 }
 
 /** The adapted matrices of a model: each target with its true shape, in `layers` of its layers (default all). */
-export function modelMatrices(model: ModelConfig, targets: readonly AttentionMatrix[], layers?: readonly number[]): AdaptedMatrixGroup[] {
+export function modelMatrices(
+  model: ModelConfig, targets: readonly AttentionMatrix[], layers?: readonly number[],
+): AdaptedMatrixGroup[] {
   const shapes = attentionShapes(model);
   const count = layers === undefined ? model.numLayers : new Set(layers).size;
   if (count === 0) throw new BoundsError("layers is empty: adapt at least one layer");
   for (const l of layers ?? []) {
     if (!Number.isInteger(l) || l < 0 || l >= model.numLayers) {
-      throw new BoundsError(`layers: layer ${JSON.stringify(l)} does not exist; the model has layers 0-${model.numLayers - 1}`);
+      throw new BoundsError(
+        `layers: layer ${JSON.stringify(l)} does not exist; the model has layers 0-${model.numLayers - 1}`,
+      );
     }
   }
   return targets.map((t) => ({ name: t, dIn: shapes[t].dIn, dOut: shapes[t].dOut, layers: count }));

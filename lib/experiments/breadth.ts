@@ -12,7 +12,9 @@ import { Profile } from "./profile";
 import { reportScore } from "./verdicts";
 
 /** The plain adapter every variant is compared with: LoRA r 8, α 8 on W_q, W_v, every layer. */
-export const BREADTH_REFERENCE: AdapterFields = { method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: "q,v" };
+export const BREADTH_REFERENCE: AdapterFields = {
+  method: "lora", r: 8, loraAlpha: 8, loraDropout: 0, targetModules: "q,v",
+};
 
 /**
  * The grid: SST-2's analog, QV at λ = 4 and Table 2's η_QK at the mini scale (`etaQK`: the strategy's cell), 3 seeds
@@ -53,7 +55,9 @@ export function breadthVariant(row: GridRow): string {
   const parts = [`r ${a.r}`, `α ${a.loraAlpha}`];
   if (a.useRslora) parts.push("rsLoRA (α/√r)");
   if (a.layersToTransform) parts.push(`layers ${a.layersToTransform.join(", ")}`);
-  if (a.rankPattern) parts.push(`rank_pattern ${Object.entries(a.rankPattern).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  if (a.rankPattern) {
+    parts.push(`rank_pattern ${Object.entries(a.rankPattern).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
   return parts.join(", ");
 }
 

@@ -27,9 +27,14 @@ const NUMBER_TAG = "$number";
 
 /** JSON.stringify's replacer for stored runs: tags the numbers JSON cannot write, refuses what it would mangle. */
 function toStored(key: string, value: unknown): unknown {
-  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return { [NUMBER_TAG]: Object.is(value, -0) ? "-0" : String(value) };
+  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) {
+    return { [NUMBER_TAG]: Object.is(value, -0) ? "-0" : String(value) };
+  }
   if (ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set) {
-    throw new Error(`${JSON.stringify(key)} is a ${value.constructor.name}, which JSON does not round-trip: convert it to a plain array or object first`);
+    throw new Error(
+      `${JSON.stringify(key)} is a ${value.constructor.name}, which JSON does not round-trip: ` +
+        "convert it to a plain array or object first",
+    );
   }
   return value;
 }
@@ -58,7 +63,9 @@ export function readCached<C, R>(dir: string, config: C): CachedRun<C, R> | unde
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${(err as Error).message}); delete it to recompute that run`);
   }
-  if (canonicalJson(stored.config) !== canonicalJson(config)) throw new Error(`${file}: holds another configuration under key ${key}; delete it to recompute`);
+  if (canonicalJson(stored.config) !== canonicalJson(config)) {
+    throw new Error(`${file}: holds another configuration under key ${key}; delete it to recompute`);
+  }
   return stored;
 }
 
@@ -86,7 +93,9 @@ export function cached<C, R>(dir: string, config: C, compute: (config: C) => R):
 }
 
 /** cached for a computation that returns a promise (a sweep on worker processes): nothing is stored if it rejects. */
-export async function cachedAsync<C, R>(dir: string, config: C, compute: (config: C) => Promise<R>): Promise<CacheOutcome<C, R>> {
+export async function cachedAsync<C, R>(
+  dir: string, config: C, compute: (config: C) => Promise<R>,
+): Promise<CacheOutcome<C, R>> {
   const { file, hit } = lookUp<C, R>(dir, config);
   return hit ?? { ...writeCached(dir, config, await compute(config)), fromCache: false, file };
 }
@@ -94,14 +103,19 @@ export async function cachedAsync<C, R>(dir: string, config: C, compute: (config
 /** One line for a notebook: "<what>: computed now, stored in data/results/…" or "<what>: read back from …". */
 export function describeCached(what: string, run: { fromCache: boolean; file: string }): string {
   const where = path.relative(REPO_ROOT, run.file);
-  return run.fromCache ? `${what}: read back from ${where} (delete it to recompute)` : `${what}: computed now, stored in ${where}`;
+  return run.fromCache
+    ? `${what}: read back from ${where} (delete it to recompute)`
+    : `${what}: computed now, stored in ${where}`;
 }
 
 /**
  * What claimRun finds: the run is this process's to compute (release the claim once it is stored or has failed),
  * stored already, or being computed by another live process (`holder` says which).
  */
-export type RunClaim = { state: "claimed"; release: () => void } | { state: "stored" } | { state: "busy"; holder: string };
+export type RunClaim =
+  | { state: "claimed"; release: () => void }
+  | { state: "stored" }
+  | { state: "busy"; holder: string };
 
 interface LockHolder {
   pid: number;
@@ -124,9 +138,13 @@ export function claimRun(dir: string, config: unknown): RunClaim {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(lock, JSON.stringify(holder), { flag: "wx" });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new OutputPathError(`${lock}: cannot create the run's lock (${(err as Error).message})`, err);
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw new OutputPathError(`${lock}: cannot create the run's lock (${(err as Error).message})`, err);
+      }
       const other = liveHolder(lock);
-      if (other !== undefined) return readCached(dir, config) !== undefined ? { state: "stored" } : { state: "busy", holder: other };
+      if (other !== undefined) {
+        return readCached(dir, config) !== undefined ? { state: "stored" } : { state: "busy", holder: other };
+      }
       fs.rmSync(lock, { force: true });
       continue;
     }
@@ -181,7 +199,8 @@ function liveHolder(lock: string): string | undefined {
  * progress and timing by hand.
  */
 export async function cachedSweep<C, R>(
-  what: string, dir: string, config: C, total: (config: C) => number, compute: (config: C, tick: (label?: string) => void) => R | Promise<R>,
+  what: string, dir: string, config: C, total: (config: C) => number,
+  compute: (config: C, tick: (label?: string) => void) => R | Promise<R>,
 ): Promise<CacheOutcome<C, R>> {
   let seconds = NaN;
   const run = await cachedAsync(dir, config, async (c) => {

@@ -15,7 +15,8 @@ import { FineTuneConfig, setUpRun, trainOptions } from "./finetune";
 export interface MethodCost {
   /**
    * adapter_model.safetensors + adapter_config.json as saveAdapter writes them (head included, as peft's
-   * modules_to_save); for full fine-tuning, which has no adapter, the trained matrices and head as one safetensors file.
+   * modules_to_save); for full fine-tuning, which has no adapter, the trained matrices and head as one safetensors
+   * file.
    */
   adapterBytes: number;
   trainable: number;

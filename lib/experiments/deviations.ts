@@ -16,24 +16,31 @@ const list = (values: readonly unknown[]): string => distinct(values.map(String)
 const sig = (v: number) => Number(v.toPrecision(3)).toString();
 const range = (values: readonly number[]): string => {
   const sorted = distinct(values).sort((a, b) => a - b);
-  return sorted.length === 1 ? sig(sorted[0]) : `${sig(sorted[0])} … ${sig(sorted[sorted.length - 1])} (${sorted.length} values)`;
+  return sorted.length === 1
+    ? sig(sorted[0])
+    : `${sig(sorted[0])} … ${sig(sorted[sorted.length - 1])} (${sorted.length} values)`;
 };
 
 /** Our value of each setting, read from the runs. */
 const OURS: Record<Setting, (rows: readonly GridRow[]) => string> = {
   model: (rows) => list(rows.map((r) => path.basename(r.checkpoint))),
-  tasks: (rows) => `${list(rows.map((r) => r.task))} (${list(rows.map((r) => (r.config.data.dir === "data/tasks" ? "built-in analogs" : r.config.data.dir)))})`,
+  tasks: (rows) =>
+    `${list(rows.map((r) => r.task))} ` +
+    `(${list(rows.map((r) => (r.config.data.dir === "data/tasks" ? "built-in analogs" : r.config.data.dir)))})`,
   budget: (rows) => distinct(rows.map((r) => r.task)).map((task) => {
     const runs = rows.filter((r) => r.task === task);
     const epochs = runs.map((r) => (r.steps * r.config.batchSize) / r.result.trainExamples);
-    return `${task}: ${list(runs.map((r) => r.steps))} steps = ${list(epochs.map((e) => e.toFixed(2)))} epochs of ${list(runs.map((r) => r.result.trainExamples))} rows`;
+    return `${task}: ${list(runs.map((r) => r.steps))} steps = ${list(epochs.map((e) => e.toFixed(2)))} epochs of ` +
+      `${list(runs.map((r) => r.result.trainExamples))} rows`;
   }).join("; "),
   batch: (rows) => list(rows.map((r) => r.config.batchSize)),
   maxLength: (rows) => list(rows.map((r) => r.config.maxLength)),
   targets: (rows) => list(rows.map((r) => r.targets)),
   rank: (rows) => list(rows.map((r) => r.r ?? "— (full)")),
-  alpha: (rows) => list(rows.map((r) => (r.method === "full" ? "— (full)" : adapterConfig(r.config.adapter).loraAlpha))),
-  dropout: (rows) => list(rows.map((r) => (r.method === "full" ? "— (full)" : adapterConfig(r.config.adapter).loraDropout))),
+  alpha: (rows) =>
+    list(rows.map((r) => (r.method === "full" ? "— (full)" : adapterConfig(r.config.adapter).loraAlpha))),
+  dropout: (rows) =>
+    list(rows.map((r) => (r.method === "full" ? "— (full)" : adapterConfig(r.config.adapter).loraDropout))),
   rates: (rows) => `η_QK ${range(rows.map((r) => r.etaQK))}; λ ${range(rows.map((r) => r.ratio))}`,
   schedule: (rows) => list(rows.map((r) => r.config.schedule)),
   optimizer: () => `AdamW β = (${PAPER_ADAMW.beta1}, ${PAPER_ADAMW.beta2}), ε = ${PAPER_ADAMW.epsilon}`,
@@ -46,21 +53,24 @@ const OURS: Record<Setting, (rows: readonly GridRow[]) => string> = {
       perCell.set(cell, (perCell.get(cell) ?? 0) + 1);
     }
     const counts = distinct([...perCell.values()]).sort((a, b) => b - a);
-    return `${list(rows.map((r) => r.seed))}; ${counts.map((n) => `${[...perCell.values()].filter((c) => c === n).length} cells × ${n}`).join(", ")}`;
+    return `${list(rows.map((r) => r.seed))}; ` +
+      `${counts.map((n) => `${[...perCell.values()].filter((c) => c === n).length} cells × ${n}`).join(", ")}`;
   },
   evaluation: (rows) => `the last step; chosen on ${list(rows.map((r) => r.result.splits.selection))}, ` +
     `reported on ${list(rows.map((r) => r.result.splits.report))}`,
 };
 
 const LABELS: Record<Setting, string> = {
-  model: "model", tasks: "tasks", budget: "budget", batch: "batch", maxLength: "max length T", targets: "adapted matrices",
-  rank: "LoRA r", alpha: "LoRA α", dropout: "LoRA dropout", rates: "learning rates", schedule: "schedule", optimizer: "optimizer",
-  weightDecay: "weight decay", precision: "precision", seeds: "seeds", evaluation: "evaluation",
+  model: "model", tasks: "tasks", budget: "budget", batch: "batch", maxLength: "max length T",
+  targets: "adapted matrices", rank: "LoRA r", alpha: "LoRA α", dropout: "LoRA dropout", rates: "learning rates",
+  schedule: "schedule", optimizer: "optimizer", weightDecay: "weight decay", precision: "precision", seeds: "seeds",
+  evaluation: "evaluation",
 };
 
 // Why we differ, where we do [ours]. The numbers a reason depends on are in the columns beside it.
 const WHY: Record<Setting, string> = {
-  model: "no pretrained RoBERTa or Llama on these machines: mini models pretrained here (00b); MODEL_DIR runs a real one",
+  model:
+    "no pretrained RoBERTa or Llama on these machines: mini models pretrained here (00b); MODEL_DIR runs a real one",
   tasks: "GLUE is not part of the repository: built-in analogs (00b); GLUE_DIR runs the real tasks",
   budget: "two CPU cores: the default profile's budget (docs/PROTOCOL.md §6), far under the paper's epochs",
   batch: "the default profile's budget",
@@ -89,7 +99,8 @@ export function deviationTable(experiment: DeviationExperiment, rows: readonly G
   const script = `authors' script (${settings.script.file})`;
   return [
     ...(Object.keys(LABELS) as Setting[]).map((key) => ({
-      setting: LABELS[key], paper: shown(settings.paper[key]), [script]: shown(settings.script[key]), ours: OURS[key](rows), why: WHY[key],
+      setting: LABELS[key], paper: shown(settings.paper[key]), [script]: shown(settings.script[key]),
+      ours: OURS[key](rows), why: WHY[key],
     })),
     {
       setting: "verdict protocol", paper: "–", [script]: "–", ours: list(rows.map((r) => r.config.protocol ?? "none")),

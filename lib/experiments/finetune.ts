@@ -82,19 +82,31 @@ export function checkpointRef(dir: string): FineTuneConfig["checkpoint"] {
   const single = path.join(dir, "model.safetensors");
   const index = path.join(dir, "model.safetensors.index.json");
   if (fs.existsSync(single)) return { dir: configPath(dir), sha256: sha256(fs.readFileSync(single)) };
-  if (fs.existsSync(index)) return { dir: configPath(dir), sha256: sha256(fs.readFileSync(index, "utf8") + fs.readFileSync(path.join(dir, "config.json"), "utf8")) };
-  throw new Error(`${dir}: no model.safetensors (pretrain one with \`qkv pretrain\`, or point MODEL_DIR at a Hugging Face model folder)`);
+  if (fs.existsSync(index)) {
+    return {
+      dir: configPath(dir),
+      sha256: sha256(fs.readFileSync(index, "utf8") + fs.readFileSync(path.join(dir, "config.json"), "utf8")),
+    };
+  }
+  throw new Error(
+    `${dir}: no model.safetensors (pretrain one with \`qkv pretrain\`, ` +
+      "or point MODEL_DIR at a Hugging Face model folder)",
+  );
 }
 
 /**
  * The checkpoint an experiment fine-tunes: MODEL_DIR when it holds a model of this architecture (a user's
  * roberta-base or Llama folder), else the one the project pretrained on its built-in corpus.
  */
-export function experimentCheckpoint(architecture: "encoder" | "decoder", env: NodeJS.ProcessEnv = process.env): string {
+export function experimentCheckpoint(
+  architecture: "encoder" | "decoder", env: NodeJS.ProcessEnv = process.env,
+): string {
   const dir = env.MODEL_DIR;
   if (dir === undefined || dir.trim() === "") return checkpointDir(architecture, "builtin");
   const configFile = path.join(dir, "config.json");
-  if (!fs.existsSync(configFile)) throw new Error(`MODEL_DIR=${dir}: no config.json (expected a Hugging Face model folder)`);
+  if (!fs.existsSync(configFile)) {
+    throw new Error(`MODEL_DIR=${dir}: no config.json (expected a Hugging Face model folder)`);
+  }
   const config = configFromHf(JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, unknown>, configFile);
   return config.architecture === architecture ? path.resolve(dir) : checkpointDir(architecture, "builtin");
 }
@@ -118,7 +130,10 @@ export interface RunSetup {
   trainable: number;
 }
 
-/** Where the task's test labels are hidden, this share of train (at most SELECTION_MAX_ROWS rows) becomes the selection split. */
+/**
+ * Where the task's test labels are hidden, this share of train (at most SELECTION_MAX_ROWS rows) becomes the
+ * selection split.
+ */
 export const SELECTION_FRACTION = 0.1;
 export const SELECTION_MAX_ROWS = 2000;
 
@@ -126,15 +141,27 @@ export const SELECTION_MAX_ROWS = 2000;
  * The protocol's splits of a loaded task: with a labelled test file (the built-in suite), select on dev and
  * report on test; without one (GLUE), select on a seeded slice of train (not trained on) and report on dev.
  */
-export function protocolSplits(data: TaskData): { train: TextExample[]; selection: { data: TaskData; description: string }; report: { data: TaskData; description: string } } {
+export function protocolSplits(data: TaskData): {
+  train: TextExample[];
+  selection: { data: TaskData; description: string };
+  report: { data: TaskData; description: string };
+} {
   const describe = (d: TaskData) => d.evalSets.map((e) => `${e.name} (${e.examples.length})`).join(" + ");
   if (data.test !== undefined && data.test.length > 0) {
     const report = { ...data, evalSets: [{ name: "test", examples: data.test }] };
-    return { train: data.train, selection: { data, description: describe(data) }, report: { data: report, description: describe(report) } };
+    return {
+      train: data.train,
+      selection: { data, description: describe(data) },
+      report: { data: report, description: describe(report) },
+    };
   }
   const { train, heldOut } = holdOutFromTrain(data.train, SELECTION_FRACTION, SELECTION_MAX_ROWS, 0);
   const selection = { ...data, train, evalSets: [{ name: "train-heldout", examples: heldOut }] };
-  return { train, selection: { data: selection, description: describe(selection) }, report: { data, description: describe(data) } };
+  return {
+    train,
+    selection: { data: selection, description: describe(selection) },
+    report: { data, description: describe(data) },
+  };
 }
 
 export interface Provenance {
@@ -173,19 +200,27 @@ export function libraryCodeHash(): string {
 }
 
 export function provenance(): Provenance {
-  return { code: libraryCodeHash(), backend: tf.getBackend() ?? "none", blasThreads: process.env.QKV_BLAS_THREADS ?? "all cores" };
+  return {
+    code: libraryCodeHash(), backend: tf.getBackend() ?? "none",
+    blasThreads: process.env.QKV_BLAS_THREADS ?? "all cores",
+  };
 }
 
 export function setUpRun(config: FineTuneConfig): RunSetup {
   const checkpointDir = path.resolve(REPO_ROOT, config.checkpoint.dir);
   // The data seed is fixed: every run of a sweep sees the same split and sample (substitute splits of a dev
   // set included, so they never overlap the text `qkv pretrain --corpus glue` read); the run seed varies the rest.
-  const data = loadGlueTask(path.resolve(REPO_ROOT, config.data.dir), config.data.task, { seed: 0, maxTrain: config.data.maxTrain, maxEval: config.data.maxEval });
+  const data = loadGlueTask(path.resolve(REPO_ROOT, config.data.dir), config.data.task, {
+    seed: 0, maxTrain: config.data.maxTrain, maxEval: config.data.maxEval,
+  });
   const tokenizer = loadTokenizer(checkpointDir);
   const splits = protocolSplits(data);
   const trainSet = encodeExamples(splits.train, tokenizer, config.maxLength, `${config.data.task} training rows`);
   const encode = (split: { data: TaskData; description: string }): ScoredSplit => ({
-    ...split, sets: split.data.evalSets.map((e) => ({ name: e.name, examples: encodeExamples(e.examples, tokenizer, config.maxLength) })),
+    ...split,
+    sets: split.data.evalSets.map((e) => ({
+      name: e.name, examples: encodeExamples(e.examples, tokenizer, config.maxLength),
+    })),
   });
   const model = initialModel(checkpointDir, config, data);
   try {
@@ -201,7 +236,8 @@ export function setUpRun(config: FineTuneConfig): RunSetup {
 /** The training options of a run (the paper's: no warm-up). */
 export function trainOptions(config: FineTuneConfig): TrainOptions {
   return {
-    rates: config.rates, batchSize: config.batchSize, steps: config.steps, schedule: { name: config.schedule, warmupSteps: 0 },
+    rates: config.rates, batchSize: config.batchSize, steps: config.steps,
+    schedule: { name: config.schedule, warmupSteps: 0 },
     seed: config.seed, ...(config.beta2 !== undefined ? { adamw: { ...PAPER_ADAMW, beta2: config.beta2 } } : {}),
   };
 }
@@ -232,9 +268,16 @@ export function fineTune(config: FineTuneConfig): FineTuneResult {
     const count = (split: ScoredSplit) => split.sets.reduce((n, set) => n + set.examples.length, 0);
     return {
       before, after: score(model, report), selection: score(model, selection),
-      splits: { selection: selection.description, report: report.description, selectionExamples: count(selection), reportExamples: count(report) },
-      chance: { selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report), loss: Math.log(Math.max(2, data.labels)) },
-      provenance: provenance(), loss, diverged: run.diverged, ...(run.divergence !== undefined ? { divergence: run.divergence } : {}), steps: run.steps,
+      splits: {
+        selection: selection.description, report: report.description, selectionExamples: count(selection),
+        reportExamples: count(report),
+      },
+      chance: {
+        selection: majorityScore(trainSet, selection), report: majorityScore(trainSet, report),
+        loss: Math.log(Math.max(2, data.labels)),
+      },
+      provenance: provenance(), loss, diverged: run.diverged,
+      ...(run.divergence !== undefined ? { divergence: run.divergence } : {}), steps: run.steps,
       seconds: Math.round(run.seconds * 10) / 10, trainExamples: trainSet.length, trainable,
       ...(run.best !== undefined ? { bestStep: run.best.step } : {}),
     };
@@ -249,11 +292,16 @@ function initialModel(dir: string, config: FineTuneConfig, data: TaskData): Mode
   return createModel(configFromHf(hf, path.join(dir, "config.json")), { labels: data.labels, seed: config.seed });
 }
 
-/** Rows per forward pass when scoring: larger than a training batch (no gradients to keep), so 2000-row splits score fast. */
+/**
+ * Rows per forward pass when scoring: larger than a training batch (no gradients to keep), so 2000-row splits score
+ * fast.
+ */
 export const SCORE_BATCH = 128;
 
 function score(model: Model, split: ScoredSplit): TaskScore {
-  return scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, predict(model, e.examples, SCORE_BATCH).outputs])));
+  return scoreTask(
+    split.data, Object.fromEntries(split.sets.map((e) => [e.name, predict(model, e.examples, SCORE_BATCH).outputs])),
+  );
 }
 
 /**
@@ -265,6 +313,8 @@ export function majorityScore(train: readonly Example[], split: ScoredSplit): nu
   const counts = new Map<number, number>();
   for (const e of train) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
   const majority = [...counts].reduce((best, c) => (c[1] > best[1] ? c : best), [0, -1])[0];
-  const value = scoreTask(split.data, Object.fromEntries(split.sets.map((e) => [e.name, e.examples.map(() => majority)]))).value;
+  const value = scoreTask(
+    split.data, Object.fromEntries(split.sets.map((e) => [e.name, e.examples.map(() => majority)])),
+  ).value;
   return Number.isFinite(value) ? value : 0;
 }

@@ -5,7 +5,8 @@ import { TableRow, TableValue } from "../display/index";
 import { CSV_COLUMNS, GridRow } from "./grid/index";
 import { reportScore } from "./verdicts";
 
-// Loaded on first use: danfojs takes about a second to import, which the runner and the CLI do not need.
+// Loaded on first use: danfojs is slow to import (measured in bench/README.md), and the runner and the CLI do not
+// need it.
 const danfo = (): typeof import("danfojs-node") => require("danfojs-node");
 
 /** Columns computed from each row beside results.csv's, e.g. { method: (r) => methodLabel(r, r.ratio) }. */
@@ -58,7 +59,9 @@ export function wide(table: DataFrame | readonly TableRow[], options: WideOption
     if (!keys.includes(row[options.columns])) continue;
     const column = String(row[options.columns]);
     const cell = JSON.stringify([id, column]);
-    if (filled.has(cell)) throw new Error(`wide: two rows for ${id} at ${options.columns} = ${column}: aggregate them first`);
+    if (filled.has(cell)) {
+      throw new Error(`wide: two rows for ${id} at ${options.columns} = ${column}: aggregate them first`);
+    }
     filled.add(cell);
     target[column] = row[options.values];
   }

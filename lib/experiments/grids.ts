@@ -4,9 +4,10 @@
 //   default  the paper's grid shapes on the built-in tasks, sized so `qkv reproduce` fits in an hour on 2 cores;
 //   full     the same grids with longer fine-tunes;
 //   paper    the same cells at the paper's and the authors' scripts' settings (paperProfile below): a real model.
-// Learning rates are the paper's multiplied by MINI_LR_SCALE (not at the paper profile): our mini models are 100–1000× smaller than
-// RoBERTa-base and Llama-3.1-8B and fine-tune for a few hundred steps, so their useful rates are larger. The
-// multiplication keeps each grid's shape, its λ = 1 diagonal and the ratios between cells exactly as printed.
+// Learning rates are the paper's multiplied by MINI_LR_SCALE (not at the paper profile): our mini models are
+// 100–1000× smaller than RoBERTa-base and Llama-3.1-8B and fine-tune for a few hundred steps, so their useful rates
+// are larger. The multiplication keeps each grid's shape, its λ = 1 diagonal and the ratios between cells exactly as
+// printed.
 import * as fs from "fs";
 import * as path from "path";
 import { GlueTaskName, loadGlueTask } from "../data/glue";
@@ -21,7 +22,9 @@ import { catalogModel, modelDir } from "../weights/index";
 import { breadthGrid } from "./breadth";
 import { experimentCheckpoint, protocolSplits } from "./finetune";
 import { collectGrid, expandGrid, GridAxes, GridBase, GridRow, GridSpec, GridTask, libraryGrid } from "./grid/index";
-import { MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH } from "./protocol";
+import {
+  MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH,
+} from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
 
 /**
@@ -53,8 +56,8 @@ export const TABLE2_PAPER_ETA_QK = 1e-4;
 export const TABLE1_ETA_OURS = { encoder: 2e-4, decoder: 5e-5 } as const;
 
 export const GRID_NAMES = [
-  "figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale", "minilm",
-  "robustness-encoder", "robustness-decoder", "breadth-encoder",
+  "figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale",
+  "minilm", "robustness-encoder", "robustness-decoder", "breadth-encoder",
 ];
 
 /**
@@ -81,7 +84,9 @@ const PAPER_EXPERIMENTS: Record<string, PaperExperiment | undefined> = {
  * paper's that GLUE_DIR holds), each for the experiment's epochs of its training set or its fixed steps. The rates
  * are the paper's, unscaled (scaled()). The model is experimentCheckpoint's: MODEL_DIR's when it is set.
  */
-export function paperProfile(spec: GridSpec, experiment: PaperExperiment, env: NodeJS.ProcessEnv = process.env): GridSpec {
+export function paperProfile(
+  spec: GridSpec, experiment: PaperExperiment, env: NodeJS.ProcessEnv = process.env,
+): GridSpec {
   const run = PAPER_RUNS[experiment];
   const glue = env.GLUE_DIR !== undefined && env.GLUE_DIR.trim() !== "" ? path.resolve(env.GLUE_DIR) : undefined;
   const atPaper = (t: GridTask): GridTask => {
@@ -113,7 +118,10 @@ export function paperProfile(spec: GridSpec, experiment: PaperExperiment, env: N
   };
 }
 
-/** A task's steps at the paper profile: the run's fixed steps, or its epochs × ⌈training rows / batch⌉ (as HF's Trainer). */
+/**
+ * A task's steps at the paper profile: the run's fixed steps, or its epochs × ⌈training rows / batch⌉ (as HF's
+ * Trainer).
+ */
 function paperSteps(run: PaperRun, dir: string, task: GlueTaskName): number {
   if (run.steps !== undefined) return run.steps;
   const epochs = run.epochs![task] ?? run.epochs!.default;
@@ -132,11 +140,14 @@ function gridOf(name: string, profile: Profile): GridSpec {
     case "table2-qv": return table2(profile, "qv");
     case "minilm-scale": return minilmScaleSweep(profile);
     case "minilm": return minilm(profile);
-    case "breadth-encoder": return breadthGrid(profile, RUN_SIZES[sized(profile)], scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0]);
+    case "breadth-encoder":
+      return breadthGrid(profile, RUN_SIZES[sized(profile)], scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0]);
     case "robustness-encoder": return robustness("encoder", profile);
     case "robustness-decoder": return robustness("decoder", profile);
   }
-  throw new Error(`unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`);
+  throw new Error(
+    `unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`,
+  );
 }
 
 /** The profiles with sizes of their own; `paper` starts from `full`'s cells and replaces the settings. */
@@ -179,7 +190,9 @@ export function lambdaDesign(name: "figure1" | "figure2", profile: Profile): Lam
 
 /** One product per cell of the λ design: (η_QK, λη_QK), (η_QK, η_QK), (λη_QK, λη_QK), with the verdict seeds. */
 function lambdaDesignAxes(design: LambdaDesign, profile: Profile, task?: GridTask[]): GridAxes[] {
-  return lambdaDesignCells(design).map(({ etaQK, etaV }) => ({ ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile) }));
+  return lambdaDesignCells(design).map(({ etaQK, etaV }) => ({
+    ...(task ? { task } : {}), etaQK: [etaQK], etaV: [etaV], seed: verdictSeeds(profile),
+  }));
 }
 
 /** The paper's rates at a profile's scale: × MINI_LR_SCALE for the mini models, as printed at the paper profile. */
@@ -197,10 +210,15 @@ function withPaperEpochs(tasks: GridTask[], size: RunSize): GridTask[] {
 }
 
 function base(size: RunSize, fields: Partial<GridBase>): GridBase {
-  return { init: "pretrained", rates: { grouping: "paper" }, steps: size.steps, batchSize: size.batchSize, maxLength: 64, schedule: "linear", ...fields };
+  return {
+    init: "pretrained", rates: { grouping: "paper" }, steps: size.steps, batchSize: size.batchSize, maxLength: 64,
+    schedule: "linear", ...fields,
+  };
 }
 
-const adapter = (method: "lora" | "dora", r: number, targets: string): AdapterFields => ({ method, r, loraAlpha: 8, loraDropout: 0, targetModules: targets });
+const adapter = (method: "lora" | "dora", r: number, targets: string): AdapterFields => ({
+  method, r, loraAlpha: 8, loraDropout: 0, targetModules: targets,
+});
 const lora = (r: number, targets: string): AdapterFields => adapter("lora", r, targets);
 
 /**
@@ -216,7 +234,10 @@ function figure1(profile: Profile): GridSpec {
   return {
     name: "figure1",
     base: base(size, { checkpoint: experimentCheckpoint("encoder"), adapter: lora(8, "q,k,v") }),
-    axes: [{ task, ...figure1Rates(smoke, profile), seed: heatmapSeeds(profile) }, ...lambdaDesignAxes(lambdaDesign("figure1", profile), profile, task)],
+    axes: [
+      { task, ...figure1Rates(smoke, profile), seed: heatmapSeeds(profile) },
+      ...lambdaDesignAxes(lambdaDesign("figure1", profile), profile, task),
+    ],
   };
 }
 
@@ -237,16 +258,23 @@ function figure1Glue(profile: Profile): GridSpec {
   const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   const dir = process.env.GLUE_DIR;
-  if (dir === undefined || dir.trim() === "") throw new Error("figure1-glue needs GLUE_DIR (a folder of GLUE tasks; see the README)");
+  if (dir === undefined || dir.trim() === "") {
+    throw new Error("figure1-glue needs GLUE_DIR (a folder of GLUE tasks; see the README)");
+  }
   const checkpoint = checkpointDir("encoder", "glue");
   if (!fs.existsSync(path.join(checkpoint, "model.safetensors"))) {
-    throw new Error(`figure1-glue needs the GLUE encoder in ${path.relative(REPO_ROOT, checkpoint)}: run \`bin/qkv pretrain --model encoder --corpus glue\` (about 17 min)`);
+    throw new Error(
+      `figure1-glue needs the GLUE encoder in ${path.relative(REPO_ROOT, checkpoint)}: ` +
+        "run `bin/qkv pretrain --model encoder --corpus glue` (about 17 min)",
+    );
   }
   return {
     name: "figure1-glue",
     base: base(size, { checkpoint, adapter: lora(8, "q,k,v") }),
     axes: {
-      task: withPaperEpochs((smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"]).map((task) => ({ dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval })), size),
+      task: withPaperEpochs((smoke ? ["SST-2"] : ["SST-2", "MNLI", "QNLI"]).map((task) => ({
+        dir: path.resolve(dir), task: task as GlueTaskName, maxTrain: size.maxTrain, maxEval: size.maxEval,
+      })), size),
       ...figure1Rates(smoke, profile),
       seed: [0],
     },
@@ -255,15 +283,18 @@ function figure1Glue(profile: Profile): GridSpec {
 
 /**
  * Figure 2: the decoder on the MNLI analog, the paper's 7 × 5 grid (× 10), LoRA r = 16 (α = 8: the paper gives α for
- * Figure 1 and Table 2 only; our choice, docs/paper.md §8.2) on q_proj and v_proj, constant rate, one seed per heatmap cell as the paper shows (3 at full), and the
- * protocol's λ design beside it with 3 seeds.
+ * Figure 1 and Table 2 only; our choice, docs/paper.md §8.2) on q_proj and v_proj, constant rate, one seed per
+ * heatmap cell as the paper shows (3 at full), and the protocol's λ design beside it with 3 seeds.
  */
 function figure2(profile: Profile): GridSpec {
   const size = RUN_SIZES[sized(profile)];
   const smoke = profile === "smoke";
   return {
     name: "figure2",
-    base: base(size, { checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant", data: builtinTasks(["MNLI"], size)[0] }),
+    base: base(size, {
+      checkpoint: experimentCheckpoint("decoder"), adapter: lora(16, "q,v"), schedule: "constant",
+      data: builtinTasks(["MNLI"], size)[0],
+    }),
     axes: [{
       etaV: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaV.slice(1, 3) : FIGURE2_LLAMA_MNLI.etaV, "decoder", profile),
       etaQK: scaled(smoke ? FIGURE2_LLAMA_MNLI.etaQK.slice(3, 5) : FIGURE2_LLAMA_MNLI.etaQK, "decoder", profile),
@@ -310,10 +341,15 @@ function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
   ];
   return {
     name: `table2-${part}`,
-    base: base(size, { checkpoint: experimentCheckpoint("encoder"), rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0] } }),
+    base: base(size, {
+      checkpoint: experimentCheckpoint("encoder"),
+      rates: { grouping: "paper", etaQK: scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0] },
+    }),
     axes: {
       task: builtinTasks(smoke ? ["SST-2"] : BUILTIN_TASKS, size),
-      adapter: smoke ? adapters.slice(0, 2) : profile === "default" ? adapters.filter((a) => a.method === "full" || a.r === 8) : adapters,
+      adapter: smoke
+        ? adapters.slice(0, 2)
+        : profile === "default" ? adapters.filter((a) => a.method === "full" || a.r === 8) : adapters,
       ratio: part === "qkv" ? [1] : smoke ? [4] : PROTOCOL.lambdas,
       seed: verdictSeeds(profile),
     },
@@ -326,7 +362,10 @@ function table2(profile: Profile, part: "qkv" | "qv"): GridSpec {
 export function minilmDir(): string {
   const dir = modelDir(catalogModel("all-MiniLM-L6-v2"));
   if (!fs.existsSync(path.join(dir, "model.safetensors"))) {
-    throw new Error(`the MiniLM grids need ${path.relative(REPO_ROOT, dir)}: run \`bin/qkv models fetch all-MiniLM-L6-v2\` (setup does)`);
+    throw new Error(
+      `the MiniLM grids need ${path.relative(REPO_ROOT, dir)}: ` +
+        "run `bin/qkv models fetch all-MiniLM-L6-v2` (setup does)",
+    );
   }
   return dir;
 }
@@ -361,7 +400,11 @@ function minilmScaleSweep(profile: Profile): GridSpec {
   return {
     name: "minilm-scale", protocol: MINILM_ADDENDUM_HASH,
     base: minilmBase(profile, { rates: { grouping: "paper", ratio: 1 }, seed: 0 }),
-    axes: { task: sst2, etaQK: (profile === "smoke" ? candidates.slice(0, 2) : candidates).map((s) => Number((s * paperEtaQK).toPrecision(6))) },
+    axes: {
+      task: sst2,
+      etaQK: (profile === "smoke" ? candidates.slice(0, 2) : candidates)
+        .map((s) => Number((s * paperEtaQK).toPrecision(6))),
+    },
   };
 }
 
@@ -375,7 +418,8 @@ export interface SweptScale {
 /** The addendum's rule: the highest selection-split score, ties to the smaller scale. */
 export function chooseScale(swept: readonly SweptScale[]): number {
   if (swept.length === 0) throw new Error("chooseScale: no swept scales");
-  return swept.reduce((b, r) => (r.selection > b.selection || (r.selection === b.selection && r.scale < b.scale) ? r : b)).scale;
+  return swept.reduce((b, r) =>
+    (r.selection > b.selection || (r.selection === b.selection && r.scale < b.scale) ? r : b)).scale;
 }
 
 /**
@@ -387,20 +431,27 @@ export function minilmScale(profile: Profile): { scale: number; etaQK: number; s
   const total = expandGrid(spec).length;
   const rows = collectGrid(spec);
   if (rows.length < total) {
-    throw new Error(`the MiniLM rate scale is chosen by grid ${spec.name}, which has ${rows.length} of ${total} runs stored: run \`bin/qkv grid minilm-scale${profile === "default" ? "" : ` --profile ${profile}`}\` first`);
+    throw new Error(
+      `the MiniLM rate scale is chosen by grid ${spec.name}, which has ${rows.length} of ${total} runs stored: ` +
+        `run \`bin/qkv grid minilm-scale${profile === "default" ? "" : ` --profile ${profile}`}\` first`,
+    );
   }
   return scaleOfSweep(rows);
 }
 
 /** chooseScale over the sweep's stored rows, and the η_QK it gives. */
 export function scaleOfSweep(rows: readonly GridRow[]): { scale: number; etaQK: number; swept: SweptScale[] } {
-  const swept = rows.map((r) => ({ scale: Number((r.etaQK / MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), selection: r.status === "diverged" ? r.chanceSelection : r.selection, diverged: r.status === "diverged" }));
+  const swept = rows.map((r) => ({
+    scale: Number((r.etaQK / MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)),
+    selection: r.status === "diverged" ? r.chanceSelection : r.selection, diverged: r.status === "diverged",
+  }));
   const scale = chooseScale(swept);
   return { scale, etaQK: Number((scale * MINILM_ADDENDUM.rateScale.paperEtaQK).toPrecision(6)), swept };
 }
 
 /** The λ values of the MiniLM λ design and strategy cells at a profile. */
-export const minilmLambdas = (profile: Profile): number[] => (profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default);
+export const minilmLambdas = (profile: Profile): number[] =>
+  (profile === "full" ? MINILM_ADDENDUM.lambdas.full : MINILM_ADDENDUM.lambdas.default);
 
 /**
  * The addendum's verdict cells at the chosen rate, 3 seeds (smoke: one, K and V only): Table 1's subsets at λ = 1,
@@ -415,18 +466,24 @@ export function minilmGrid(profile: Profile, etaQK: number): GridSpec {
   const task = minilmTasks(profile);
   const seed = verdictSeeds(profile);
   const lambdas = minilmLambdas(profile);
-  const subsets: string[][] = profile === "smoke" ? [["key"], ["value"]] : profile === "full" ? QKV_SUBSETS : [["key"], ["value"], ["query", "value"], ["query", "key", "value"]];
+  const subsets: string[][] = profile === "smoke"
+    ? [["key"], ["value"]]
+    : profile === "full" ? QKV_SUBSETS : [["key"], ["value"], ["query", "value"], ["query", "key", "value"]];
   const design = lambdaDesignCells({ etaQK: [etaQK], lambdas });
   const axes: GridAxes[] = [
     { task, targets: subsets, etaQK: [etaQK], ratio: [1], seed },
-    ...(profile === "smoke" ? [] : design.map((c) => ({ task, targets: ["q,k,v"], etaQK: [c.etaQK], etaV: [c.etaV], seed }))),
+    ...(profile === "smoke"
+      ? []
+      : design.map((c) => ({ task, targets: ["q,k,v"], etaQK: [c.etaQK], etaV: [c.etaV], seed }))),
     ...(profile === "smoke" ? [] : [{ task, targets: ["q,v"], etaQK: [etaQK], ratio: lambdas, seed }]),
   ];
   if (profile === "full") {
     axes.push({ task, adapter: [adapter("dora", 8, "q,k,v"), lora(16, "q,k,v")], etaQK: [etaQK], ratio: [1], seed });
     axes.push({ task, adapter: [adapter("dora", 8, "q,v"), lora(16, "q,v")], etaQK: [etaQK], ratio: lambdas, seed });
   }
-  return { name: "minilm", protocol: MINILM_ADDENDUM_HASH, base: minilmBase(profile, { rates: { grouping: "paper" } }), axes };
+  return {
+    name: "minilm", protocol: MINILM_ADDENDUM_HASH, base: minilmBase(profile, { rates: { grouping: "paper" } }), axes,
+  };
 }
 
 // ---- the mini models' rate scale and budget (the robustness addendum, docs/PROTOCOL.md §9) ----

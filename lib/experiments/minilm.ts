@@ -29,14 +29,20 @@ export async function runMinilmExperiments(profile: Profile, options: { workers:
   // The scale from the sweep just run, not read back again; the grid at it, named as namedGrid names it.
   const scale = scaleOfSweep(sweep.rows);
   const spec = minilmGrid(profile, scale.etaQK);
-  const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, { workers: options.workers, replace: true });
+  const grid = await runGrid(profile === "default" ? spec : { ...spec, name: `${spec.name}-${profile}` }, {
+    workers: options.workers, replace: true,
+  });
   const design = { etaQK: scale.etaQK, lambdas: minilmLambdas(profile) };
-  return { profile, source, sweep, scale, grid, design, verdicts: addendumVerdicts(grid.rows, design), addendum: `MiniLM addendum v${MINILM_ADDENDUM.version} (${MINILM_ADDENDUM_HASH})` };
+  return {
+    profile, source, sweep, scale, grid, design, verdicts: addendumVerdicts(grid.rows, design),
+    addendum: `MiniLM addendum v${MINILM_ADDENDUM.version} (${MINILM_ADDENDUM_HASH})`,
+  };
 }
 
 /**
  * One row per cell of a MiniLM grid (task, method, targets, η_QK, η_V), in points: the report-split score before and
- * after fine-tuning (mean ± sd over seeds), after on the selection split, and the majority baseline of the report split.
+ * after fine-tuning (mean ± sd over seeds), after on the selection split, and the majority baseline of the report
+ * split.
  */
 export function minilmCellTable(rows: readonly GridRow[]): Record<string, string | number>[] {
   const pct = (x: number) => +(100 * x).toFixed(1);
@@ -46,7 +52,8 @@ export function minilmCellTable(rows: readonly GridRow[]): Record<string, string
     const before = cell.reduce((s, x) => s + x.before, 0) / cell.length;
     return {
       task: r.task, method: methodLabel(r), "η_QK": r.etaQK, "η_V": r.etaV, λ: r.ratio, seeds: cell.length,
-      before: pct(before), after: `${pct(stats.mean)} ± ${pct(stats.sd)}`, "after (selection split)": pct(stats.selectionMean), majority: pct(r.chance),
+      before: pct(before), after: `${pct(stats.mean)} ± ${pct(stats.sd)}`,
+      "after (selection split)": pct(stats.selectionMean), majority: pct(r.chance),
       diverged: stats.diverged,
     };
   });

@@ -1,6 +1,7 @@
 // Run profiles: how much compute an experiment spends (the grids are sized by them). `qkv reproduce --profile P`
-// passes the profile to the kernel as QKV_PROFILE; a notebook picks its sizes with `byProfile({ smoke, default, full })`.
-// `paper` runs the paper's and the authors' scripts' settings (lib/paper/settings.ts PAPER_RUNS) on a real model.
+// passes the profile to the kernel as QKV_PROFILE; a notebook picks its sizes with `byProfile({ smoke, default,
+// full })`. `paper` runs the paper's and the authors' scripts' settings (lib/paper/settings.ts PAPER_RUNS) on a real
+// model.
 export const PROFILES = ["smoke", "default", "full", "paper"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -25,7 +26,9 @@ export function describeProfile(profile: Profile, env: NodeJS.ProcessEnv = proce
     smoke: "tiny sizes for checks; its verdicts are not testable",
     default: "the mini models at the sizes two CPU cores allow",
     full: "the mini models at larger sizes",
-    paper: "the paper's and the authors' scripts' settings (unscaled rates, epochs, batch, T, α, dropout, β₂, best checkpoint)",
+    paper:
+      "the paper's and the authors' scripts' settings (unscaled rates, epochs, batch, T, α, dropout, β₂, " +
+      "best checkpoint)",
   };
   return `profile ${profile} (${source}): ${meaning[profile]}`;
 }
@@ -34,6 +37,8 @@ export function describeProfile(profile: Profile, env: NodeJS.ProcessEnv = proce
  * The value for the current profile, e.g. `byProfile({ smoke: 2, default: 20, full: 200 })`; `paper` takes
  * `full`'s value unless one is given for it.
  */
-export function byProfile<T>(values: Record<Exclude<Profile, "paper">, T> & { paper?: T }, profile: Profile = currentProfile()): T {
+export function byProfile<T>(
+  values: Record<Exclude<Profile, "paper">, T> & { paper?: T }, profile: Profile = currentProfile(),
+): T {
   return profile === "paper" ? (values.paper ?? values.full) : values[profile];
 }

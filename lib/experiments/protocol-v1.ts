@@ -38,7 +38,9 @@ export function importanceVerdictV1(grids: Record<string, readonly GridRow[]>): 
       const [v, k, qv, qkv] = ["V", "K", "QV", "QKV"].map((t) => dev(cell(t)));
       const vOverK = verdictOf(v.mean - k.mean, Math.max(v.spread, k.spread));
       const qvMatches = qv.mean - qkv.mean >= -Math.max(qv.spread, qkv.spread);
-      verdicts.push(vOverK === "reproduced" && qvMatches ? "reproduced" : vOverK === "not" && !qvMatches ? "not" : "partly");
+      verdicts.push(
+        vOverK === "reproduced" && qvMatches ? "reproduced" : vOverK === "not" && !qvMatches ? "not" : "partly",
+      );
     }
   }
   return combine(verdicts);
@@ -49,8 +51,11 @@ export function lambdaVerdictV1(grids: Record<string, readonly GridRow[]>): Verd
   const verdicts: VerdictV1[] = [];
   for (const rows of Object.values(grids)) {
     for (const taskRows of groupBy(rows, (r) => r.task).values()) {
-      const cells = rateCells(taskRows).map((c) => ({ ...c, dev: dev(taskRows.filter((r) => r.etaQK === c.etaQK && r.etaV === c.etaV)) }));
-      const best = (cs: typeof cells) => cs.filter((c) => Number.isFinite(c.dev.mean)).reduce((b, c) => (c.dev.mean > b.dev.mean ? c : b));
+      const cells = rateCells(taskRows).map((c) => ({
+        ...c, dev: dev(taskRows.filter((r) => r.etaQK === c.etaQK && r.etaV === c.etaV)),
+      }));
+      const best = (cs: typeof cells) =>
+        cs.filter((c) => Number.isFinite(c.dev.mean)).reduce((b, c) => (c.dev.mean > b.dev.mean ? c : b));
       const equal = cells.filter((c) => sameRate(c.ratio, 1));
       const larger = cells.filter((c) => c.ratio > 1 && !sameRate(c.ratio, 1));
       if (equal.length === 0 || larger.length === 0) continue;

@@ -11,7 +11,9 @@
 // claim favours, placed at the claim's boundary (0 for "beats", −margin for "matches").
 import { Rng } from "../random/index";
 import { claimSpec, ClaimId, PROTOCOL, Verdict, VERDICTS } from "./protocol";
-import { ClaimVerdict, importanceVerdicts, LambdaDesign, lambdaDesignCells, lambdaVerdict, ScoredRow, strategyVerdict } from "./verdicts";
+import {
+  ClaimVerdict, importanceVerdicts, LambdaDesign, lambdaDesignCells, lambdaVerdict, ScoredRow, strategyVerdict,
+} from "./verdicts";
 
 export type Scenario = "null" | "paper" | "reversed";
 export const SCENARIOS: Scenario[] = ["null", "paper", "reversed"];
@@ -42,8 +44,8 @@ export interface SimulationOptions {
 }
 
 export const SIMULATION_DEFAULTS: Omit<SimulationOptions, "scenario"> = {
-  tasks: 4, seeds: 3, effect: 3, noise: 0.03, shared: 0.02, examples: 2000, selectionExamples: 500, mean: 0.7, chance: 0.5, methods: 3,
-  trials: 1000, rngSeed: 1,
+  tasks: 4, seeds: 3, effect: 3, noise: 0.03, shared: 0.02, examples: 2000, selectionExamples: 500, mean: 0.7,
+  chance: 0.5, methods: 3, trials: 1000, rngSeed: 1,
 };
 
 /** The λ design the simulation uses (the shape of Figure 1's: 3 η_QK × 3 λ). */
@@ -67,7 +69,10 @@ export function simulateVerdicts(options: SimulationOptions, claims: ClaimId[] =
     const rng = new Rng(options.rngSeed, SIMULATED_CLAIMS.indexOf(claim) + 1);
     for (let t = 0; t < options.trials; t++) counts[simulateOnce(claim, options, rng).verdict]++;
     const rates = Object.fromEntries(VERDICTS.map((v) => [v, counts[v] / options.trials])) as Record<Verdict, number>;
-    return { claim, scenario: options.scenario, trials: options.trials, tasks: options.tasks, seeds: options.seeds, effect: options.effect, rates };
+    return {
+      claim, scenario: options.scenario, trials: options.trials, tasks: options.tasks, seeds: options.seeds,
+      effect: options.effect, rates,
+    };
   });
 }
 
@@ -81,14 +86,17 @@ export function simulateOnce(claim: ClaimId, options: SimulationOptions, rng: Rn
   for (let t = 0; t < options.tasks; t++) {
     const task = `task${t}`;
     const shared = Array.from({ length: options.seeds }, () => options.shared * rng.normal());
-    const run = (arm: Pick<ScoredRow, "method" | "targets" | "r" | "etaQK" | "etaV" | "ratio">, effect: number): void => {
+    const run = (
+      arm: Pick<ScoredRow, "method" | "targets" | "r" | "etaQK" | "etaV" | "ratio">, effect: number,
+    ): void => {
       for (let s = 0; s < options.seeds; s++) {
         const p = Math.min(0.99, Math.max(0.01, options.mean + effect + shared[s] + options.noise * rng.normal()));
         const after = p + Math.sqrt((p * (1 - p)) / options.examples) * rng.normal();
         const selection = p + Math.sqrt((p * (1 - p)) / options.selectionExamples) * rng.normal();
         rows.push({
-          task, ...arm, seed: s, status: "ok", after, selection, chance: options.chance, chanceSelection: options.chance,
-          reportExamples: options.examples, metric: "accuracy", lossMean: 1 - after, chanceLoss: Math.LN2,
+          task, ...arm, seed: s, status: "ok", after, selection, chance: options.chance,
+          chanceSelection: options.chance, reportExamples: options.examples, metric: "accuracy", lossMean: 1 - after,
+          chanceLoss: Math.LN2,
         });
       }
     };
@@ -99,7 +107,12 @@ export function simulateOnce(claim: ClaimId, options: SimulationOptions, rng: Rn
         run({ ...lora, targets }, isFavoured ? favoured : 0);
       }
     } else if (claim === "lambda" || claim === "lambda-convergence") {
-      for (const c of lambdaDesignCells(SIMULATED_LAMBDA_DESIGN)) run({ ...lora, targets: "QKV", ...c, ratio: Number((c.etaV / c.etaQK).toPrecision(12)) }, c.etaV > c.etaQK ? favoured : 0);
+      for (const c of lambdaDesignCells(SIMULATED_LAMBDA_DESIGN)) {
+        run(
+          { ...lora, targets: "QKV", ...c, ratio: Number((c.etaV / c.etaQK).toPrecision(12)) },
+          c.etaV > c.etaQK ? favoured : 0,
+        );
+      }
     } else if (claim === "strategy") {
       for (let m = 0; m < options.methods; m++) {
         const method = { method: `method${m}`, r: 8, etaQK: 1e-3 };
@@ -115,9 +128,21 @@ export function simulateOnce(claim: ClaimId, options: SimulationOptions, rng: Rn
 }
 
 function checkOptions(o: SimulationOptions): void {
-  if (!SCENARIOS.includes(o.scenario)) throw new Error(`--simulate must be one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(o.scenario)}`);
-  const positiveInts: (keyof SimulationOptions)[] = ["tasks", "seeds", "examples", "selectionExamples", "methods", "trials"];
-  for (const k of positiveInts) if (!Number.isSafeInteger(o[k]) || (o[k] as number) < 1) throw new Error(`${k} must be a positive integer, got ${JSON.stringify(o[k])}`);
-  for (const k of ["effect", "noise", "shared"] as const) if (!Number.isFinite(o[k]) || o[k] < 0) throw new Error(`${k} must be a number ≥ 0, got ${JSON.stringify(o[k])}`);
-  for (const k of ["mean", "chance"] as const) if (!(o[k] > 0 && o[k] < 1)) throw new Error(`${k} must be in (0, 1), got ${JSON.stringify(o[k])}`);
+  if (!SCENARIOS.includes(o.scenario)) {
+    throw new Error(`--simulate must be one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(o.scenario)}`);
+  }
+  const positiveInts: (keyof SimulationOptions)[] = [
+    "tasks", "seeds", "examples", "selectionExamples", "methods", "trials",
+  ];
+  for (const k of positiveInts) {
+    if (!Number.isSafeInteger(o[k]) || (o[k] as number) < 1) {
+      throw new Error(`${k} must be a positive integer, got ${JSON.stringify(o[k])}`);
+    }
+  }
+  for (const k of ["effect", "noise", "shared"] as const) {
+    if (!Number.isFinite(o[k]) || o[k] < 0) throw new Error(`${k} must be a number ≥ 0, got ${JSON.stringify(o[k])}`);
+  }
+  for (const k of ["mean", "chance"] as const) {
+    if (!(o[k] > 0 && o[k] < 1)) throw new Error(`${k} must be in (0, 1), got ${JSON.stringify(o[k])}`);
+  }
 }

@@ -26,8 +26,9 @@ export function cellStats(rows: readonly GridRow[]): CellStats {
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
   const losses = kept.map((r) => r.loss).filter((l): l is number => l !== null);
   return {
-    mean, selectionMean, sd, min: values.length > 0 ? Math.min(...values) : NaN, max: values.length > 0 ? Math.max(...values) : NaN,
-    runs: rows.length, diverged: rows.length - kept.length, loss: losses.length > 0 ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN,
+    mean, selectionMean, sd, min: values.length > 0 ? Math.min(...values) : NaN,
+    max: values.length > 0 ? Math.max(...values) : NaN, runs: rows.length, diverged: rows.length - kept.length,
+    loss: losses.length > 0 ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN,
   };
 }
 
@@ -107,11 +108,15 @@ export function runSettings(rows: readonly GridRow[]): Record<string, string | n
   return [...groupBy(rows, (r) => r.task)].map(([task, taskRows]) => {
     const r = taskRows[0];
     const steps = [...new Set(taskRows.map((x) => x.steps))].join(", ");
-    const epochs = [...new Set(taskRows.map((x) => +((x.steps * x.config.batchSize) / x.result.trainExamples).toFixed(2)))].join(", ");
+    const epochs = [
+      ...new Set(taskRows.map((x) => +((x.steps * x.config.batchSize) / x.result.trainExamples).toFixed(2))),
+    ].join(", ");
     return {
-      task, "training rows": r.result.trainExamples, steps, batch: r.config.batchSize, epochs, "max length": r.config.maxLength,
-      "selection split": r.result.splits.selection, "report split": r.result.splits.report,
-      seeds: [...new Set(taskRows.map((x) => x.seed))].sort((a, b) => a - b).join(", "), runs: taskRows.length, protocol: r.config.protocol ?? "none",
+      task, "training rows": r.result.trainExamples, steps, batch: r.config.batchSize, epochs,
+      "max length": r.config.maxLength, "selection split": r.result.splits.selection,
+      "report split": r.result.splits.report,
+      seeds: [...new Set(taskRows.map((x) => x.seed))].sort((a, b) => a - b).join(", "), runs: taskRows.length,
+      protocol: r.config.protocol ?? "none",
     };
   });
 }

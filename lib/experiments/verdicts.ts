@@ -29,7 +29,10 @@ export interface ScoredRow {
   chanceSelection: number;
   reportExamples: number;
   metric: string;
-  /** Training loss averaged over the run (null when it was not finite), and ln(classes) (the loss of a uniform guess). */
+  /**
+   * Training loss averaged over the run (null when it was not finite), and ln(classes) (the loss of a uniform
+   * guess).
+   */
   lossMean: number | null;
   chanceLoss: number;
 }
@@ -90,7 +93,9 @@ function selectionScore(row: ScoredRow): number {
 
 /** Minus the mean training loss (higher is faster); a diverged run counts as a uniform guess. */
 function convergenceScore(row: ScoredRow): number {
-  return row.status === "ok" && row.lossMean !== null && Number.isFinite(row.lossMean) ? -row.lossMean : -row.chanceLoss;
+  return row.status === "ok" && row.lossMean !== null && Number.isFinite(row.lossMean)
+    ? -row.lossMean
+    : -row.chanceLoss;
 }
 
 /** How far above chance a mean score must be to count as learned (docs/PROTOCOL.md §3). */
@@ -129,8 +134,9 @@ interface ComparisonInput {
 
 function notTestable(spec: ClaimSpec, grid: string, task: string, label: string, note: string): Comparison {
   return {
-    claim: spec.id, grid, task, label, kind: spec.kind, margin: spec.margin, contrasts: [], effect: NaN, interval: [NaN, NaN], seeds: 0, split: "",
-    pPaper: NaN, pReverse: NaN, arms: [], chance: NaN, chanceBand: NaN, verdict: "not testable", note,
+    claim: spec.id, grid, task, label, kind: spec.kind, margin: spec.margin, contrasts: [], effect: NaN,
+    interval: [NaN, NaN], seeds: 0, split: "", pPaper: NaN, pReverse: NaN, arms: [], chance: NaN, chanceBand: NaN,
+    verdict: "not testable", note,
   };
 }
 
@@ -138,7 +144,9 @@ function compare(input: ComparisonInput): Comparison {
   const { spec } = input;
   const shift = shiftOf(spec);
   // Complete blocks only: the seeds every arm has.
-  const seeds = [...input.arms[0].bySeed.keys()].filter((s) => input.arms.every((a) => a.bySeed.has(s))).sort((a, b) => a - b);
+  const seeds = [...input.arms[0].bySeed.keys()]
+    .filter((s) => input.arms.every((a) => a.bySeed.has(s)))
+    .sort((a, b) => a - b);
   const anyRow = input.arms.flatMap((a) => [...a.bySeed.values()])[0];
   const armMeans = input.signalArms.map((name) => {
     const arm = input.arms.find((a) => a.name === name)!;
@@ -151,13 +159,24 @@ function compare(input: ComparisonInput): Comparison {
     chanceBand: anyRow ? chanceBand(anyRow) : NaN, note: input.note ?? "",
   };
   const untestable = (note: string): Comparison => ({
-    ...base, contrasts: [], effect: NaN, interval: [NaN, NaN], pPaper: NaN, pReverse: NaN, verdict: "not testable", note,
+    ...base, contrasts: [], effect: NaN, interval: [NaN, NaN], pPaper: NaN, pReverse: NaN, verdict: "not testable",
+    note,
   });
-  if (seeds.length < PROTOCOL.minSeeds) return untestable(`${seeds.length} complete seed(s); the protocol needs ${PROTOCOL.minSeeds}`);
-  const design = (arms: Arm[]): BlockDesign => ({ cells: arms.map((a) => a.name), seeds, scores: arms.map((a) => seeds.map((s) => input.score(a.bySeed.get(s)!))) });
+  if (seeds.length < PROTOCOL.minSeeds) {
+    return untestable(`${seeds.length} complete seed(s); the protocol needs ${PROTOCOL.minSeeds}`);
+  }
+  const design = (arms: Arm[]): BlockDesign => ({
+    cells: arms.map((a) => a.name), seeds, scores: arms.map((a) => seeds.map((s) => input.score(a.bySeed.get(s)!))),
+  });
   const full = design(input.arms);
   const residualArms = input.arms.filter((a) => !(input.residualExcludes ?? []).includes(a.name));
-  const contrasts: ContrastResult[] = input.contrasts.map((c) => ({ name: c.name, ...blockContrast(full, c.weights, PROTOCOL.confidence, shift, residualArms.length < input.arms.length ? design(residualArms) : undefined) }));
+  const contrasts: ContrastResult[] = input.contrasts.map((c) => ({
+    name: c.name,
+    ...blockContrast(
+      full, c.weights, PROTOCOL.confidence, shift,
+      residualArms.length < input.arms.length ? design(residualArms) : undefined,
+    ),
+  }));
   if (contrasts.some((c) => !Number.isFinite(c.se))) return untestable("the design has no residual degrees of freedom");
   const weakest = contrasts.reduce((w, c) => (c.pAbove > w.pAbove ? c : w));
   const pPaper = Math.max(...contrasts.map((c) => c.pAbove));
@@ -184,16 +203,21 @@ export function combineComparisons(id: ClaimId, comparisons: Comparison[]): Clai
   const againstPaper = holm(tested.map((c) => c.pReverse), alpha).filter(Boolean).length;
   let verdict: Verdict;
   if (spec.untestable !== undefined) verdict = "not testable";
-  else if (tested.length === 0) verdict = comparisons.some((c) => c.verdict === "no signal") ? "no signal" : "not testable";
-  else if (forPaper >= tested.length / 2 && againstPaper === 0) verdict = "reproduced";
+  else if (tested.length === 0) {
+    verdict = comparisons.some((c) => c.verdict === "no signal") ? "no signal" : "not testable";
+  } else if (forPaper >= tested.length / 2 && againstPaper === 0) verdict = "reproduced";
   else if (againstPaper >= tested.length / 2 && forPaper === 0) verdict = "contradicted";
   else verdict = "inconclusive";
   const left = comparisons.length - tested.length;
   const summary = spec.untestable ?? (comparisons.length === 0
     ? "no task of the grids has both arms of the comparison"
-    : `${tested.length} of ${comparisons.length} comparisons tested${left > 0 ? ` (${left} left out: ${countBy(comparisons.filter((c) => !tested.includes(c)).map((c) => c.verdict))})` : ""}; ` +
+    : `${tested.length} of ${comparisons.length} comparisons tested${left > 0
+        ? ` (${left} left out: ${countBy(comparisons.filter((c) => !tested.includes(c)).map((c) => c.verdict))})`
+        : ""}; ` +
       `Holm at ${(100 * alpha).toFixed(1)} % per direction: ${forPaper} for the paper, ${againstPaper} against`);
-  return { claim: id, statement: spec.statement, verdict, comparisons, tested: tested.length, forPaper, againstPaper, summary };
+  return {
+    claim: id, statement: spec.statement, verdict, comparisons, tested: tested.length, forPaper, againstPaper, summary,
+  };
 }
 
 function countBy(values: string[]): string {
@@ -204,10 +228,15 @@ function countBy(values: string[]): string {
 
 const byTask = <R extends ScoredRow>(rows: readonly R[]): Map<string, R[]> => groupBy(rows, (r) => r.task);
 
-const reportSplit = (rows: readonly ScoredRow[]): string => (rows.length > 0 && rows[0].reportExamples > 0 ? `report split (${rows[0].reportExamples} examples)` : "report split");
+const reportSplit = (rows: readonly ScoredRow[]): string =>
+  (rows.length > 0 && rows[0].reportExamples > 0
+    ? `report split (${rows[0].reportExamples} examples)`
+    : "report split");
 
 /** Phenomenon 1 on Table 1 grids (label → rows of the 7 target subsets): V − K, and QV − QKV. */
-export function importanceVerdicts(grids: Record<string, readonly ScoredRow[]>): { vOverK: ClaimVerdict; qvMatchesQkv: ClaimVerdict } {
+export function importanceVerdicts(
+  grids: Record<string, readonly ScoredRow[]>,
+): { vOverK: ClaimVerdict; qvMatchesQkv: ClaimVerdict } {
   const vk: Comparison[] = [];
   const qv: Comparison[] = [];
   for (const [grid, rows] of Object.entries(grids)) {
@@ -217,10 +246,16 @@ export function importanceVerdicts(grids: Record<string, readonly ScoredRow[]>):
       const has = (...names: string[]) => names.every((n) => groups.has(n));
       const common = { grid, task, arms, score: reportScore, split: reportSplit(taskRows) };
       if (has("V", "K")) {
-        vk.push(compare({ ...common, spec: claimSpec("v-over-k"), label: "V − K", contrasts: [{ name: "V − K", weights: { V: 1, K: -1 } }], signalArms: ["V", "K"] }));
+        vk.push(compare({
+          ...common, spec: claimSpec("v-over-k"), label: "V − K",
+          contrasts: [{ name: "V − K", weights: { V: 1, K: -1 } }], signalArms: ["V", "K"],
+        }));
       }
       if (has("QV", "QKV")) {
-        qv.push(compare({ ...common, spec: claimSpec("qv-matches-qkv"), label: "QV − QKV", contrasts: [{ name: "QV − QKV", weights: { QV: 1, QKV: -1 } }], signalArms: ["QV", "QKV"] }));
+        qv.push(compare({
+          ...common, spec: claimSpec("qv-matches-qkv"), label: "QV − QKV",
+          contrasts: [{ name: "QV − QKV", weights: { QV: 1, QKV: -1 } }], signalArms: ["QV", "QKV"],
+        }));
       }
     }
   }
@@ -231,15 +266,19 @@ export function importanceVerdicts(grids: Record<string, readonly ScoredRow[]>):
  * Two arms of any grid, paired by seed, per task: `favoured` minus `other`, the arms told apart by `armOf`
  * (e.g. the testbed's init: pretrained − random). Every arm of the task pools the residual.
  */
-export function pairedArmVerdict<R extends ScoredRow>(id: ClaimId, grids: Record<string, readonly R[]>, armName: (row: R) => string, favoured: string, other: string): ClaimVerdict {
+export function pairedArmVerdict<R extends ScoredRow>(
+  id: ClaimId, grids: Record<string, readonly R[]>, armName: (row: R) => string, favoured: string, other: string,
+): ClaimVerdict {
   const comparisons: Comparison[] = [];
   for (const [grid, rows] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
       const groups = groupBy(taskRows, armName);
       if (!groups.has(favoured) || !groups.has(other)) continue;
       comparisons.push(compare({
-        spec: claimSpec(id), grid, task, label: `${favoured} − ${other}`, arms: [...groups].map(([n, armRows]) => armOf(n, armRows)),
-        contrasts: [{ name: `${favoured} − ${other}`, weights: { [favoured]: 1, [other]: -1 } }], signalArms: [favoured, other], score: reportScore, split: reportSplit(taskRows),
+        spec: claimSpec(id), grid, task, label: `${favoured} − ${other}`,
+        arms: [...groups].map(([n, armRows]) => armOf(n, armRows)),
+        contrasts: [{ name: `${favoured} − ${other}`, weights: { [favoured]: 1, [other]: -1 } }],
+        signalArms: [favoured, other], score: reportScore, split: reportSplit(taskRows),
       }));
     }
   }
@@ -275,18 +314,24 @@ const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.m
  * η_QK and at the same η_V (both must hold). `metric` "score" judges the report-split score ("lambda"),
  * "loss" the mean training loss ("lambda-convergence").
  */
-export function lambdaVerdict(grids: Record<string, { rows: readonly ScoredRow[]; design: LambdaDesign }>, metric: "score" | "loss" = "score"): ClaimVerdict {
+export function lambdaVerdict(
+  grids: Record<string, { rows: readonly ScoredRow[]; design: LambdaDesign }>, metric: "score" | "loss" = "score",
+): ClaimVerdict {
   const id: ClaimId = metric === "score" ? "lambda" : "lambda-convergence";
   const comparisons: Comparison[] = [];
   for (const [grid, { rows, design }] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
       const cell = (q: number, v: number) => taskRows.filter((r) => near(r.etaQK, q) && near(r.etaV, v));
-      const triples = design.etaQK.flatMap((q) => design.lambdas.map((l) => ({ q, v: Number((q * l).toPrecision(12)) })));
+      const triples = design.etaQK.flatMap((q) =>
+        design.lambdas.map((l) => ({ q, v: Number((q * l).toPrecision(12)) })));
       const designCells = lambdaDesignCells(design);
       const missing = designCells.filter((c) => cell(c.etaQK, c.etaV).length === 0);
       if (missing.length > 0) {
         const names = missing.map((c) => cellName(c.etaQK, c.etaV));
-        comparisons.push(notTestable(claimSpec(id), grid, task, "λ > 1 − λ = 1", `the grid lacks the λ design's cells ${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}`));
+        comparisons.push(notTestable(
+          claimSpec(id), grid, task, "λ > 1 − λ = 1",
+          `the grid lacks the λ design's cells ${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}`,
+        ));
         continue;
       }
       // The two contrasts' weights on the design's cells.
@@ -302,8 +347,11 @@ export function lambdaVerdict(grids: Record<string, { rows: readonly ScoredRow[]
       const arms = designCells.map((c) => armOf(cellName(c.etaQK, c.etaV), cell(c.etaQK, c.etaV)));
       comparisons.push(compare({
         spec: claimSpec(id), grid, task, label: "λ > 1 − λ = 1", arms, signalArms: arms.map((a) => a.name),
-        contrasts: [{ name: "vs λ = 1 at the same η_QK", weights: sameQK }, { name: "vs λ = 1 at the same η_V", weights: sameV }],
-        score: metric === "score" ? reportScore : convergenceScore, split: metric === "score" ? reportSplit(taskRows) : "training loss",
+        contrasts: [
+          { name: "vs λ = 1 at the same η_QK", weights: sameQK }, { name: "vs λ = 1 at the same η_V", weights: sameV },
+        ],
+        score: metric === "score" ? reportScore : convergenceScore,
+        split: metric === "score" ? reportSplit(taskRows) : "training loss",
         note: `${design.etaQK.length} η_QK × λ ∈ {${design.lambdas.join(", ")}}`,
       }));
     }
@@ -319,7 +367,8 @@ export function strategyVerdict(rows: readonly ScoredRow[], grid = "table2"): Cl
   const comparisons: Comparison[] = [];
   for (const [task, taskRows] of byTask(rows)) {
     const methodOf = (r: ScoredRow) => (r.r === null ? r.method : `${r.method} r${r.r}`);
-    const cells = groupBy(taskRows, (r) => (r.targets === "QV" ? `${methodOf(r)} QV λ${r.ratio}` : `${methodOf(r)} ${r.targets}`));
+    const cells = groupBy(taskRows, (r) =>
+      (r.targets === "QV" ? `${methodOf(r)} QV λ${r.ratio}` : `${methodOf(r)} ${r.targets}`));
     const realArms = [...cells].map(([name, cellRows]) => armOf(name, cellRows));
     for (const method of [...new Set(taskRows.map(methodOf))]) {
       const qkv = realArms.find((a) => a.name === `${method} QKV`);
@@ -330,14 +379,17 @@ export function strategyVerdict(rows: readonly ScoredRow[], grid = "table2"): Cl
       const selected: Arm = { name: `${method} QV selected λ`, bySeed: new Map() };
       for (const s of seeds) {
         const others = seeds.filter((o) => o !== s);
-        const devMean = (a: Arm) => others.reduce((sum, o) => sum + selectionScore(a.bySeed.get(o)!), 0) / Math.max(1, others.length);
+        const devMean = (a: Arm) =>
+          others.reduce((sum, o) => sum + selectionScore(a.bySeed.get(o)!), 0) / Math.max(1, others.length);
         const best = qvArms.reduce((b, a) => (devMean(a) > devMean(b) ? a : b));
         selected.bySeed.set(s, best.bySeed.get(s)!);
         chosen.set(s, best.name.slice(`${method} QV `.length));
       }
       comparisons.push(compare({
-        spec: claimSpec("strategy"), grid, task, label: `${method}: QV (selected λ) − QKV (λ = 1)`, arms: [...realArms, selected],
-        contrasts: [{ name: "QV selected − QKV", weights: { [selected.name]: 1, [qkv.name]: -1 } }], signalArms: [selected.name, qkv.name],
+        spec: claimSpec("strategy"), grid, task, label: `${method}: QV (selected λ) − QKV (λ = 1)`,
+        arms: [...realArms, selected],
+        contrasts: [{ name: "QV selected − QKV", weights: { [selected.name]: 1, [qkv.name]: -1 } }],
+        signalArms: [selected.name, qkv.name],
         score: reportScore, split: reportSplit(taskRows), residualExcludes: [selected.name],
         note: `λ chosen per seed: ${[...chosen].map(([s, l]) => `seed ${s} ${l}`).join(", ")}`,
       }));
@@ -357,7 +409,9 @@ export function formatEffect(c: Pick<Comparison, "effect" | "interval">): string
 export function comparisonTable(verdict: ClaimVerdict): Record<string, string | number>[] {
   return verdict.comparisons.map((c) => ({
     grid: c.grid, task: c.task, comparison: c.label,
-    ...(c.contrasts.length > 1 ? Object.fromEntries(c.contrasts.map((k) => [k.name, formatEffect({ effect: k.effect, interval: k.interval })])) : { "effect [95 % CI] (points)": formatEffect(c) }),
+    ...(c.contrasts.length > 1
+      ? Object.fromEntries(c.contrasts.map((k) => [k.name, formatEffect({ effect: k.effect, interval: k.interval })]))
+      : { "effect [95 % CI] (points)": formatEffect(c) }),
     ...(c.kind === "matches" ? { margin: `−${(100 * c.margin).toFixed(0)}` } : {}),
     seeds: c.seeds, split: c.split, chance: Number.isFinite(c.chance) ? +(100 * c.chance).toFixed(1) : "–",
     verdict: c.verdict, ...(c.note ? { note: c.note } : {}),
@@ -376,12 +430,22 @@ export function describeVerdict(v: ClaimVerdict): string {
  * its slice of the rows at the chosen η_QK. Table 1's subsets are the LoRA r = 8 cells at λ = 1; the λ design is
  * LoRA r = 8 on QKV; the strategy is QV at each λ against QKV at λ = 1, per method.
  */
-export function addendumVerdicts(rows: readonly ScoredRow[], design: { etaQK: number; lambdas: number[] }, grid = "minilm"): Record<"vOverK" | "qvMatchesQkv" | "lambda" | "lambdaConvergence" | "strategy", ClaimVerdict> {
+export function addendumVerdicts(
+  rows: readonly ScoredRow[], design: { etaQK: number; lambdas: number[] }, grid = "minilm",
+): Record<"vOverK" | "qvMatchesQkv" | "lambda" | "lambdaConvergence" | "strategy", ClaimVerdict> {
   const atEta = (r: ScoredRow) => near(r.etaQK, design.etaQK);
   const lora8 = (r: ScoredRow) => r.method === "lora" && r.r === 8;
-  const { vOverK, qvMatchesQkv } = importanceVerdicts({ [grid]: rows.filter((r) => lora8(r) && atEta(r) && r.ratio === 1) });
-  const lambdaGrid = { [grid]: { rows: rows.filter((r) => lora8(r) && r.targets === "QKV"), design: { etaQK: [design.etaQK], lambdas: design.lambdas } } };
-  const strategyRows = rows.filter((r) => atEta(r) && (r.targets === "QV" ? design.lambdas.includes(r.ratio) : r.targets === "QKV" && r.ratio === 1));
+  const { vOverK, qvMatchesQkv } = importanceVerdicts({
+    [grid]: rows.filter((r) => lora8(r) && atEta(r) && r.ratio === 1),
+  });
+  const lambdaGrid = {
+    [grid]: {
+      rows: rows.filter((r) => lora8(r) && r.targets === "QKV"),
+      design: { etaQK: [design.etaQK], lambdas: design.lambdas },
+    },
+  };
+  const strategyRows = rows.filter((r) =>
+    atEta(r) && (r.targets === "QV" ? design.lambdas.includes(r.ratio) : r.targets === "QKV" && r.ratio === 1));
   return {
     vOverK, qvMatchesQkv,
     lambda: lambdaVerdict(lambdaGrid), lambdaConvergence: lambdaVerdict(lambdaGrid, "loss"),

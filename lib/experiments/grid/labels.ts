@@ -6,7 +6,8 @@ import { FineTuneConfig } from "../finetune";
 export function runLabel(config: FineTuneConfig): string {
   const a = adapterConfig(config.adapter);
   const rank = a.method === "full" ? "" : ` r${a.r}`;
-  return `${config.data.task} ${config.init} ${a.method} ${targetLabel(a.targetModules)}${rank} ηQK ${config.rates.etaQK} λ ${config.rates.ratio} seed ${config.seed}`;
+  return `${config.data.task} ${config.init} ${a.method} ${targetLabel(a.targetModules)}${rank} ` +
+    `ηQK ${config.rates.etaQK} λ ${config.rates.ratio} seed ${config.seed}`;
 }
 
 /** The methods as the paper's tables name them. */
@@ -16,7 +17,9 @@ export const METHOD_NAMES: Record<string, string> = { full: "Full FT", lora: "Lo
  * A method as Table 2 names its rows, "LoRA (QV) r=8" (no rank for full fine-tuning), with ", λ=4" appended for
  * a QV row when `lambda` is given (QKV rows are all at λ = 1).
  */
-export function methodLabel(row: { method: string; targets: string; r: number | null }, lambda?: number | null): string {
+export function methodLabel(
+  row: { method: string; targets: string; r: number | null }, lambda?: number | null,
+): string {
   const rank = row.r === null ? "" : ` r=${row.r}`;
   const ratio = row.targets === "QV" && lambda !== undefined && lambda !== null ? `, λ=${lambda}` : "";
   return `${METHOD_NAMES[row.method] ?? row.method} (${row.targets})${rank}${ratio}`;

@@ -10,7 +10,9 @@ export { PoolInterrupted as GridInterrupted };
 
 /** What runGrid sends a worker, and what the worker answers for each run. */
 export type WorkerRequest = { type: "run"; key: string; config: FineTuneConfig; dir: string };
-export type WorkerReply = { type: "done"; key: string; diverged: boolean; seconds: number } | { type: "failed"; key: string; error: string };
+export type WorkerReply =
+  | { type: "done"; key: string; diverged: boolean; seconds: number }
+  | { type: "failed"; key: string; error: string };
 
 export type Job = { index: number; key: string; config: FineTuneConfig };
 /** A worker's answer for a job, or "stored": another process stored the run meanwhile. */
@@ -24,7 +26,9 @@ const WORKER = path.join(__dirname, "..", "worker.ts");
  * just before it is sent: one stored meanwhile is reported as "stored", one another process holds waits until
  * that process stores it (or dies, and it is taken over).
  */
-export function runJobs(jobs: Job[], count: number, runsDir: string, onReply: (job: Job, reply: RunReply) => void): Promise<void> {
+export function runJobs(
+  jobs: Job[], count: number, runsDir: string, onReply: (job: Job, reply: RunReply) => void,
+): Promise<void> {
   // Two workers each running OpenBLAS on every core would thrash; an explicit QKV_BLAS_THREADS is kept.
   const env = count > 1 ? { ...process.env, QKV_BLAS_THREADS: process.env.QKV_BLAS_THREADS ?? "1" } : process.env;
   const queue = jobs.slice();

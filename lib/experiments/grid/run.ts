@@ -44,7 +44,10 @@ export interface GridOptions {
   onProgress?: (p: GridProgress) => void;
   /** Show a progress bar (default true). */
   showProgress?: boolean;
-  /** Print each failed run's reason and then the grid's summary line (gridSummary) when done (default: showProgress). */
+  /**
+   * Print each failed run's reason and then the grid's summary line (gridSummary) when done (default:
+   * showProgress).
+   */
   report?: boolean;
   /**
    * Let this grid take over a results folder whose table another spec of the same name wrote (its stored runs
@@ -78,14 +81,21 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   const resultsDir = path.resolve(options.resultsDir ?? gridResultsDir(spec));
   const runsDir = path.join(resultsDir, "runs");
   const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${JSON.stringify(workers)}`);
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new Error(`workers must be a positive integer, got ${JSON.stringify(workers)}`);
+  }
   const shard = options.shard ?? { index: 0, count: 1 };
-  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+  if (
+    !Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 ||
+    shard.index >= shard.count
+  ) {
     throw new Error(`shard must be integers with 0 ≤ index < count, got ${JSON.stringify(shard)}`);
   }
   const replacing = checkFolderOwner(spec, resultsDir, options.replace ?? isLibraryGrid(spec));
   if (replacing !== undefined && options.showProgress !== false) console.log(`grid ${spec.name}: ${replacing}`);
-  const mine = configs.map((config, index) => ({ index, config, key: runKey(config) })).filter((j) => j.index % shard.count === shard.index);
+  const mine = configs
+    .map((config, index) => ({ index, config, key: runKey(config) }))
+    .filter((j) => j.index % shard.count === shard.index);
   const jobs = mine.filter((j) => readCached(runsDir, j.config) === undefined);
   // Before computing anything: a results folder that cannot take the runs would lose every one of them.
   if (jobs.length > 0) {
@@ -110,7 +120,9 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
       }
       const done = cached + computed + failed.length;
       const etaSeconds = computed === 0 ? NaN : (busySeconds / computed / started) * (mine.length - done);
-      bar?.tick(1, `${done}/${mine.length} runs with ${cached} cached${failed.length > 0 ? `, ${failed.length} failed` : ""}`);
+      bar?.tick(
+        1, `${done}/${mine.length} runs with ${cached} cached${failed.length > 0 ? `, ${failed.length} failed` : ""}`,
+      );
       options.onProgress?.({
         done, total: mine.length, cached, computed, failed: failed.length, label,
         status: reply.type === "failed" ? "failed" : reply.type === "stored" || !reply.diverged ? "ok" : "diverged",
@@ -122,9 +134,16 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   const rows = collectGrid(spec, resultsDir, configs);
   const stale = rows.filter((r) => r.result.provenance.code !== libraryCodeHash());
   if (stale.length > 0 && options.showProgress !== false) {
-    console.log(`grid ${spec.name}: ${stale.length} of ${rows.length} stored runs were computed by other library code (code ${stale[0].result.provenance.code}, now ${libraryCodeHash()}); delete ${path.relative(REPO_ROOT, runsDir)} to recompute them`);
+    console.log(
+      `grid ${spec.name}: ${stale.length} of ${rows.length} stored runs were computed by other library code ` +
+        `(code ${stale[0].result.provenance.code}, now ${libraryCodeHash()}); ` +
+        `delete ${path.relative(REPO_ROOT, runsDir)} to recompute them`,
+    );
   }
-  const result = { name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length, stale: stale.length, rows };
+  const result = {
+    name: spec.name, resultsDir, total: configs.length, computed, cached, failed, missing: configs.length - rows.length,
+    stale: stale.length, rows,
+  };
   if (options.report ?? options.showProgress !== false) {
     for (const f of failed) console.log(`  failed: run ${f.index} (${f.key}) ${f.label}: ${f.error}`);
     console.log(gridSummary(result));
@@ -132,10 +151,17 @@ export async function runGrid(spec: GridSpec, options: GridOptions = {}): Promis
   return result;
 }
 
-/** "grid NAME: 120 runs (3 computed, 117 cached, 0 failed) → data/results/NAME/results.csv"; failed runs are retried by a rerun. */
+/**
+ * "grid NAME: 120 runs (3 computed, 117 cached, 0 failed) → data/results/NAME/results.csv"; failed runs are retried
+ * by a rerun.
+ */
 export function gridSummary(result: GridResult): string {
-  const counts = [`${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`, ...(result.missing > 0 ? [`${result.missing} missing`] : [])];
+  const counts = [
+    `${result.computed} computed`, `${result.cached} cached`, `${result.failed.length} failed`,
+    ...(result.missing > 0 ? [`${result.missing} missing`] : []),
+  ];
   const where = path.relative(process.cwd(), result.resultsDir) || ".";
   const retry = result.failed.length > 0 ? "; failed runs are not stored, a rerun retries them" : "";
-  return `grid ${result.name}: ${result.total} runs (${counts.join(", ")}) → ${path.join(where, "results.csv")}${retry}`;
+  return `grid ${result.name}: ${result.total} runs (${counts.join(", ")}) → ` +
+    `${path.join(where, "results.csv")}${retry}`;
 }

@@ -21,7 +21,9 @@ export interface SlurmOptions {
  * ends; the comment says how to write the complete one once all have finished.
  */
 export function slurmScript(grid: string, shards: number, options: SlurmOptions = {}): string {
-  if (!Number.isInteger(shards) || shards < 1) throw new Error(`slurmScript: shards must be a positive integer, got ${JSON.stringify(shards)}`);
+  if (!Number.isInteger(shards) || shards < 1) {
+    throw new Error(`slurmScript: shards must be a positive integer, got ${JSON.stringify(shards)}`);
+  }
   const logDir = options.logDir ?? path.join(REPO_ROOT, ".qkv", "slurm");
   const args = [grid, ...(options.args ?? [])].map(shellQuote).join(" ");
   const jobName = options.jobName ?? `qkv-${path.basename(grid, ".json")}`;

@@ -32,7 +32,10 @@ export interface GridTask {
   task: GlueTaskName;
   maxTrain?: number;
   maxEval?: number;
-  /** This task's fine-tuning steps, in place of base.steps (the paper trains SST-2 for twice the epochs of the others). */
+  /**
+   * This task's fine-tuning steps, in place of base.steps (the paper trains SST-2 for twice the epochs of the
+   * others).
+   */
   steps?: number;
 }
 
@@ -86,7 +89,8 @@ export interface GridSpec {
 
 type AxisName = keyof GridAxes;
 const GRID_BASE_FIELDS = [
-  "data", "checkpoint", "init", "adapter", "rates", "steps", "batchSize", "maxLength", "schedule", "seed", "evalEvery", "beta2",
+  "data", "checkpoint", "init", "adapter", "rates", "steps", "batchSize", "maxLength", "schedule", "seed", "evalEvery",
+  "beta2",
 ] as const;
 const GRID_TASK_FIELDS = ["dir", "task", "maxTrain", "maxEval", "steps"] as const;
 
@@ -100,13 +104,15 @@ function checkTask(task: unknown, field: string, where: string): void {
   }
 }
 const AXIS_NAMES: AxisName[] = [
-  "task", "checkpoint", "init", "adapter", "targets", "rank", "alpha", "rslora", "layers", "etaQK", "ratio", "etaV", "seed",
+  "task", "checkpoint", "init", "adapter", "targets", "rank", "alpha", "rslora", "layers", "etaQK", "ratio", "etaV",
+  "seed",
 ];
 
 /** Every run of the grid, in the documented order; the spec is checked first (errors name the grid and field). */
 export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   const where = `grid ${JSON.stringify(spec.name)}`;
-  const strict = (value: unknown, known: readonly string[], field: string) => checkObject(value, known, field, (m) => new Error(`${where}: ${m}`));
+  const strict = (value: unknown, known: readonly string[], field: string) =>
+    checkObject(value, known, field, (m) => new Error(`${where}: ${m}`));
   strict(spec, ["name", "base", "axes", "protocol"], "");
   if (typeof spec.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) {
     throw new Error(`${where}: name must be letters, digits, '.', '_' or '-' (it names the results folder)`);
@@ -116,11 +122,22 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   if (spec.base.rates !== undefined) strict(spec.base.rates, LEARNING_RATE_FIELDS, "base.rates");
   if (spec.base.adapter !== undefined) strictAdapterFields(spec.base.adapter, `${where}: base.adapter`);
   const parts = Array.isArray(spec.axes) ? spec.axes : [spec.axes];
-  if (parts.length === 0) throw new Error(`${where}: axes must be an object of value lists, or a non-empty list of them`);
-  for (const field of ["steps", "batchSize", "maxLength"] as const) {
-    if (!Number.isInteger(spec.base[field]) || spec.base[field] < (field === "maxLength" ? 2 : 1)) throw new Error(`${where}: base.${field} must be an integer ≥ ${field === "maxLength" ? 2 : 1}, got ${JSON.stringify(spec.base[field])}`);
+  if (parts.length === 0) {
+    throw new Error(`${where}: axes must be an object of value lists, or a non-empty list of them`);
   }
-  if (!SCHEDULES.includes(spec.base.schedule)) throw new Error(`${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`);
+  for (const field of ["steps", "batchSize", "maxLength"] as const) {
+    if (!Number.isInteger(spec.base[field]) || spec.base[field] < (field === "maxLength" ? 2 : 1)) {
+      throw new Error(
+        `${where}: base.${field} must be an integer ≥ ${field === "maxLength" ? 2 : 1}, ` +
+          `got ${JSON.stringify(spec.base[field])}`,
+      );
+    }
+  }
+  if (!SCHEDULES.includes(spec.base.schedule)) {
+    throw new Error(
+      `${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`,
+    );
+  }
   const checkpoints = new Map<string, FineTuneConfig["checkpoint"]>();
   const configs: FineTuneConfig[] = [];
   const inUnion = new Set<string>();
@@ -136,15 +153,25 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
   return configs;
 }
 
-function expandProduct(base: GridBase, product: GridAxes, where: string, checkpoints: Map<string, FineTuneConfig["checkpoint"]>, protocol: string): FineTuneConfig[] {
-  if (typeof product !== "object" || product === null || Array.isArray(product)) throw new Error(`${where}: axes must be an object of value lists`);
+function expandProduct(
+  base: GridBase, product: GridAxes, where: string, checkpoints: Map<string, FineTuneConfig["checkpoint"]>,
+  protocol: string,
+): FineTuneConfig[] {
+  if (typeof product !== "object" || product === null || Array.isArray(product)) {
+    throw new Error(`${where}: axes must be an object of value lists`);
+  }
   const axes = Object.entries(product) as [AxisName, unknown[]][];
   for (const [name, values] of axes) {
     if (!AXIS_NAMES.includes(name)) {
       const near = nearestName(name, AXIS_NAMES);
-      throw new Error(`${where}: unknown axis ${JSON.stringify(name)}; ${near !== undefined ? `did you mean ${near}?` : `the axes are ${AXIS_NAMES.join(", ")}`}`);
+      throw new Error(
+        `${where}: unknown axis ${JSON.stringify(name)}; ` +
+          `${near !== undefined ? `did you mean ${near}?` : `the axes are ${AXIS_NAMES.join(", ")}`}`,
+      );
     }
-    if (!Array.isArray(values) || values.length === 0) throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new Error(`${where}: axis ${name} must be a non-empty list, got ${JSON.stringify(values)}`);
+    }
   }
   product.task?.forEach((t, i) => checkTask(t, `axes.task[${i}]`, where));
   product.adapter?.forEach((a, i) => strictAdapterFields(a, `${where}: axes.adapter[${i}]`));
@@ -170,7 +197,12 @@ function expandProduct(base: GridBase, product: GridAxes, where: string, checkpo
       throw new Error(`${where}, run ${index}: ${(err as Error).message}`);
     }
     const key = runKey(config);
-    if (seen.has(key)) throw new Error(`${where}: runs ${seen.get(key)} and ${index} have the same configuration (key ${key}); remove the repeated axis value`);
+    if (seen.has(key)) {
+      throw new Error(
+        `${where}: runs ${seen.get(key)} and ${index} have the same configuration (key ${key}); ` +
+          "remove the repeated axis value",
+      );
+    }
     seen.set(key, index);
     configs.push(config);
   }
@@ -179,19 +211,30 @@ function expandProduct(base: GridBase, product: GridAxes, where: string, checkpo
 
 type GridAxisValues = { [A in AxisName]?: NonNullable<GridAxes[A]>[number] };
 
-/** One run's configuration from the base and one value per axis (errors are prefixed with the grid and run by the caller). */
-function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<string, FineTuneConfig["checkpoint"]>, protocol: string): FineTuneConfig {
+/**
+ * One run's configuration from the base and one value per axis (errors are prefixed with the grid and run by the
+ * caller).
+ */
+function gridConfig(
+  base: GridBase, choice: GridAxisValues, checkpoints: Map<string, FineTuneConfig["checkpoint"]>, protocol: string,
+): FineTuneConfig {
   const required = <T>(value: T | undefined, field: string, axis: string): T => {
-    if (value === undefined || value === null) throw new Error(`no ${field}; set base.${field} or give an axis ${axis}`);
+    if (value === undefined || value === null) {
+      throw new Error(`no ${field}; set base.${field} or give an axis ${axis}`);
+    }
     return value;
   };
   const task = required(choice.task ?? base.data, "data", "task");
   if (!(GLUE_TASK_NAMES as readonly string[]).includes(task.task)) {
     throw new Error(`task ${JSON.stringify(task.task)} is not one of ${GLUE_TASK_NAMES.join(", ")}`);
   }
-  if (typeof task.dir !== "string" || task.dir === "") throw new Error(`task ${task.task} needs a dir, got ${JSON.stringify(task.dir)}`);
+  if (typeof task.dir !== "string" || task.dir === "") {
+    throw new Error(`task ${task.task} needs a dir, got ${JSON.stringify(task.dir)}`);
+  }
   const { steps: taskSteps, ...taskData } = task;
-  if (taskSteps !== undefined && (!Number.isInteger(taskSteps) || taskSteps < 1)) throw new Error(`task ${task.task}: steps must be a positive integer, got ${JSON.stringify(taskSteps)}`);
+  if (taskSteps !== undefined && (!Number.isInteger(taskSteps) || taskSteps < 1)) {
+    throw new Error(`task ${task.task}: steps must be a positive integer, got ${JSON.stringify(taskSteps)}`);
+  }
   const data: FineTuneConfig["data"] = { ...taskData, dir: configPath(path.resolve(REPO_ROOT, task.dir)) };
   const checkpoint = required(choice.checkpoint ?? base.checkpoint, "checkpoint", "checkpoint");
   let ref = typeof checkpoint === "string" ? checkpoints.get(checkpoint) : checkpoint;
@@ -205,7 +248,9 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   if (choice.alpha !== undefined) fields.loraAlpha = choice.alpha;
   // peft's defaults are left absent (adapterConfig's convention), so a run at them keeps its key.
   if (choice.rslora !== undefined) {
-    if (typeof choice.rslora !== "boolean") throw new Error(`rslora must be true or false, got ${JSON.stringify(choice.rslora)}`);
+    if (typeof choice.rslora !== "boolean") {
+      throw new Error(`rslora must be true or false, got ${JSON.stringify(choice.rslora)}`);
+    }
     delete fields.useRslora;
     delete fields.use_rslora;
     if (choice.rslora) fields.useRslora = true;
@@ -217,14 +262,20 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   }
   const adapter = { ...adapterConfig(fields) };
   const etaQK = required(choice.etaQK ?? base.rates?.etaQK, "rates.etaQK", "etaQK");
-  const ratio = choice.etaV !== undefined ? Number((choice.etaV / etaQK).toPrecision(12)) : required(choice.ratio ?? base.rates?.ratio, "rates.ratio", "ratio or etaV");
+  const ratio = choice.etaV !== undefined
+    ? Number((choice.etaV / etaQK).toPrecision(12))
+    : required(choice.ratio ?? base.rates?.ratio, "rates.ratio", "ratio or etaV");
   const rates: LearningRates = { ...base.rates, etaQK, ratio, grouping: base.rates?.grouping ?? "paper" };
   validateLearningRates(rates);
   const seed = required(choice.seed ?? base.seed, "seed", "seed");
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new Error(`seed must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  }
   const init = required(choice.init ?? base.init, "init", "init");
   // fineTune takes anything but "pretrained" as a fresh initialisation: a misspelling must not pass.
-  if (init !== "pretrained" && init !== "random") throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
+  if (init !== "pretrained" && init !== "random") {
+    throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
+  }
   if (base.evalEvery !== undefined && (!Number.isInteger(base.evalEvery) || base.evalEvery < 1)) {
     throw new Error(`base.evalEvery must be a positive integer, got ${JSON.stringify(base.evalEvery)}`);
   }
@@ -238,7 +289,8 @@ function gridConfig(base: GridBase, choice: GridAxisValues, checkpoints: Map<str
   };
   return {
     data, checkpoint: ref, init, adapter, rates,
-    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule, seed, protocol,
+    steps: taskSteps ?? base.steps, batchSize: base.batchSize, maxLength: base.maxLength, schedule: base.schedule,
+    seed, protocol,
     ...optional,
   };
 }

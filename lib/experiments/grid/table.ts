@@ -29,7 +29,10 @@ export interface GridRow {
   seed: number;
   status: "ok" | "diverged";
   metric: string;
-  /** The metric before and after fine-tuning on the report split, and after on the selection split (./finetune protocolSplits). */
+  /**
+   * The metric before and after fine-tuning on the report split, and after on the selection split (./finetune
+   * protocolSplits).
+   */
   before: number;
   after: number;
   selection: number;
@@ -51,11 +54,15 @@ export interface GridRow {
 /** The scalar columns of a grid row, in results.csv's order (config and result are results.json's only). */
 export const CSV_COLUMNS = [
   "key", "task", "maxTrain", "checkpoint", "init", "method", "targets", "r", "etaQK", "ratio", "etaV", "seed",
-  "status", "metric", "before", "after", "selection", "chance", "chanceSelection", "reportExamples", "loss", "lossMean", "steps", "trainable",
+  "status", "metric", "before", "after", "selection", "chance", "chanceSelection", "reportExamples", "loss", "lossMean",
+  "steps", "trainable",
 ] as const;
 
 
-/** A results folder whose table another grid spec wrote: runGrid refuses it unless told to replace (options.replace). */
+/**
+ * A results folder whose table another grid spec wrote: runGrid refuses it unless told to replace
+ * (options.replace).
+ */
 export class GridConflict extends Error {
   override name = "GridConflict";
 }
@@ -68,7 +75,9 @@ function firstDifference(there: unknown, here: unknown, at = ""): string | undef
   const sameShape = Array.isArray(there) ? Array.isArray(here) && there.length === here.length : !Array.isArray(here);
   if (isObject(there) && isObject(here) && sameShape) {
     for (const key of [...new Set([...Object.keys(there), ...Object.keys(here)])].sort()) {
-      const found = firstDifference(there[key], here[key], at === "" ? key : Array.isArray(here) ? `${at}[${key}]` : `${at}.${key}`);
+      const found = firstDifference(
+        there[key], here[key], at === "" ? key : Array.isArray(here) ? `${at}[${key}]` : `${at}.${key}`,
+      );
       if (found !== undefined) return found;
     }
   }
@@ -88,16 +97,23 @@ export function checkFolderOwner(spec: GridSpec, resultsDir: string, replace: bo
   try {
     stored = JSON.parse(fs.readFileSync(file, "utf8")) as typeof stored;
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); delete it (the stored runs in runs/ are kept)`);
+    throw new Error(
+      `${file}: not valid JSON (${(err as Error).message}); delete it (the stored runs in runs/ are kept)`,
+    );
   }
   if (stored.spec === undefined) return undefined;
   const difference = firstDifference(stored.spec, spec);
   if (difference === undefined) return undefined;
   const shown = resultsDir.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, resultsDir) : resultsDir;
   const what = `${shown} holds the table of another grid spec named ${JSON.stringify(stored.grid)} (${difference})`;
-  if (replace) return `${what}: replacing its table with this grid's (the stored runs are kept; the ones both share are reused)`;
-  throw new GridConflict(`${what}; refusing to overwrite its results.csv. Give this grid another name or results folder (--results DIR), ` +
-    "or replace that table (--replace, or the option replace: true; its stored runs are kept)");
+  if (replace) {
+    return `${what}: replacing its table with this grid's (the stored runs are kept; the ones both share are reused)`;
+  }
+  throw new GridConflict(
+    `${what}; refusing to overwrite its results.csv. ` +
+      "Give this grid another name or results folder (--results DIR), " +
+      "or replace that table (--replace, or the option replace: true; its stored runs are kept)",
+  );
 }
 
 export function gridResultsDir(spec: GridSpec): string {
@@ -110,19 +126,29 @@ export function gridResultsDir(spec: GridSpec): string {
  */
 export function collectGrid(spec: GridSpec, resultsDir = gridResultsDir(spec), configs = expandGrid(spec)): GridRow[] {
   const runsDir = path.join(resultsDir, "runs");
-  const stored = configs.map((c) => readCached<FineTuneConfig, FineTuneResult>(runsDir, c)).filter((r): r is CachedRun<FineTuneConfig, FineTuneResult> => r !== undefined);
+  const stored = configs
+    .map((c) => readCached<FineTuneConfig, FineTuneResult>(runsDir, c))
+    .filter((r): r is CachedRun<FineTuneConfig, FineTuneResult> => r !== undefined);
   const rows = stored.map((run) => {
     try {
       return gridRow(run);
     } catch (err) {
       // A file edited by hand, or written by a version that stored other fields.
-      throw new Error(`${path.join(runsDir, `${run.key}.json`)}: not a complete stored run (${(err as Error).message}); delete it to recompute that run`);
+      throw new Error(
+        `${path.join(runsDir, `${run.key}.json`)}: not a complete stored run (${(err as Error).message}); ` +
+          "delete it to recompute that run",
+      );
     }
   });
   const csv = [CSV_COLUMNS.join(","), ...rows.map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(","))];
   writeFileAtomic(path.join(resultsDir, "results.csv"), csv.join("\n") + "\n");
   // The spec itself, so that another spec of the same name is refused rather than overwriting this table.
-  writeFileAtomic(path.join(resultsDir, "results.json"), JSON.stringify({ grid: spec.name, spec, runs: configs.length, missing: configs.length - rows.length, rows }, null, 1) + "\n");
+  writeFileAtomic(
+    path.join(resultsDir, "results.json"),
+    JSON.stringify(
+      { grid: spec.name, spec, runs: configs.length, missing: configs.length - rows.length, rows }, null, 1,
+    ) + "\n",
+  );
   // Wall-clock times apart: they differ between two computations of the same run.
   const timings = ["key,seconds", ...stored.map((r) => `${r.key},${r.result.seconds}`)];
   writeFileAtomic(path.join(resultsDir, "timings.csv"), timings.join("\n") + "\n");
@@ -135,15 +161,19 @@ function gridRow(run: CachedRun<FineTuneConfig, FineTuneResult>): GridRow {
   const { seconds: _seconds, ...timeless } = result;
   const last = result.loss[result.loss.length - 1];
   return {
-    key: run.key, task: config.data.task, maxTrain: config.data.maxTrain ?? null, checkpoint: config.checkpoint.dir, init: config.init,
-    method: adapter.method, targets: targetLabel(adapter.targetModules), r: adapter.method === "full" ? null : adapter.r,
-    etaQK: config.rates.etaQK, ratio: config.rates.ratio, etaV: Number((config.rates.etaQK * config.rates.ratio).toPrecision(12)), seed: config.seed,
-    status: result.diverged ? "diverged" : "ok", metric: result.after.metric, before: result.before.value, after: result.after.value,
+    key: run.key, task: config.data.task, maxTrain: config.data.maxTrain ?? null, checkpoint: config.checkpoint.dir,
+    init: config.init, method: adapter.method, targets: targetLabel(adapter.targetModules),
+    r: adapter.method === "full" ? null : adapter.r, etaQK: config.rates.etaQK, ratio: config.rates.ratio,
+    etaV: Number((config.rates.etaQK * config.rates.ratio).toPrecision(12)), seed: config.seed,
+    status: result.diverged ? "diverged" : "ok", metric: result.after.metric, before: result.before.value,
+    after: result.after.value,
     selection: result.selection.value, chance: result.chance.report, chanceSelection: result.chance.selection,
     reportExamples: result.splits.reportExamples, chanceLoss: result.chance.loss,
     // A diverged run's NaN loss was stored by JSON as null.
     loss: last !== undefined && Number.isFinite(last.loss) ? last.loss : null,
-    lossMean: result.loss.every((l) => Number.isFinite(l.loss)) && result.loss.length > 0 ? result.loss.reduce((a, l) => a + l.loss, 0) / result.loss.length : null,
+    lossMean: result.loss.every((l) => Number.isFinite(l.loss)) && result.loss.length > 0
+      ? result.loss.reduce((a, l) => a + l.loss, 0) / result.loss.length
+      : null,
     steps: result.steps, trainable: result.trainable,
     config, result: timeless,
   };
