@@ -79,7 +79,7 @@ const WHY: Record<Setting, string> = {
   rank: "as the experiment",
   alpha: "α = 8 everywhere (our choice, docs/paper.md §8.2); peft's and the scripts' default is 16",
   dropout: "0 (our choice, fixed before protocol v2's runs); the scripts run peft's 0.1",
-  rates: "the paper's rates × MINI_LR_SCALE (our choice, untuned; notebook 11 sweeps the scale)",
+  rates: "the paper's rates × MINI_LR_SCALE (encoder: chosen by notebook 11's pre-registered rule; decoder: ours)",
   schedule: "as the experiment",
   optimizer: "one AdamW for every run (Table 2's); the Llama scripts use β₂ = 0.999",
   weightDecay: "off, as the scripts",
