@@ -79,6 +79,9 @@ describe("expandGrid", () => {
     assert.equal(runKey(configs[0]), runKey(plain));
     assert.equal(new Set(configs.map(runKey)).size, 8);
     assert.throws(() => expandGrid({ ...tinyGrid(), axes: { rslora: ["yes" as never], etaQK: [1e-3], ratio: [1], seed: [0] } }), /rslora must be true or false/);
+    // The paper profile's base fields are checked once, naming the grid.
+    assert.throws(() => expandGrid({ ...tinyGrid(), base: { ...tinyGrid().base, evalEvery: 0 } }), /grid "tiny": base.evalEvery must be a positive integer, got 0/);
+    assert.throws(() => expandGrid({ ...tinyGrid(), base: { ...tinyGrid().base, beta2: 1 } }), /grid "tiny": base.beta2 must lie in \(0, 1\), got 1/);
   });
 
   test("a list of axis objects is the union of their products, a shared run kept once, in order", () => {

@@ -9,6 +9,7 @@ import { meanInterval } from "../stats/index";
 import { experimentCheckpoint } from "./finetune";
 import { GridRow, GridSpec } from "./grid/index";
 import { Profile } from "./profile";
+import { groupBy } from "./summary";
 import { reportScore } from "./verdicts";
 
 /** The plain adapter every variant is compared with: LoRA r 8, α 8 on W_q, W_v, every layer. */
@@ -70,8 +71,7 @@ export function breadthVariant(row: GridRow): string {
  */
 export function breadthTable(rows: readonly GridRow[]): TableRow[] {
   const reference = breadthVariant({ config: { adapter: BREADTH_REFERENCE } } as GridRow);
-  const byVariant = new Map<string, GridRow[]>();
-  for (const row of rows) byVariant.set(breadthVariant(row), [...(byVariant.get(breadthVariant(row)) ?? []), row]);
+  const byVariant = groupBy(rows, breadthVariant);
   const base = new Map((byVariant.get(reference) ?? []).map((r) => [r.seed, reportScore(r)]));
   const points = (v: number) => (100 * v).toFixed(1);
   return [...byVariant].map(([variant, runs]) => {

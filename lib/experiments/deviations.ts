@@ -7,6 +7,7 @@ import { adapterConfig } from "../lora/index";
 import { ExperimentSettings, FineTuneSettings, PAPER_SETTINGS } from "../paper/index";
 import { PAPER_ADAMW } from "../train/index";
 import { GridRow } from "./grid/index";
+import { groupBy } from "./summary";
 
 export type DeviationExperiment = keyof typeof PAPER_SETTINGS;
 type Setting = keyof FineTuneSettings;
@@ -27,8 +28,7 @@ const OURS: Record<Setting, (rows: readonly GridRow[]) => string> = {
   tasks: (rows) =>
     `${list(rows.map((r) => r.task))} ` +
     `(${list(rows.map((r) => (r.config.data.dir === "data/tasks" ? "built-in analogs" : r.config.data.dir)))})`,
-  budget: (rows) => distinct(rows.map((r) => r.task)).map((task) => {
-    const runs = rows.filter((r) => r.task === task);
+  budget: (rows) => [...groupBy(rows, (r) => r.task)].map(([task, runs]) => {
     const epochs = runs.map((r) => (r.steps * r.config.batchSize) / r.result.trainExamples);
     return `${task}: ${list(runs.map((r) => r.steps))} steps = ${list(epochs.map((e) => e.toFixed(2)))} epochs of ` +
       `${list(runs.map((r) => r.result.trainExamples))} rows`;
@@ -47,14 +47,11 @@ const OURS: Record<Setting, (rows: readonly GridRow[]) => string> = {
   weightDecay: (rows) => list(rows.map((r) => r.config.rates.weightDecay ?? 0)),
   precision: (rows) => `fp32 (${list(rows.map((r) => r.result.provenance.backend))})`,
   seeds: (rows) => {
-    const perCell = new Map<string, number>();
-    for (const r of rows) {
-      const cell = JSON.stringify([r.task, r.method, r.targets, r.r, r.etaQK, r.etaV]);
-      perCell.set(cell, (perCell.get(cell) ?? 0) + 1);
-    }
-    const counts = distinct([...perCell.values()]).sort((a, b) => b - a);
-    return `${list(rows.map((r) => r.seed))}; ` +
-      `${counts.map((n) => `${[...perCell.values()].filter((c) => c === n).length} cells × ${n}`).join(", ")}`;
+    // Cells by their seed count: "36 cells × 1, 21 cells × 3".
+    const perCell = [...groupBy(rows, (r) => JSON.stringify([r.task, r.method, r.targets, r.r, r.etaQK, r.etaV]))];
+    const bySeeds = groupBy(perCell.map(([, runs]) => runs.length), (n) => n);
+    const counts = [...bySeeds].sort(([a], [b]) => b - a).map(([n, cells]) => `${cells.length} cells × ${n}`);
+    return `${list(rows.map((r) => r.seed))}; ${counts.join(", ")}`;
   },
   evaluation: (rows) => `the last step; chosen on ${list(rows.map((r) => r.result.splits.selection))}, ` +
     `reported on ${list(rows.map((r) => r.result.splits.report))}`,

@@ -36,27 +36,23 @@ export function frameRows(df: DataFrame): TableRow[] {
 export interface WideOptions {
   /** The columns that name a row of the wide table (e.g. ["targets"]). */
   index: string[];
-  /** The column whose values become the wide table's columns (e.g. "task"), in the order given or first seen. */
+  /** The column whose values become the wide table's columns (e.g. "task"). */
   columns: string;
   /** The column that fills the cells (e.g. "after_mean"). */
   values: string;
-  order?: readonly TableValue[];
 }
 
 /**
  * Long to wide: one row per distinct index, in the order first seen, one column per value of `columns`. A cell
  * the long table does not have is undefined; two long rows for one cell are an error (aggregate first).
  */
-export function wide(table: DataFrame | readonly TableRow[], options: WideOptions): TableRow[] {
-  const long = Array.isArray(table) ? (table as readonly TableRow[]) : frameRows(table as DataFrame);
-  const keys = options.order ?? [...new Set(long.map((r) => r[options.columns]))];
+export function wide(long: readonly TableRow[], options: WideOptions): TableRow[] {
   const out = new Map<string, TableRow>();
   const filled = new Set<string>();
   for (const row of long) {
     const id = JSON.stringify(options.index.map((c) => row[c]));
     const target = out.get(id) ?? Object.fromEntries(options.index.map((c) => [c, row[c]]));
     out.set(id, target);
-    if (!keys.includes(row[options.columns])) continue;
     const column = String(row[options.columns]);
     const cell = JSON.stringify([id, column]);
     if (filled.has(cell)) {

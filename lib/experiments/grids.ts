@@ -89,9 +89,14 @@ export function paperProfile(
 ): GridSpec {
   const run = PAPER_RUNS[experiment];
   const glue = env.GLUE_DIR !== undefined && env.GLUE_DIR.trim() !== "" ? path.resolve(env.GLUE_DIR) : undefined;
+  // A grid repeats its task list in every product of its axes (Figure 1: the heatmap and each λ-design cell), and
+  // counting a task's training rows loads it: once per task.
+  const steps = new Map<string, number>();
   const atPaper = (t: GridTask): GridTask => {
     const dir = glue ?? t.dir;
-    return { dir, task: t.task, steps: paperSteps(run, dir, t.task) };
+    const key = JSON.stringify([dir, t.task]);
+    if (!steps.has(key)) steps.set(key, paperSteps(run, dir, t.task));
+    return { dir, task: t.task, steps: steps.get(key)! };
   };
   const tasks = (list: GridTask[]): GridTask[] => {
     if (experiment !== "table2" || glue === undefined) return list.map(atPaper);

@@ -133,6 +133,13 @@ export function expandGrid(spec: GridSpec): FineTuneConfig[] {
       );
     }
   }
+  const { evalEvery, beta2 } = spec.base;
+  if (evalEvery !== undefined && (!Number.isInteger(evalEvery) || evalEvery < 1)) {
+    throw new Error(`${where}: base.evalEvery must be a positive integer, got ${JSON.stringify(evalEvery)}`);
+  }
+  if (beta2 !== undefined && !(beta2 > 0 && beta2 < 1)) {
+    throw new Error(`${where}: base.beta2 must lie in (0, 1), got ${JSON.stringify(beta2)}`);
+  }
   if (!SCHEDULES.includes(spec.base.schedule)) {
     throw new Error(
       `${where}: base.schedule must be one of ${SCHEDULES.join(", ")}, got ${JSON.stringify(spec.base.schedule)}`,
@@ -275,12 +282,6 @@ function gridConfig(
   // fineTune takes anything but "pretrained" as a fresh initialisation: a misspelling must not pass.
   if (init !== "pretrained" && init !== "random") {
     throw new Error(`init must be pretrained or random, got ${JSON.stringify(init)}`);
-  }
-  if (base.evalEvery !== undefined && (!Number.isInteger(base.evalEvery) || base.evalEvery < 1)) {
-    throw new Error(`base.evalEvery must be a positive integer, got ${JSON.stringify(base.evalEvery)}`);
-  }
-  if (base.beta2 !== undefined && !(base.beta2 > 0 && base.beta2 < 1)) {
-    throw new Error(`base.beta2 must lie in (0, 1), got ${JSON.stringify(base.beta2)}`);
   }
   // Absent unless set, so the configurations (and keys) of the grids that do not use them are as they were.
   const optional = {
