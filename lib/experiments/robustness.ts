@@ -9,8 +9,9 @@ import {
 } from "./grids";
 import { Profile } from "./profile";
 import { ClaimId, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH, Verdict } from "./protocol";
+import { sameRate } from "./summary";
 import {
-  ClaimVerdict, formatEffect, LambdaDesign, lambdaDesignCells, lambdaVerdict, reportScore, ScoredRow,
+  ClaimVerdict, formatEffect, LambdaDesign, lambdaDesignCells, lambdaVerdict, reportScore, ScoredRow, selectionScore,
 } from "./verdicts";
 
 /** What the summary needs of a run: its scores (ScoredRow) and the steps it was configured for (a GridRow has both). */
@@ -18,14 +19,12 @@ export interface RobustnessRow extends ScoredRow {
   config: { steps: number };
 }
 
-const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-
 /** The runs of one setting's λ design: at its steps, in its cells. */
 export function settingRows<R extends RobustnessRow>(
   rows: readonly R[], architecture: MiniArchitecture, setting: RobustnessSetting,
 ): R[] {
   const cells = lambdaDesignCells(robustnessDesign(architecture, setting));
-  const inDesign = (r: R) => cells.some((c) => near(r.etaQK, c.etaQK) && near(r.etaV, c.etaV));
+  const inDesign = (r: R) => cells.some((c) => sameRate(r.etaQK, c.etaQK) && sameRate(r.etaV, c.etaV));
   return rows.filter((r) => r.config.steps === setting.steps && inDesign(r));
 }
 
@@ -81,10 +80,6 @@ export interface ScaleChoice {
   reason: string;
 }
 
-/** A run's selection-split score as the rule counts it: a diverged run scores the split's majority baseline. */
-const selectionOf = (r: ScoredRow): number =>
-  (r.status === "ok" && Number.isFinite(r.selection) ? r.selection : r.chanceSelection);
-
 /**
  * The addendum's scale rule: at the selection budget, the candidate whose λ-design runs (every cell, every seed)
  * have the highest mean selection-split score, ties to the smaller scale (chooseScale, the MiniLM addendum's rule).
@@ -98,7 +93,7 @@ export function chooseRobustnessScale(rows: readonly RobustnessRow[], architectu
     const design = robustnessDesign(architecture, setting);
     const mine = settingRows(rows, architecture, setting);
     const expected = lambdaDesignCells(design).length * seeds;
-    const mean = mine.reduce((sum, r) => sum + selectionOf(r), 0) / Math.max(1, mine.length);
+    const mean = mine.reduce((sum, r) => sum + selectionScore(r), 0) / Math.max(1, mine.length);
     return {
       scale: setting.scale, etaQK: design.etaQK[0], selection: mine.length >= expected ? mean : NaN,
       runs: mine.length, expected, diverged: mine.filter((r) => r.status !== "ok").length,
@@ -220,14 +215,14 @@ export function robustnessCellTable(
   return robustnessSettings(architecture, profile).flatMap((setting) => {
     const mine = settingRows(rows, architecture, setting);
     return lambdaDesignCells(robustnessDesign(architecture, setting)).map(({ etaQK, etaV }) => {
-      const cell = mine.filter((r) => near(r.etaQK, etaQK) && near(r.etaV, etaV));
+      const cell = mine.filter((r) => sameRate(r.etaQK, etaQK) && sameRate(r.etaV, etaV));
       const report = cell.map(reportScore);
       const losses = cell.map((r) => r.lossMean).filter((x): x is number => x !== null && Number.isFinite(x));
       return {
         s: setting.scale, steps: setting.steps, "η_QK": etaQK, "η_V": etaV, "λ": +(etaV / etaQK).toPrecision(6),
         runs: cell.length,
         "test % (mean ± sd)": cell.length > 0 ? `${pct(mean(report))} ± ${pct(sd(report))}` : "–",
-        "selection %": cell.length > 0 ? pct(mean(cell.map(selectionOf))) : "–",
+        "selection %": cell.length > 0 ? pct(mean(cell.map(selectionScore))) : "–",
         "mean training loss": losses.length > 0 ? +mean(losses).toFixed(3) : "–",
         diverged: cell.filter((r) => r.status !== "ok").length,
         "majority %": cell.length > 0 ? pct(cell[0].chance) : "–",

@@ -7,7 +7,7 @@
 // standard error comes from the residual pooled over every cell of the design (lib/stats blockResidual).
 import { BlockDesign, blockContrast, ContrastEstimate, holm } from "../stats/index";
 import { ClaimId, ClaimSpec, claimSpec, PROTOCOL, PROTOCOL_HASH, Verdict } from "./protocol";
-import { groupBy } from "./summary";
+import { groupBy, sameRate } from "./summary";
 
 /** What a verdict needs of a run: its arm, seed, scores on both splits, the chance levels, its training loss. */
 export interface ScoredRow {
@@ -87,7 +87,8 @@ export function reportScore(row: ScoredRow): number {
   return row.status === "ok" && Number.isFinite(row.after) ? row.after : row.chance;
 }
 
-function selectionScore(row: ScoredRow): number {
+/** The selection-split score as the protocol counts it: a diverged run scores the split's majority baseline. */
+export function selectionScore(row: ScoredRow): number {
   return row.status === "ok" && Number.isFinite(row.selection) ? row.selection : row.chanceSelection;
 }
 
@@ -307,7 +308,6 @@ export function lambdaDesignCells(design: LambdaDesign): { etaQK: number; etaV: 
 }
 
 const cellName = (etaQK: number, etaV: number): string => `(${etaQK}, ${etaV})`;
-const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 
 /**
  * Phenomenon 2 on rate grids (label → rows and the grid's λ design): per task, λ > 1 against λ = 1 at the same
@@ -321,7 +321,7 @@ export function lambdaVerdict(
   const comparisons: Comparison[] = [];
   for (const [grid, { rows, design }] of Object.entries(grids)) {
     for (const [task, taskRows] of byTask(rows)) {
-      const cell = (q: number, v: number) => taskRows.filter((r) => near(r.etaQK, q) && near(r.etaV, v));
+      const cell = (q: number, v: number) => taskRows.filter((r) => sameRate(r.etaQK, q) && sameRate(r.etaV, v));
       const triples = design.etaQK.flatMap((q) =>
         design.lambdas.map((l) => ({ q, v: Number((q * l).toPrecision(12)) })));
       const designCells = lambdaDesignCells(design);
@@ -433,7 +433,7 @@ export function describeVerdict(v: ClaimVerdict): string {
 export function addendumVerdicts(
   rows: readonly ScoredRow[], design: { etaQK: number; lambdas: number[] }, grid = "minilm",
 ): Record<"vOverK" | "qvMatchesQkv" | "lambda" | "lambdaConvergence" | "strategy", ClaimVerdict> {
-  const atEta = (r: ScoredRow) => near(r.etaQK, design.etaQK);
+  const atEta = (r: ScoredRow) => sameRate(r.etaQK, design.etaQK);
   const lora8 = (r: ScoredRow) => r.method === "lora" && r.r === 8;
   const { vOverK, qvMatchesQkv } = importanceVerdicts({
     [grid]: rows.filter((r) => lora8(r) && atEta(r) && r.ratio === 1),
