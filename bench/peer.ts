@@ -13,7 +13,8 @@
 // QKV_BLAS_THREADS=1 QKV_FUSED_THREADS=1; torch: set_num_threads(1); tfjs-node: TF's intra- and inter-op pools at 1);
 // 0 = the whole machine, each side at its defaults (qkv-lab: OpenBLAS on every core, fused kernels on 1; torch: one
 // thread per core; tfjs-node: TensorFlow's own pools).
-// Sides: qkv = qkv-lab on wasm + OpenBLAS + fused kernels; qkv-pool = the same with OpenBLAS's idle workers sleeping at
+// Sides: qkv = qkv-lab on wasm + OpenBLAS + fused kernels (attention included); qkv-composite = the same with
+// attention as tfjs's composite (QKV_FUSED_ATTENTION=0); qkv-pool = the same with OpenBLAS's idle workers sleeping at
 // once (OPENBLAS_THREAD_TIMEOUT=4) and the fused kernels on every core (whole machine only; not by default); tfjs-node = qkv-lab on @tensorflow/tfjs-node built
 // against PyPI's tensorflow-cpu (scripts/build-tfjs-node.sh), skipped when it is not built; torch = the peer.
 // Before each measurement it waits (up to --max-wait seconds) until other processes leave the cores idle, and records
@@ -25,7 +26,7 @@ import * as path from "path";
 import type { EncoderConfig } from "../lib/models/index";
 
 const ROOT = path.resolve(__dirname, "..");
-type Side = "qkv" | "qkv-pool" | "tfjs-node" | "torch";
+type Side = "qkv" | "qkv-composite" | "qkv-pool" | "tfjs-node" | "torch";
 type Shape = "small" | "minilm" | "long";
 const SHAPES: Record<Shape, { preset: string; batch: number; length: number; what: string }> = {
   small: { preset: "encoder-small", batch: 32, length: 128, what: "bench encoder (4 layers, d 256), 32 × 128" },
@@ -111,6 +112,8 @@ function measure(side: Side, shapeName: Shape, threads: number, steps: number, p
     env.QKV_BACKEND = side === "tfjs-node" ? "tfjs-node" : "wasm";
     // The avenue of a shared pool, approximated: OpenBLAS's idle workers sleep at once instead of spinning
     // (OPENBLAS_THREAD_TIMEOUT=4: 2⁴ cycles, its minimum) so the fused kernels can take the second core.
+    // The attention as tfjs's chain of kernels, as before the fused attention kernel (lib/backend/attention.ts).
+    if (side === "qkv-composite") env.QKV_FUSED_ATTENTION = "0";
     if (side === "qkv-pool" && threads !== 1) Object.assign(env, { OPENBLAS_THREAD_TIMEOUT: "4", QKV_FUSED_THREADS: String(os.availableParallelism()) });
     r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", shapeName, String(steps)], { encoding: "utf8", env, cwd: ROOT, maxBuffer: 1 << 24 });
   }

@@ -7,8 +7,11 @@
 #define QKV_ADDON "qkv_blas"
 #define QKV_ARG_CODE "QKV_BLAS_ARG"
 #include "napi_args.h"
+#include "vec_math.h"
 #include <cblas.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_THREADS 64
@@ -67,30 +70,34 @@ static void *run_chunk_thread(void *chunk) {
   return NULL;
 }
 
-// The batch in `threads` equal runs on as many threads, each product single-threaded inside OpenBLAS.
-// The JS thread is blocked in this call anyway, so it computes the first run itself.
-static void run_batch_parallel(const Chunk *all, size_t batch, int threads) {
-  Chunk chunks[MAX_THREADS];
+// body(runs[t]) for each of `threads` runs of `size` bytes: the first on the calling thread (blocked in this call
+// anyway), the others on their own threads (or here, should no thread be had), OpenBLAS single-threaded meanwhile.
+static void run_on_threads(void *(*body)(void *), char *runs, size_t size, int threads) {
   pthread_t ids[MAX_THREADS];
   bool started[MAX_THREADS] = {false};
+  const int blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, body, runs + (size_t)t * size) == 0;
+  body(runs);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) {
+      pthread_join(ids[t], NULL);
+    } else {
+      body(runs + (size_t)t * size);  // no thread to be had: the work still gets done, here
+    }
+  }
+  openblas_set_num_threads(blas_threads);
+}
+
+// The batch in `threads` equal runs on as many threads, each product single-threaded inside OpenBLAS.
+static void run_batch_parallel(const Chunk *all, size_t batch, int threads) {
+  Chunk chunks[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     chunks[t] = *all;
     chunks[t].begin = batch * (size_t)t / (size_t)threads;
     chunks[t].end = batch * (size_t)(t + 1) / (size_t)threads;
   }
-  openblas_set_num_threads(1);
-  for (int t = 1; t < threads; t++) {
-    started[t] = pthread_create(&ids[t], NULL, run_chunk_thread, &chunks[t]) == 0;
-  }
-  run_chunk(&chunks[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) {
-      pthread_join(ids[t], NULL);
-    } else {
-      run_chunk(&chunks[t]);  // no thread to be had: the work still gets done, here
-    }
-  }
-  openblas_set_num_threads(threads);
+  run_on_threads(run_chunk_thread, (char *)chunks, sizeof(Chunk), threads);
 }
 
 // gemm(heap, aOffset, aBatch, bOffset, bBatch, outOffset, m, n, k, transposeA, transposeB, aIndex, bIndex)
@@ -156,6 +163,272 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Scaled dot-product attention in one kernel each way, per (batch, head) pair:
+//   forward   P = softmax(scale·Q·Kᵀ + bias), O = (P ⊙ keep)·V
+//   backward  dV = (P ⊙ keep)ᵀ·dO, dP = (dO·Vᵀ) ⊙ keep, dS = P ⊙ (dP − Σ_row dP ⊙ P),
+//             dQ = scale·dS·K, dK = scale·dSᵀ·Q
+// tfjs writes this as a chain of kernels (scale, product, bias add, softmax, dropout's multiply, product),
+// plus head transposes, each a pass over [B, H, Tq, Tk] in single-threaded wasm and each kept alive by the
+// tape; here the products read Q, K and V in place through strides (the projections' [B·T, H·dh] rows need no
+// transpose) and only P is saved. `keep` is dropout's multiplier (0 or 1/(1 − rate)), drawn by tfjs as
+// tf.dropout draws it, or absent. The pairs are split across the BLAS threads, one single-threaded sgemm each.
+
+// Where one tensor's (batch, head) block starts and how far apart its rows are, in elements.
+typedef struct {
+  size_t batch, head, row;
+} Strides;
+
+typedef struct {
+  const float *q, *k, *v, *bias, *keep, *dout;
+  float *out, *probs, *dq, *dk, *dv;
+  Strides qs, ks;  // v, dk, dv are laid out as k; out, dout, dq as q
+  size_t bias_batch, bias_row;
+  int heads, tq, tk, dh;
+  float scale;
+  bool backward;
+  size_t begin, end;  // pairs b·heads + h
+} AttentionRun;
+
+#define BLOCK(base, strides, b, h) ((base) + (b) * (strides).batch + (h) * (strides).head)
+
+// Reductions over a row in LANES independent partial results, so that gcc vectorises them (it keeps a single
+// running float sum or max in order otherwise); the lanes are combined at the end of the row.
+#define LANES 16
+
+// Row-wise softmax of s + bias in place (Tk columns), exp_f32 so that the loops vectorise.
+VECTOR_CLONES static void softmax_rows(float *restrict s, const float *restrict bias, size_t bias_row, int rows,
+                                       int cols) {
+  const int whole = cols - cols % LANES;
+  for (int i = 0; i < rows; i++) {
+    float *restrict row = s + (size_t)i * (size_t)cols;
+    const float *restrict add = bias + (size_t)i * bias_row;
+    float lane[LANES];
+    for (int l = 0; l < LANES; l++) lane[l] = -INFINITY;
+    for (int j = 0; j < whole; j += LANES) {
+      for (int l = 0; l < LANES; l++) {
+        row[j + l] += add[j + l];
+        lane[l] = row[j + l] > lane[l] ? row[j + l] : lane[l];
+      }
+    }
+    float max = -INFINITY;
+    for (int j = whole; j < cols; j++) {
+      row[j] += add[j];
+      max = row[j] > max ? row[j] : max;
+    }
+    for (int l = 0; l < LANES; l++) max = lane[l] > max ? lane[l] : max;
+    for (int l = 0; l < LANES; l++) lane[l] = 0.0f;
+    for (int j = 0; j < whole; j += LANES) {
+      for (int l = 0; l < LANES; l++) {
+        row[j + l] = exp_f32(row[j + l] - max);
+        lane[l] += row[j + l];
+      }
+    }
+    float sum = 0.0f;
+    for (int j = whole; j < cols; j++) {
+      row[j] = exp_f32(row[j] - max);
+      sum += row[j];
+    }
+    for (int l = 0; l < LANES; l++) sum += lane[l];
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < cols; j++) row[j] *= inv;
+  }
+}
+
+VECTOR_CLONES static void multiply(float *restrict out, const float *restrict a, const float *restrict b, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+VECTOR_CLONES static void multiply_in_place(float *restrict x, const float *restrict by, size_t n) {
+  for (size_t i = 0; i < n; i++) x[i] *= by[i];
+}
+
+// dS = P ⊙ (dP − Σ_row dP ⊙ P), in place over dP.
+VECTOR_CLONES static void softmax_backward_rows(float *restrict dp, const float *restrict p, int rows, int cols) {
+  const int whole = cols - cols % LANES;
+  for (int i = 0; i < rows; i++) {
+    float *restrict d = dp + (size_t)i * (size_t)cols;
+    const float *restrict y = p + (size_t)i * (size_t)cols;
+    float lane[LANES] = {0};
+    for (int j = 0; j < whole; j += LANES) {
+      for (int l = 0; l < LANES; l++) lane[l] += d[j + l] * y[j + l];
+    }
+    float dot = 0.0f;
+    for (int j = whole; j < cols; j++) dot += d[j] * y[j];
+    for (int l = 0; l < LANES; l++) dot += lane[l];
+    for (int j = 0; j < cols; j++) d[j] = y[j] * (d[j] - dot);
+  }
+}
+
+static void attention_pairs(const AttentionRun *r) {
+  const int tq = r->tq, tk = r->tk, dh = r->dh;
+  const size_t square = (size_t)tq * (size_t)tk;
+  // Scratch: P ⊙ keep, and in the backward pass dP.
+  float *scratch = malloc(square * sizeof(float) * (r->backward ? 2 : 1));
+  if (scratch == NULL) abort();  // a few hundred kB; the caller cannot recover a half-written output either
+  for (size_t pair = r->begin; pair < r->end; pair++) {
+    const size_t b = pair / (size_t)r->heads, h = pair % (size_t)r->heads;
+    const float *q = BLOCK(r->q, r->qs, b, h), *k = BLOCK(r->k, r->ks, b, h), *v = BLOCK(r->v, r->ks, b, h);
+    const int qr = (int)r->qs.row, kr = (int)r->ks.row;
+    float *p = r->probs + pair * square;
+    const float *keep = r->keep ? r->keep + pair * square : NULL;
+    if (!r->backward) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, r->scale, q, qr, k, kr, 0.0f, p, tk);
+      softmax_rows(p, r->bias + b * r->bias_batch, r->bias_row, tq, tk);
+    }
+    const float *attend = p;  // the weights V is averaged with
+    if (keep) {
+      multiply(scratch, p, keep, square);
+      attend = scratch;
+    }
+    if (!r->backward) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, 1.0f, attend, tk, v, kr, 0.0f,
+                  BLOCK(r->out, r->qs, b, h), qr);
+      continue;
+    }
+    const float *dout = BLOCK(r->dout, r->qs, b, h);
+    float *dp = scratch + square;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, 1.0f, attend, tk, dout, qr, 0.0f,
+                BLOCK(r->dv, r->ks, b, h), kr);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, 1.0f, dout, qr, v, kr, 0.0f, dp, tk);
+    if (keep) multiply_in_place(dp, keep, square);
+    softmax_backward_rows(dp, p, tq, tk);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, r->scale, dp, tk, k, kr, 0.0f,
+                BLOCK(r->dq, r->qs, b, h), qr);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, r->scale, dp, tk, q, qr, 0.0f,
+                BLOCK(r->dk, r->ks, b, h), kr);
+  }
+  free(scratch);
+}
+
+static void *attention_thread(void *run) {
+  attention_pairs(run);
+  return NULL;
+}
+
+static void run_attention(const AttentionRun *all, size_t pairs) {
+  int threads = openblas_get_num_threads();
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if ((size_t)threads > pairs) threads = (int)pairs;
+  if (threads <= 1) {
+    attention_pairs(all);
+    return;
+  }
+  AttentionRun runs[MAX_THREADS];
+  for (int t = 0; t < threads; t++) {
+    runs[t] = *all;
+    runs[t].begin = pairs * (size_t)t / (size_t)threads;
+    runs[t].end = pairs * (size_t)(t + 1) / (size_t)threads;
+  }
+  run_on_threads(attention_thread, (char *)runs, sizeof(AttentionRun), threads);
+}
+
+// `count` non-negative integers from a JS array into out (dimensions and strides).
+static bool get_integers(napi_env env, napi_value array, const char *name, uint32_t count, int64_t *out) {
+  uint32_t length;
+  if (napi_get_array_length(env, array, &length) != napi_ok || length != count) {
+    char what[80];
+    snprintf(what, sizeof what, "an array of %u integers", count);
+    return throw_type(env, name, what);
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    char what[80];
+    snprintf(what, sizeof what, "%s[%u]", name, i);
+    if (napi_get_element(env, array, i, &element) != napi_ok || !get_index(env, element, what, &out[i])) return false;
+  }
+  return true;
+}
+
+// A float32 operand at a byte offset whose last element is `extent` elements in, as a pointer into the heap.
+static bool get_tensor(napi_env env, napi_value value, const char *name, double extent, void *heap, size_t bytes,
+                       void **out) {
+  int64_t offset;
+  if (!get_offset(env, value, name, &offset) || !get_region(env, name, offset, extent, bytes)) return false;
+  *out = (char *)heap + offset;
+  return true;
+}
+
+// Elements from a strided tensor's first to past its last, for `rows` rows of dh.
+static double extent(Strides s, int64_t batches, int64_t heads, int64_t rows, int64_t dh) {
+  return (double)(batches - 1) * (double)s.batch + (double)(heads - 1) * (double)s.head +
+         (double)(rows - 1) * (double)s.row + (double)dh;
+}
+
+// attention(heap, q, k, v, bias, keep, out, probs, shape, strides, scale) and
+// attentionGrad(heap, dout, q, k, v, bias, keep, probs, dq, dk, dv, shape, strides, scale), offsets in bytes:
+//   shape   [B, H, Tq, Tk, dh]
+//   strides [q batch, q head, q row, k batch, k head, k row, bias batch, bias row]; v, dk, dv are laid out as k,
+//           out, dout, dq as q; a bias row has Tk contiguous values; probs and keep are dense [B, H, Tq, Tk]
+//   keep    null for no dropout
+static napi_value attention_call(napi_env env, napi_callback_info info, bool backward) {
+  const char *function = backward ? "attentionGrad" : "attention";
+  const size_t argc = backward ? 14 : 11;
+  napi_value argv[14];
+  void *heap;
+  size_t bytes;
+  if (!get_args(env, info, function, argc, argv) || !get_heap(env, argv[0], &heap, &bytes)) return NULL;
+  napi_value *rest = argv + (backward ? 11 : 8);  // shape, strides, scale
+  int64_t shape[5], st[8];
+  double scale;
+  if (!get_integers(env, rest[0], "shape", 5, shape) || !get_integers(env, rest[1], "strides", 8, st) ||
+      !get_number(env, rest[2], "scale", &scale)) {
+    return NULL;
+  }
+  const int64_t B = shape[0], H = shape[1], Tq = shape[2], Tk = shape[3], dh = shape[4];
+  if (B == 0 || H == 0 || Tq == 0 || Tk == 0 || dh == 0) {
+    throw_range(env, "shape", 0, "positive in every dimension");
+    return NULL;
+  }
+  AttentionRun run = {
+      .qs = {(size_t)st[0], (size_t)st[1], (size_t)st[2]}, .ks = {(size_t)st[3], (size_t)st[4], (size_t)st[5]},
+      .bias_batch = (size_t)st[6], .bias_row = (size_t)st[7],
+      .heads = (int)H, .tq = (int)Tq, .tk = (int)Tk, .dh = (int)dh, .scale = (float)scale, .backward = backward,
+      .begin = 0, .end = (size_t)(B * H),
+  };
+  const double q_extent = extent(run.qs, B, H, Tq, dh), k_extent = extent(run.ks, B, H, Tk, dh);
+  const double bias_extent = (double)(B - 1) * (double)run.bias_batch + (double)(Tq - 1) * (double)run.bias_row +
+                             (double)Tk;
+  const double dense = (double)B * (double)H * (double)Tq * (double)Tk;
+  napi_valuetype keep_type;
+  const int keep_arg = backward ? 6 : 5;
+  if (napi_typeof(env, argv[keep_arg], &keep_type) != napi_ok) return NULL;
+  void *keep = NULL, *bias;
+  bool ok = true;
+  if (backward) {
+    void *dout, *q, *k, *v, *probs, *dq, *dk, *dv;
+    ok = get_tensor(env, argv[1], "dout", q_extent, heap, bytes, &dout) &&
+         get_tensor(env, argv[2], "q", q_extent, heap, bytes, &q) &&
+         get_tensor(env, argv[3], "k", k_extent, heap, bytes, &k) &&
+         get_tensor(env, argv[4], "v", k_extent, heap, bytes, &v) &&
+         get_tensor(env, argv[5], "bias", bias_extent, heap, bytes, &bias) &&
+         get_tensor(env, argv[7], "probs", dense, heap, bytes, &probs) &&
+         get_tensor(env, argv[8], "dq", q_extent, heap, bytes, &dq) &&
+         get_tensor(env, argv[9], "dk", k_extent, heap, bytes, &dk) &&
+         get_tensor(env, argv[10], "dv", k_extent, heap, bytes, &dv);
+    run.dout = dout, run.q = q, run.k = k, run.v = v, run.probs = probs, run.dq = dq, run.dk = dk, run.dv = dv;
+  } else {
+    void *q, *k, *v, *out, *probs;
+    ok = get_tensor(env, argv[1], "q", q_extent, heap, bytes, &q) &&
+         get_tensor(env, argv[2], "k", k_extent, heap, bytes, &k) &&
+         get_tensor(env, argv[3], "v", k_extent, heap, bytes, &v) &&
+         get_tensor(env, argv[4], "bias", bias_extent, heap, bytes, &bias) &&
+         get_tensor(env, argv[6], "out", q_extent, heap, bytes, &out) &&
+         get_tensor(env, argv[7], "probs", dense, heap, bytes, &probs);
+    run.q = q, run.k = k, run.v = v, run.out = out, run.probs = probs;
+  }
+  if (!ok || (keep_type != napi_null && !get_tensor(env, argv[keep_arg], "keep", dense, heap, bytes, &keep))) {
+    return NULL;
+  }
+  run.bias = bias;
+  run.keep = keep;
+  run_attention(&run, (size_t)(B * H));
+  return NULL;
+}
+
+static napi_value attention(napi_env env, napi_callback_info info) { return attention_call(env, info, false); }
+static napi_value attention_grad(napi_env env, napi_callback_info info) { return attention_call(env, info, true); }
+
 // setThreads(n): the size of OpenBLAS's thread pool for the following calls.
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -186,6 +459,8 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attention", NULL, attention, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionGrad", NULL, attention_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

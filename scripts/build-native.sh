@@ -17,8 +17,8 @@ command -v node >/dev/null || skip_all "node is not on PATH"
 # The key: what a binary depends on. N-API itself is ABI-stable, but a new Node major is cheap to rebuild for.
 node_abi=$(node -p 'process.versions.modules + "/" + process.versions.napi + "/" + process.arch')
 key_of() { { cat "$@" "${BASH_SOURCE[0]}"; echo "$node_abi"; } | sha256sum | cut -d' ' -f1; }
-blas_key=$(key_of native/blas.c native/napi_args.h)
-fused_key=$(key_of native/fused.c native/napi_args.h)
+blas_key=$(key_of native/blas.c native/napi_args.h native/vec_math.h)
+fused_key=$(key_of native/fused.c native/napi_args.h native/vec_math.h)
 fresh() { [ -f "build/$1.node" ] && [ -f "build/.$1.sha256" ] && [ "$(cat "build/.$1.sha256")" = "$2" ]; }
 if fresh qkv_blas "$blas_key" && fresh qkv_fused "$fused_key"; then
   say "up to date (build/qkv_blas.node, build/qkv_fused.node)"
@@ -67,7 +67,7 @@ fused=$(build qkv_fused "$fused_key" 'require(process.argv[1]).info(); console.l
 printf '#include <cblas.h>\nint main(void) { return openblas_get_num_threads() < 1; }\n' > "$tmp/probe.c"
 if "$cc" "$tmp/probe.c" -o "$tmp/probe" -lopenblas 2>/dev/null; then
   blas=$(build qkv_blas "$blas_key" 'console.log(" against " + require(process.argv[1]).info().config.split(" ").slice(0, 2).join(" "))' \
-    native/blas.c -lopenblas -lpthread)
+    native/blas.c -lopenblas -lpthread -lm)
 else
   rm -f build/qkv_blas.node build/.qkv_blas.sha256
   blas="failed: OpenBLAS was not found (Debian: apt-get install libopenblas-dev)"

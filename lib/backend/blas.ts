@@ -30,7 +30,7 @@ export interface BlasStatus {
 }
 
 /** The addon's exports (native/blas.c). */
-interface BlasAddon {
+export interface BlasAddon {
   gemm(
     heap: ArrayBuffer,
     aOffset: number,
@@ -45,6 +45,15 @@ interface BlasAddon {
     transposeB: boolean,
     aIndex: Int32Array,
     bIndex: Int32Array,
+  ): void;
+  /** Fused attention (./attention.ts): offsets in bytes; shape [B, H, Tq, Tk, dh]; strides as native/blas.c says. */
+  attention(
+    heap: ArrayBuffer, q: number, k: number, v: number, bias: number, keep: number | null, out: number, probs: number,
+    shape: number[], strides: number[], scale: number,
+  ): void;
+  attentionGrad(
+    heap: ArrayBuffer, dout: number, q: number, k: number, v: number, bias: number, keep: number | null,
+    probs: number, dq: number, dk: number, dv: number, shape: number[], strides: number[], scale: number,
   ): void;
   setThreads(threads: number): void;
   info(): { threads: number; config: string; corename: string };
@@ -118,6 +127,11 @@ export function uninstallBlasKernels(): void {
 /** Whether the OpenBLAS kernel is active, and why (for the environment report). */
 export function blasStatus(): BlasStatus {
   return status;
+}
+
+/** The loaded addon while its kernels are installed (./attention.ts runs its attention on it), else null. */
+export function installedBlasAddon(): BlasAddon | null {
+  return status.installed ? addon : null;
 }
 
 function setStatus(installed: boolean, reason: string): BlasStatus {

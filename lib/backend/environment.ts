@@ -2,6 +2,7 @@
 // notebook, and meant to be stored beside cached results so numbers can be traced to a machine.
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
+import { attentionStatus } from "./attention";
 import { blasStatus } from "./blas";
 import { fusedStatus } from "./fused";
 import { BackendChoice } from "./select";
@@ -15,6 +16,8 @@ export interface EnvironmentReport {
   blasMatmul: { active: boolean; detail: string } | null;
   /** Whether the fused native GELU/LayerNorm/softmax-gradient kernels run, and why (null off wasm). */
   fusedKernels: { active: boolean; detail: string } | null;
+  /** Whether attention runs as one native kernel each way (lib/backend/attention.ts), and why (null off wasm). */
+  fusedAttention: { active: boolean; detail: string } | null;
   versions: Record<string, string>;
   cpus: number;
   cpuModel: string;
@@ -31,6 +34,9 @@ export async function environmentReport(choice: BackendChoice): Promise<Environm
     wasmSimd: choice.name === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null,
     blasMatmul: choice.name === "wasm" ? { active: blasStatus().installed, detail: blasStatus().reason } : null,
     fusedKernels: choice.name === "wasm" ? { active: fusedStatus().installed, detail: fusedStatus().reason } : null,
+    fusedAttention: choice.name === "wasm"
+      ? { active: attentionStatus().installed, detail: attentionStatus().reason }
+      : null,
     versions: {
       node: process.versions.node,
       "@tensorflow/tfjs": tf.version.tfjs,
@@ -63,6 +69,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
     ...(report.wasmSimd === null ? [] : [["wasm SIMD", String(report.wasmSimd)] as [string, string]]),
     ...(report.blasMatmul === null ? [] : [["BLAS matmul", report.blasMatmul.detail] as [string, string]]),
     ...(report.fusedKernels === null ? [] : [["fused kernels", report.fusedKernels.detail] as [string, string]]),
+    ...(report.fusedAttention === null ? [] : [["fused attention", report.fusedAttention.detail] as [string, string]]),
     ["cpus", `${report.cpus} × ${report.cpuModel}`],
     ["memory", `${report.memoryGiB} GiB`],
     ["platform", report.platform],

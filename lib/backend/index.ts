@@ -12,3 +12,8 @@ export {
 export type { FusedStatus } from "./fused";
 export { installWasmSegmentSum } from "./wasm-segment-sum";
 export { matmulGflops, useTfBackend } from "./throughput";
+export {
+  AttentionError, attentionStatus, dropoutMultiplier, fusedAttention, fusedAttentionActive, installAttentionKernels,
+  uninstallAttentionKernels,
+} from "./attention";
+export type { AttentionLayout } from "./attention";

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { attentionEnabled, installAttentionKernels } from "./attention";
 import { blasSettings, installBlasKernels } from "./blas";
 import { fusedSettings, installFusedKernels } from "./fused";
 import { installWasmAliasing } from "./wasm-aliasing";
@@ -63,6 +64,7 @@ async function choose(options: { override?: string; candidates?: BackendCandidat
   quietCpuBackend();
   blasSettings(); // throws on a malformed QKV_BLAS / QKV_BLAS_THREADS
   fusedSettings(); // and QKV_FUSED / QKV_FUSED_THREADS
+  attentionEnabled(); // and QKV_FUSED_ATTENTION
   const override = options.override ?? process.env.QKV_BACKEND ?? "";
   const candidates = options.candidates ?? defaultCandidates();
   const attempts: BackendAttempt[] = [];
@@ -120,6 +122,8 @@ async function activate(candidate: BackendCandidate): Promise<string> {
     installBlasKernels();
     // GELU, LayerNorm, softmax's gradient and gathers in one native pass each, when the addon was built.
     installFusedKernels();
+    // Attention's products, softmax and gradient in one native call each way, on the OpenBLAS addon.
+    installAttentionKernels();
   }
   return tfBackend;
 }

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { EncoderConfig, encoderFamily } from "./config";
 import { Batch, ForwardOptions } from "./forward";
-import { attention, dropout, gelu, layerNorm, linear, mergeHeads, paddingBias, splitHeads } from "./layers";
+import { dropout, gelu, layerNorm, linear, paddingBias, selfAttention } from "./layers";
 import { Model, tensor } from "./model";
 import { attentionLinearName, encoderPrefix } from "./names";
 
@@ -63,10 +63,9 @@ export function encoderLayer(
   const config = model.config as EncoderConfig;
   const t = (name: string) => tensor(model, name);
   const H = config.numHeads;
-  const project = (m: "query" | "key" | "value") =>
-    splitHeads(linear(model, attentionLinearName(config, i, m), x, options), B, T, H);
-  const context = mergeHeads(
-    attention(project("query"), project("key"), project("value"), bias, config.attentionDropout, options),
+  const project = (m: "query" | "key" | "value") => linear(model, attentionLinearName(config, i, m), x, options);
+  const context = selfAttention(
+    project("query"), project("key"), project("value"), B, T, H, bias, config.attentionDropout, options,
   );
   const layer = `${encoderPrefix(config)}.encoder.layer.${i}`;
   const attended = dropout(

@@ -1,6 +1,7 @@
 // The building blocks both architectures share, each the textbook formula in a few tfjs ops.
 import * as tf from "@tensorflow/tfjs";
 import { tfSeed } from "../random/index";
+import { dropoutMultiplier, fusedAttention, fusedAttentionActive } from "../backend/attention";
 import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from "../backend/fused";
 import { ForwardOptions } from "./forward";
 import { BaseLinear, Model } from "./model";
@@ -67,8 +68,37 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
 export function attention(
   q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor, dropoutRate: number, options: ForwardOptions,
 ): tf.Tensor4D {
+  if (fusedAttentionActive() && bias.rank === 4) {
+    const [B, H, Tq] = q.shape;
+    return fusedAttention(q, k, v, bias, attentionKeep([B, H, Tq, k.shape[2]], dropoutRate, options), {
+      layout: "heads",
+    });
+  }
   const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(q.shape[3])), k, false, true), bias);
   return tf.matMul(dropout(tf.softmax(scores), dropoutRate, options), v) as tf.Tensor4D;
+}
+
+/**
+ * Self-attention over the projections' rows, q, k, v [B·T, H·dh] → the context [B·T, H·dh]: on tfjs-wasm with
+ * the native addon one kernel that reads the heads in place (lib/backend/attention.ts), elsewhere split heads,
+ * attention, merge heads.
+ */
+export function selfAttention(
+  q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor,
+  dropoutRate: number, options: ForwardOptions,
+): tf.Tensor2D {
+  if (fusedAttentionActive() && bias.rank === 4) {
+    return fusedAttention(q, k, v, bias, attentionKeep([B, H, T, T], dropoutRate, options), {
+      layout: "tokens", batch: B, heads: H,
+    });
+  }
+  const split = (x: tf.Tensor2D) => splitHeads(x, B, T, H);
+  return mergeHeads(attention(split(q), split(k), split(v), bias, dropoutRate, options));
+}
+
+/** Dropout's multiplier on the attention weights, drawn as `dropout` would draw it; null where dropout is off. */
+function attentionKeep(shape: number[], rate: number, options: ForwardOptions): tf.Tensor | null {
+  return options.seeds && rate > 0 ? dropoutMultiplier(shape, rate, tfSeed(options.seeds.next())) : null;
 }
 
 /** Additive attention bias that hides padded keys: [B, 1, 1, T]. */

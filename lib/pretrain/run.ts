@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { attentionStatus } from "../backend/attention";
 import { blasStatus } from "../backend/blas";
 import { sha256, writeFileAtomic } from "../files/index";
 import { fusedStatus } from "../backend/fused";
@@ -415,6 +416,7 @@ function backendDescription(): string {
   if (tf.getBackend() === "wasm") {
     if (blasStatus().installed) parts.push("OpenBLAS matMul");
     if (fusedStatus().installed) parts.push("fused kernels");
+    if (attentionStatus().installed) parts.push("fused attention");
   }
   return parts.join(" + ");
 }
