@@ -63,7 +63,8 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
 
 /**
  * Scaled dot-product attention: softmax(q kᵀ / sqrt(dh) + bias) v, with `bias` additive (0 or a large
- * negative number) and broadcast over heads. q is scaled before the product (T×dh numbers, not T×T).
+ * negative number) and broadcast over heads. On tfjs-wasm with the native addon one kernel each way
+ * (lib/backend/attention.ts); elsewhere tfjs's ops, q scaled before the product (T×dh numbers, not T×T).
  */
 export function attention(
   q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor, dropoutRate: number, options: ForwardOptions,
