@@ -260,43 +260,57 @@ VECTOR_CLONES static void softmax_backward_rows(float *restrict dp, const float 
   }
 }
 
+// The weights V is averaged with: P ⊙ keep, written to scratch, or P itself without dropout.
+static const float *attended(const float *p, const float *keep, float *scratch, size_t n) {
+  if (keep == NULL) return p;
+  multiply(scratch, p, keep, n);
+  return scratch;
+}
+
+static void forward_pair(const AttentionRun *r, size_t pair, float *scratch) {
+  const int tq = r->tq, tk = r->tk, dh = r->dh, qr = (int)r->qs.row, kr = (int)r->ks.row;
+  const size_t b = pair / (size_t)r->heads, h = pair % (size_t)r->heads, square = (size_t)tq * (size_t)tk;
+  float *p = r->probs + pair * square;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, r->scale, BLOCK(r->q, r->qs, b, h), qr,
+              BLOCK(r->k, r->ks, b, h), kr, 0.0f, p, tk);
+  softmax_rows(p, r->bias + b * r->bias_batch, r->bias_row, tq, tk);
+  const float *attend = attended(p, r->keep ? r->keep + pair * square : NULL, scratch, square);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, 1.0f, attend, tk, BLOCK(r->v, r->ks, b, h), kr,
+              0.0f, BLOCK(r->out, r->qs, b, h), qr);
+}
+
+static void backward_pair(const AttentionRun *r, size_t pair, float *scratch) {
+  const int tq = r->tq, tk = r->tk, dh = r->dh, qr = (int)r->qs.row, kr = (int)r->ks.row;
+  const size_t b = pair / (size_t)r->heads, h = pair % (size_t)r->heads, square = (size_t)tq * (size_t)tk;
+  const float *p = r->probs + pair * square, *keep = r->keep ? r->keep + pair * square : NULL;
+  const float *dout = BLOCK(r->dout, r->qs, b, h);
+  float *dp = keep ? scratch + square : scratch;  // after P ⊙ keep, when there is one
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, 1.0f, attended(p, keep, scratch, square), tk, dout,
+              qr, 0.0f, BLOCK(r->dv, r->ks, b, h), kr);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, 1.0f, dout, qr, BLOCK(r->v, r->ks, b, h), kr, 0.0f,
+              dp, tk);
+  if (keep) multiply_in_place(dp, keep, square);
+  softmax_backward_rows(dp, p, tq, tk);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, r->scale, dp, tk, BLOCK(r->k, r->ks, b, h), kr,
+              0.0f, BLOCK(r->dq, r->qs, b, h), qr);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, r->scale, dp, tk, BLOCK(r->q, r->qs, b, h), qr,
+              0.0f, BLOCK(r->dk, r->ks, b, h), kr);
+}
+
 static void attention_pairs(const AttentionRun *r) {
-  const int tq = r->tq, tk = r->tk, dh = r->dh;
-  const size_t square = (size_t)tq * (size_t)tk;
-  // Scratch: P ⊙ keep, and in the backward pass dP.
-  float *scratch = malloc(square * sizeof(float) * (r->backward ? 2 : 1));
-  if (scratch == NULL) abort();  // a few hundred kB; the caller cannot recover a half-written output either
+  // Scratch per pair: P ⊙ keep under dropout, and dP in the backward pass (a few hundred kB at most).
+  const size_t squares = (r->keep != NULL) + r->backward;
+  float *scratch = NULL;
+  if (squares > 0) {
+    scratch = malloc(squares * (size_t)r->tq * (size_t)r->tk * sizeof(float));
+    if (scratch == NULL) abort();  // the caller could not recover a half-written output either
+  }
   for (size_t pair = r->begin; pair < r->end; pair++) {
-    const size_t b = pair / (size_t)r->heads, h = pair % (size_t)r->heads;
-    const float *q = BLOCK(r->q, r->qs, b, h), *k = BLOCK(r->k, r->ks, b, h), *v = BLOCK(r->v, r->ks, b, h);
-    const int qr = (int)r->qs.row, kr = (int)r->ks.row;
-    float *p = r->probs + pair * square;
-    const float *keep = r->keep ? r->keep + pair * square : NULL;
-    if (!r->backward) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, r->scale, q, qr, k, kr, 0.0f, p, tk);
-      softmax_rows(p, r->bias + b * r->bias_batch, r->bias_row, tq, tk);
+    if (r->backward) {
+      backward_pair(r, pair, scratch);
+    } else {
+      forward_pair(r, pair, scratch);
     }
-    const float *attend = p;  // the weights V is averaged with
-    if (keep) {
-      multiply(scratch, p, keep, square);
-      attend = scratch;
-    }
-    if (!r->backward) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, 1.0f, attend, tk, v, kr, 0.0f,
-                  BLOCK(r->out, r->qs, b, h), qr);
-      continue;
-    }
-    const float *dout = BLOCK(r->dout, r->qs, b, h);
-    float *dp = scratch + square;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, 1.0f, attend, tk, dout, qr, 0.0f,
-                BLOCK(r->dv, r->ks, b, h), kr);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tq, tk, dh, 1.0f, dout, qr, v, kr, 0.0f, dp, tk);
-    if (keep) multiply_in_place(dp, keep, square);
-    softmax_backward_rows(dp, p, tq, tk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tq, dh, tk, r->scale, dp, tk, k, kr, 0.0f,
-                BLOCK(r->dq, r->qs, b, h), qr);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tk, dh, tq, r->scale, dp, tk, q, qr, 0.0f,
-                BLOCK(r->dk, r->ks, b, h), kr);
   }
   free(scratch);
 }

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BlasAddon, installedBlasAddon } from "./blas";
 import { fusedSettings } from "./fused";
-import { WasmBackend } from "./wasm-heap";
+import { locate, WasmBackend } from "./wasm-heap";
 
 export class AttentionError extends Error {
   override name = "AttentionError";
@@ -171,18 +171,12 @@ type ForwardInputs = {
   q: tf.TensorInfo; k: tf.TensorInfo; v: tf.TensorInfo; bias: tf.TensorInfo; keep?: tf.TensorInfo;
 };
 
-function offsets(backend: WasmBackend, tensors: tf.TensorInfo[]): [ArrayBuffer, number[]] {
-  // Read after every makeOutput: a malloc may have grown the heap, detaching older views.
-  const at = tensors.map((t) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset);
-  return [backend.wasm.HEAPU8.buffer as ArrayBuffer, at];
-}
-
 function forwardKernel({ inputs, backend, attrs }: KernelArgs<ForwardInputs>): tf.TensorInfo[] {
   const { q, k, v, bias, keep } = inputs;
   const [B, H, Tq, Tk] = attrs.shape;
   const out = backend.makeOutput(q.shape, "float32");
   const probs = backend.makeOutput([B, H, Tq, Tk], "float32");
-  const [heap, o] = offsets(backend, keep ? [q, k, v, bias, out, probs, keep] : [q, k, v, bias, out, probs]);
+  const [heap, o] = locate(backend, keep ? [q, k, v, bias, out, probs, keep] : [q, k, v, bias, out, probs]);
   (installedBlasAddon() as BlasAddon).attention(
     heap, o[0], o[1], o[2], o[3], keep ? o[6] : null, o[4], o[5], attrs.shape, strides(attrs, bias.shape), attrs.scale,
   );
@@ -197,7 +191,7 @@ function backwardKernel({ inputs, backend, attrs }: KernelArgs<BackwardInputs>):
   const dk = backend.makeOutput(k.shape, "float32");
   const dv = backend.makeOutput(v.shape, "float32");
   const tensors = [dy, q, k, v, bias, probs, dq, dk, dv];
-  const [heap, o] = offsets(backend, keep ? [...tensors, keep] : tensors);
+  const [heap, o] = locate(backend, keep ? [...tensors, keep] : tensors);
   (installedBlasAddon() as BlasAddon).attentionGrad(
     heap, o[0], o[1], o[2], o[3], o[4], keep ? o[9] : null, o[5], o[6], o[7], o[8], attrs.shape,
     strides(attrs, bias.shape), attrs.scale,

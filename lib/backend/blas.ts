@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { WasmBackend } from "./wasm-heap";
+import { locate, WasmBackend } from "./wasm-heap";
 import { REPO_ROOT } from "../paths";
 
 export const BLAS_ADDON_PATH = path.join(REPO_ROOT, "build", "qkv_blas.node");
@@ -236,9 +236,7 @@ function blasBatchMatMul(args: BatchMatMulArgs): tf.TensorInfo {
   const out = backend.makeOutput([...outBatchShape, m, n], "float32");
   const aBatch = tf.util.sizeFromShape(aBatchShape);
   const bBatch = tf.util.sizeFromShape(bBatchShape);
-  // Read the heap after makeOutput: its malloc may have grown the wasm memory, detaching older views.
-  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
-  const offsets = [a, b, out].map((t) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset);
+  const [heap, offsets] = locate(backend, [a, b, out]);
   const api = addon as BlasAddon;
   if (bBatch === 1 && !transposeA && aBatch > 1) {
     // x[..., m, k] · W[k, n]: B is shared and A's batches are consecutive rows (A cannot broadcast here, as

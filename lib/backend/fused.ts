@@ -16,7 +16,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { WasmBackend } from "./wasm-heap";
+import { locate, WasmBackend } from "./wasm-heap";
 import { REPO_ROOT } from "../paths";
 
 export const FUSED_ADDON_PATH = path.join(REPO_ROOT, "build", "qkv_fused.node");
@@ -217,12 +217,6 @@ function loadAddon(): FusedAddon | string {
   } catch (err) {
     return `${where} does not load: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
   }
-}
-
-/** The heap and the byte offsets of `tensors`, read after every makeOutput (a malloc may grow the heap). */
-function locate(backend: WasmBackend, tensors: tf.TensorInfo[]): [ArrayBuffer, number[]] {
-  const offsets = tensors.map((t) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset);
-  return [backend.wasm.HEAPU8.buffer as ArrayBuffer, offsets];
 }
 
 function geluKernel({ inputs, backend }: KernelArgs<{ x: tf.TensorInfo }>): tf.TensorInfo {
