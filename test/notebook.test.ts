@@ -74,6 +74,25 @@ describe("executeNotebook", () => {
     assert.match(formatFailure(result), /broken\.ipynb is not a valid notebook: its JSON does not parse/);
   });
 
+  test("a kernel that never answers is started twice, then reported as a start failure (no cell ran)", async () => {
+    // A kernelspec whose "kernel" is a process that never opens its ports.
+    const kernels = path.join(dir, "silent-jupyter");
+    fs.mkdirSync(path.join(kernels, "kernels", "silent"), { recursive: true });
+    fs.writeFileSync(
+      path.join(kernels, "kernels", "silent", "kernel.json"),
+      JSON.stringify({ argv: ["sh", "-c", "sleep 600", "silent", "{connection_file}"], display_name: "silent", language: "typescript" }),
+    );
+    const file = writeNotebook(dir, "silent", ["1 + 1"]);
+    const progress: string[] = [];
+    const result = await run(file, {
+      kernelName: "silent", startTimeout: 3, env: { ...process.env, JUPYTER_PATH: kernels },
+      onProgress: (line) => progress.push(line),
+    });
+    assert.deepEqual(result.failure, { kind: "kernel-start", timeout: 3, tries: 2 });
+    assert.deepEqual(progress, ["silent.ipynb: the kernel did not answer in 3 s; starting it again"]);
+    assert.match(formatFailure(result), /silent\.ipynb: the tslab kernel did not answer within 3 s of starting \(2 tries\)/);
+  });
+
   test("a per-cell timeout names the cell that hung", async () => {
     const file = writeNotebook(dir, "slow", ["await new Promise((r) => setTimeout(r, 60_000));"]);
     const result = await run(file, { cellTimeout: 3 });

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/index";
 import { attachAdapter } from "../lib/lora/index";
 import { createModel, disposeModel, preset, trainableVariables, trainingNeed, usablePositions } from "../lib/models/index";
-import { accuracy, AdamW, divergenceWatch, parameterGroups, evaluate, Example, f1, matthews, pearson, scheduleFactor, spearman, train } from "../lib/train/index";
+import { accuracy, AdamW, divergenceWatch, parameterGroups, evaluate, Example, f1, matthews, pearson, predict, scheduleFactor, spearman, train } from "../lib/train/index";
 import { PYTHON, relativeError, torchProblem, values } from "./helpers/torch";
 
 before(async () => {
@@ -235,6 +235,21 @@ describe("the training loop", () => {
     assert.equal(feed([0.7, ...Array(39).fill(2.7)]), undefined, "2.7 < 4 × 0.7");
     // A run starting far below chance is measured against ln(classes), so going back to chance is not divergence.
     assert.equal(feed([...Array(10).fill(0.01), ...Array(30).fill(0.69)]), undefined);
+  });
+
+  test("predict batches rows by length, and each output is the row's own, alone and unpadded, in the data's order", () => {
+    for (const name of ["encoder-tiny", "decoder-tiny"] as const) {
+      const model = createModel(preset(name), { labels: 1, seed: 2 });
+      const data = task(40, 5).map((e, i) => ({ ids: e.ids, label: i / 10 }));
+      const batched = predict(model, data, 8);
+      const alone = data.map((e) => predict(model, [e], 1));
+      for (const [i, one] of alone.entries()) {
+        assert.ok(Math.abs(batched.outputs[i] - one.outputs[0]) < 1e-5, `${name} row ${i}: ${batched.outputs[i]} vs ${one.outputs[0]}`);
+      }
+      const meanLoss = alone.reduce((s, one) => s + one.loss, 0) / alone.length;
+      assert.ok(Math.abs(batched.loss - meanLoss) < 1e-5 * Math.max(1, meanLoss), `${name} loss`);
+      disposeModel(model);
+    }
   });
 
   test("evaluation scores regression with correlations", () => {

@@ -15,6 +15,12 @@ const HOOKS = path.join(__dirname, "nbconvert_hooks.py");
 const MARKER = "[qkv-nb] ";
 const RUN_DIR = path.join(REPO_ROOT, ".qkv", "run");
 const LOG_DIR = path.join(REPO_ROOT, ".qkv", "logs");
+/**
+ * Seconds nbconvert waits for the kernel's first reply (our choice). A tslab kernel answers in about 5 s on an idle
+ * machine; nbclient's default of 60 s once ran out on a busy one (a CI run), so the wait is longer and a kernel that
+ * still does not answer is started once more before the notebook is reported as failed.
+ */
+export const KERNEL_START_TIMEOUT = 180;
 
 export interface ExecuteOptions {
   profile: Profile;
@@ -27,12 +33,15 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** The kernelspec to run on (default: the project's tslab kernel). */
   kernelName?: string;
+  /** Seconds to wait for the kernel's first reply (default KERNEL_START_TIMEOUT). */
+  startTimeout?: number;
 }
 
 export type NotebookFailure =
   | { kind: "cell-error"; cell: CellRef; stdout: string; stderr: string }
   | { kind: "timeout"; cell: CellRef; timeout: number }
   | { kind: "kernel-died"; cell?: CellRef }
+  | { kind: "kernel-start"; timeout: number; tries: number }
   | { kind: "setup"; message: string }
   | { kind: "interrupted" }
   | { kind: "nbconvert"; tail: string };
@@ -93,7 +102,22 @@ function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
   return (env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && fs.existsSync(path.join(dir, command)));
 }
 
+/**
+ * Runs the notebook; a kernel that does not answer in time is started once more (no cell has run then, so the second
+ * try starts from the same notebook), and the progress line says so.
+ */
 export async function executeNotebook(file: string, options: ExecuteOptions): Promise<NotebookRun> {
+  const started = Date.now();
+  const first = await executeOnce(file, options);
+  if (first.failure?.kind !== "kernel-start") return first;
+  const { timeout } = first.failure;
+  options.onProgress?.(`${path.basename(file)}: the kernel did not answer in ${timeout} s; starting it again`);
+  const second = await executeOnce(file, options);
+  const run = { ...second, seconds: (Date.now() - started) / 1000 };
+  return second.failure?.kind === "kernel-start" ? { ...run, failure: { ...second.failure, tries: 2 } } : run;
+}
+
+async function executeOnce(file: string, options: ExecuteOptions): Promise<NotebookRun> {
   const started = Date.now();
   const name = path.basename(file, ".ipynb");
   const seconds = () => (Date.now() - started) / 1000;
@@ -125,6 +149,7 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   });
 
   const kernelName = options.kernelName ?? KERNEL_NAME;
+  const startTimeout = options.startTimeout ?? KERNEL_START_TIMEOUT;
   fs.mkdirSync(RUN_DIR, { recursive: true });
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const outName = `${name}.${process.pid}`;
@@ -135,6 +160,7 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     "--config", HOOKS,
     `--ExecutePreprocessor.kernel_name=${kernelName}`,
     `--ExecutePreprocessor.timeout=${options.cellTimeout}`,
+    `--ExecutePreprocessor.startup_timeout=${startTimeout}`,
     "--output-dir", RUN_DIR, "--output", outName,
     file,
   ];
@@ -211,6 +237,9 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
       kind: "setup",
       message: `Jupyter cannot find the kernel "${kernelName}" under ${JUPYTER_DIR}: run \`npm run setup\``,
     }, logFile);
+  }
+  if (/Kernel didn't respond (to heartbeats )?in \d+ seconds/.test(log)) {
+    return done({ kind: "kernel-start", timeout: startTimeout, tries: 1 }, logFile);
   }
   if (/DeadKernelError|Kernel died/.test(log)) {
     return done({ kind: "kernel-died", cell: lastStarted ? cellRef(lastStarted.index) : undefined }, logFile);
@@ -320,6 +349,13 @@ export function formatFailure(run: NotebookRun): string {
       } else {
         lines.push(`${nb}: the tslab kernel did not start; check \`npm run setup\` and the log below.`);
       }
+      break;
+    case "kernel-start":
+      lines.push(
+        `${nb}: the tslab kernel did not answer within ${f.timeout} s of starting ` +
+          `(${f.tries === 1 ? "once" : `${f.tries} tries`}); no cell ran.`,
+        "  A busy machine is the usual cause: run it again when it is quieter; if it persists, run `npm run setup`.",
+      );
       break;
     case "setup":
       lines.push(`${nb} cannot run: ${f.message}`);
