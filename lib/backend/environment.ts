@@ -3,6 +3,7 @@
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import { attentionStatus } from "./attention";
+import { eagerBackpropEnabled } from "./backprop";
 import { blasStatus } from "./blas";
 import { fusedStatus } from "./fused";
 import { BackendChoice } from "./select";
@@ -18,6 +19,8 @@ export interface EnvironmentReport {
   fusedKernels: { active: boolean; detail: string } | null;
   /** Whether attention runs as one native kernel each way (lib/backend/attention.ts), and why (null off wasm). */
   fusedAttention: { active: boolean; detail: string } | null;
+  /** Which backward pass runs (lib/backend/backprop.ts), on every backend. */
+  backprop: string;
   versions: Record<string, string>;
   cpus: number;
   cpuModel: string;
@@ -37,6 +40,9 @@ export async function environmentReport(choice: BackendChoice): Promise<Environm
     fusedAttention: choice.name === "wasm"
       ? { active: attentionStatus().installed, detail: attentionStatus().reason }
       : null,
+    backprop: eagerBackpropEnabled()
+      ? "frees each node's saved tensors and gradients as it goes (QKV_EAGER_BACKPROP=0: tfjs's, which holds them)"
+      : "tfjs's own, holding every saved tensor and gradient to the end (QKV_EAGER_BACKPROP=0)",
     versions: {
       node: process.versions.node,
       "@tensorflow/tfjs": tf.version.tfjs,
@@ -70,6 +76,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
     ...(report.blasMatmul === null ? [] : [["BLAS matmul", report.blasMatmul.detail] as [string, string]]),
     ...(report.fusedKernels === null ? [] : [["fused kernels", report.fusedKernels.detail] as [string, string]]),
     ...(report.fusedAttention === null ? [] : [["fused attention", report.fusedAttention.detail] as [string, string]]),
+    ["backward pass", report.backprop],
     ["cpus", `${report.cpus} × ${report.cpuModel}`],
     ["memory", `${report.memoryGiB} GiB`],
     ["platform", report.platform],

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { installEagerBackprop } from "./backprop";
 import { attentionEnabled, installAttentionKernels } from "./attention";
 import { blasSettings, installBlasKernels } from "./blas";
 import { fusedSettings, installFusedKernels } from "./fused";
@@ -65,6 +66,7 @@ async function choose(options: { override?: string; candidates?: BackendCandidat
   blasSettings(); // throws on a malformed QKV_BLAS / QKV_BLAS_THREADS
   fusedSettings(); // and QKV_FUSED / QKV_FUSED_THREADS
   attentionEnabled(); // and QKV_FUSED_ATTENTION
+  installEagerBackprop(); // (throws on a malformed QKV_EAGER_BACKPROP)
   const override = options.override ?? process.env.QKV_BACKEND ?? "";
   const candidates = options.candidates ?? defaultCandidates();
   const attempts: BackendAttempt[] = [];
