@@ -5,7 +5,7 @@
 // round, at 1 thread each and at the whole machine each.
 //
 //   node --import tsx bench/peer.ts [--rounds 3] [--steps 5] [--shapes small,minilm,long] [--threads 1,0]
-//                                   [--sides qkv,torch,tfjs-node] [--max-wait 60] [--json FILE]
+//                                   [--sides qkv,torch,tfjs-node,qkv-tape] [--max-wait 60] [--json FILE]
 //
 // Shapes: small = bench/lora-step.ts's encoder (RoBERTa-style, 4 layers, d 256, 4 heads, FFN 1024), batch 32 × T 128;
 // minilm = all-MiniLM-L6-v2's shape (BERT, 6 layers, d 384, 12 heads, FFN 1536, vocabulary 30,522), batch 32 × T 128;
@@ -14,7 +14,8 @@
 // 0 = the whole machine, each side at its defaults (qkv-lab: OpenBLAS on every core, fused kernels on 1; torch: one
 // thread per core; tfjs-node: TensorFlow's own pools).
 // Sides: qkv = qkv-lab on wasm + OpenBLAS + fused kernels (attention included); qkv-composite = the same with
-// attention as tfjs's composite (QKV_FUSED_ATTENTION=0); qkv-pool = the same with OpenBLAS's idle workers sleeping at
+// attention as tfjs's composite (QKV_FUSED_ATTENTION=0); qkv-tape = the same with tfjs's own backward pass, which
+// holds every saved tensor and gradient to its end (QKV_EAGER_BACKPROP=0, lib/backend/backprop.ts); qkv-pool = the same with OpenBLAS's idle workers sleeping at
 // once (OPENBLAS_THREAD_TIMEOUT=4) and the fused kernels on every core (whole machine only; not by default); tfjs-node = qkv-lab on @tensorflow/tfjs-node built
 // against PyPI's tensorflow-cpu (scripts/build-tfjs-node.sh), skipped when it is not built; torch = the peer.
 // Before each measurement it waits (up to --max-wait seconds) until other processes leave the cores idle, and records
@@ -26,7 +27,7 @@ import * as path from "path";
 import type { EncoderConfig } from "../lib/models/index";
 
 const ROOT = path.resolve(__dirname, "..");
-type Side = "qkv" | "qkv-composite" | "qkv-pool" | "tfjs-node" | "torch";
+type Side = "qkv" | "qkv-composite" | "qkv-tape" | "qkv-pool" | "tfjs-node" | "torch";
 type Shape = "small" | "minilm" | "long";
 const SHAPES: Record<Shape, { preset: string; batch: number; length: number; what: string }> = {
   small: { preset: "encoder-small", batch: 32, length: 128, what: "bench encoder (4 layers, d 256), 32 × 128" },
@@ -114,6 +115,8 @@ function measure(side: Side, shapeName: Shape, threads: number, steps: number, p
     // (OPENBLAS_THREAD_TIMEOUT=4: 2⁴ cycles, its minimum) so the fused kernels can take the second core.
     // The attention as tfjs's chain of kernels, as before the fused attention kernel (lib/backend/attention.ts).
     if (side === "qkv-composite") env.QKV_FUSED_ATTENTION = "0";
+    // tfjs's own backward pass, as before lib/backend/backprop.ts.
+    if (side === "qkv-tape") env.QKV_EAGER_BACKPROP = "0";
     if (side === "qkv-pool" && threads !== 1) Object.assign(env, { OPENBLAS_THREAD_TIMEOUT: "4", QKV_FUSED_THREADS: String(os.availableParallelism()) });
     r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", shapeName, String(steps)], { encoding: "utf8", env, cwd: ROOT, maxBuffer: 1 << 24 });
   }
