@@ -9,7 +9,7 @@
 //
 // Shapes: small = bench/lora-step.ts's encoder (RoBERTa-style, 4 layers, d 256, 4 heads, FFN 1024), batch 32 × T 128;
 // minilm = all-MiniLM-L6-v2's shape (BERT, 6 layers, d 384, 12 heads, FFN 1536, vocabulary 30,522), batch 32 × T 128;
-// long = the MiniLM shape at batch 4 × T 512 (its whole position table; 8 × 512 aborts out of the wasm heap). Threads: 1 = one thread each (qkv-lab:
+// long = the MiniLM shape at batch 4 × T 512 (its whole position table; 8 × 512 aborted out of the wasm heap before the freeing backward pass). Threads: 1 = one thread each (qkv-lab:
 // QKV_BLAS_THREADS=1 QKV_FUSED_THREADS=1; torch: set_num_threads(1); tfjs-node: TF's intra- and inter-op pools at 1);
 // 0 = the whole machine, each side at its defaults (qkv-lab: OpenBLAS on every core, fused kernels on 1; torch: one
 // thread per core; tfjs-node: TensorFlow's own pools).
