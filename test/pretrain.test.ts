@@ -16,6 +16,7 @@ import { causalLmBatch, maskedLmBatch, MaskingVocab } from "../lib/pretrain/obje
 import { sha256 } from "../lib/files/index";
 import { lmLoss, maskingVocab, PretrainCorpus, PretrainError, pretrain, pretrainingModel, sampleRows } from "../lib/pretrain/run";
 import { tokenizeCorpus } from "../lib/pretrain/corpus";
+import { checkpointDir, pretrainRecipe } from "../lib/pretrain/recipe";
 import { isSentimentGloss } from "../lib/data/builtin/index";
 import { Rng } from "../lib/random/index";
 import { buildWordPieceVocab, PRETRAIN_SPECIALS, WordPieceTokenizer } from "../lib/tokenizers/index";
@@ -269,6 +270,23 @@ describe("the built-in corpus's lexicon lines", () => {
   });
 });
 
+describe("the recipe at another width", () => {
+  test("hiddenSize scales the width and the feed-forward, keeps layers and heads, and has its own checkpoint folder", () => {
+    const shape = (model: "encoder" | "decoder", hiddenSize?: number) => {
+      const c = pretrainRecipe({ model, corpus: "builtin", hiddenSize }).spec.config;
+      return [c.hiddenSize, c.intermediateSize, c.numHeads, c.numLayers];
+    };
+    assert.deepEqual(shape("encoder"), [128, 512, 4, 4]);
+    assert.deepEqual(shape("encoder", 64), [64, 256, 4, 4]);
+    assert.deepEqual(shape("encoder", 256), [256, 1024, 4, 4]);
+    assert.deepEqual(shape("decoder", 64), [64, 172, 4, 4]); // 344 · 64 / 128
+    assert.throws(() => shape("encoder", 36), /hiddenSize must be a positive multiple of 8 \(4 heads, each an even width\), got 36/);
+    assert.equal(path.basename(checkpointDir("encoder", "builtin")), "encoder-builtin");
+    assert.equal(path.basename(checkpointDir("encoder", "builtin", 128)), "encoder-builtin");
+    assert.equal(path.basename(checkpointDir("encoder", "builtin", 256)), "encoder-builtin-d256");
+  });
+});
+
 describe("qkv pretrain (command line)", () => {
   const qkv = (...args: string[]) => spawnSync(path.join(__dirname, "..", "bin", "qkv"), ["pretrain", ...args], { encoding: "utf8" });
   test("bad options exit 2 and name the option and value", () => {
@@ -276,6 +294,8 @@ describe("qkv pretrain (command line)", () => {
       [["--model", "gpt", "--corpus", "builtin"], /--model must be encoder or decoder, got "gpt"/],
       [["--model", "encoder", "--corpus", "wiki"], /--corpus must be builtin or glue, got "wiki"/],
       [["--model", "encoder", "--corpus", "builtin", "--weight-decay=-1"], /--weight-decay must be a number ≥ 0, got "-1"/],
+      [["--model", "encoder", "--corpus", "builtin", "--hidden-size", "0"], /--hidden-size must be a positive integer, got "0"/],
+      [["--model", "encoder", "--corpus", "builtin", "--hidden-size", "30"], /hiddenSize must be a positive multiple of 8 .*got 30/],
       [["--model", "encoder", "--corpus", "glue", "--glue-dir", path.join(os.tmpdir(), "no-such-glue-dir")], /no-such-glue-dir/],
     ] as const) {
       const r = qkv(...args);

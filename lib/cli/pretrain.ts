@@ -15,7 +15,8 @@ export const usage =
   "[--glue-dir DIR (default $GLUE_DIR)] [--out data/checkpoints/MODEL-CORPUS] " +
   `[--steps N (builtin ${RECIPE_DEFAULTS.builtin.steps}, ${ENCODER_BUILTIN_CURRICULUM.steps} for the encoder, ` +
   `glue ${RECIPE_DEFAULTS.glue.steps})] [--batch 64] [--lr 1e-3] ` +
-  "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] [--eval-every N] " +
+  "[--warmup N (6 % of steps)] [--weight-decay 0.01] [--vocab-size N] [--max-length 64] " +
+  "[--hidden-size D (default 128; out data/checkpoints/MODEL-CORPUS-dD)] [--eval-every N] " +
   "[--seed 0] [--json]";
 
 export async function run(argv: string[]): Promise<number> {
@@ -25,7 +26,8 @@ export async function run(argv: string[]): Promise<number> {
     lr: { type: "string" },
     warmup: { type: "string" },
     "weight-decay": { type: "string" }, "vocab-size": { type: "string" }, "max-length": { type: "string" },
-    "eval-every": { type: "string" }, seed: { type: "string" }, json: { type: "boolean" },
+    "hidden-size": { type: "string" }, "eval-every": { type: "string" }, seed: { type: "string" },
+    json: { type: "boolean" },
   }, usage);
   if (v.model !== "encoder" && v.model !== "decoder") {
     throw new UsageError(`--model must be encoder or decoder, got ${JSON.stringify(v.model)}\nusage: ${usage}`);
@@ -38,7 +40,8 @@ export async function run(argv: string[]): Promise<number> {
     (given[option] === undefined ? undefined : integerOption(given[option] as string, `--${option}`, min));
   const num = (option: string) =>
     (given[option] === undefined ? undefined : positiveNumber(given[option] as string, `--${option}`));
-  const out = path.resolve(v.out ?? checkpointDir(v.model, v.corpus));
+  const hiddenSize = int("hidden-size", 1);
+  const out = path.resolve(v.out ?? checkpointDir(v.model, v.corpus, hiddenSize));
   const nonNegative = (option: string) => {
     const raw = given[option] as string | undefined;
     if (raw === undefined) return undefined;
@@ -54,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       model: v.model, corpus: v.corpus, tasksDir: v["tasks-dir"], glueDir: v["glue-dir"],
       steps: int("steps", 1), batchSize: int("batch", 1), lr: num("lr"), warmupSteps: int("warmup", 0),
       weightDecay: nonNegative("weight-decay"), vocabSize: int("vocab-size", 16), maxLength: int("max-length", 3),
-      evalEvery: int("eval-every", 1), seed: int("seed", 0),
+      hiddenSize, evalEvery: int("eval-every", 1), seed: int("seed", 0),
       log: (line) => console.error(line),
     });
   } catch (err) {

@@ -8,7 +8,7 @@ import { glueDir } from "../data/glue";
 import { ModelConfig, preset } from "../models/index";
 import { REPO_ROOT } from "../paths";
 import { builtinSentences, glueSentences, tokenizeCorpus } from "./corpus";
-import { PretrainCorpus, PretrainSpec } from "./run";
+import { PretrainCorpus, PretrainError, PretrainSpec } from "./run";
 
 export type PretrainModel = "encoder" | "decoder";
 export type PretrainCorpusName = "builtin" | "glue";
@@ -27,6 +27,11 @@ export interface RecipeOptions {
   weightDecay?: number;
   vocabSize?: number;
   maxLength?: number;
+  /**
+   * The model width d (default the mini model's, 128), for width sweeps: the feed-forward width scales with it (the
+   * encoder's stays 4d), the layers and heads stay (the head dimension is d / heads).
+   */
+  hiddenSize?: number;
   evalEvery?: number;
   seed?: number;
   /** Called with a line worth telling the user (a suite being written). */
@@ -48,9 +53,31 @@ export const RECIPE_DEFAULTS: Record<PretrainCorpusName, { steps: number; vocabS
  */
 export const ENCODER_BUILTIN_CURRICULUM = { share: 0.6, fraction: 5 / 8, steps: 3200 };
 
-/** Where a (model, corpus) checkpoint lives by default: data/checkpoints/MODEL-CORPUS. */
-export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName): string {
-  return path.join(REPO_ROOT, "data", "checkpoints", `${model}-${corpus}`);
+/**
+ * Where a (model, corpus) checkpoint lives by default: data/checkpoints/MODEL-CORPUS, or MODEL-CORPUS-dN for a width N
+ * other than the mini model's.
+ */
+export function checkpointDir(model: PretrainModel, corpus: PretrainCorpusName, hiddenSize?: number): string {
+  const width = hiddenSize === undefined || hiddenSize === miniShape(model).hiddenSize ? "" : `-d${hiddenSize}`;
+  return path.join(REPO_ROOT, "data", "checkpoints", `${model}-${corpus}${width}`);
+}
+
+function miniShape(model: PretrainModel): ModelConfig {
+  return preset(model === "encoder" ? "encoder-mini" : "decoder-mini");
+}
+
+/** The mini model's shape at width d: heads and layers kept, the feed-forward width scaled with d. */
+function widthShape(model: PretrainModel, hiddenSize: number | undefined): ModelConfig {
+  const shape = miniShape(model);
+  if (hiddenSize === undefined) return shape;
+  const heads = shape.numHeads;
+  if (!Number.isInteger(hiddenSize) || hiddenSize <= 0 || hiddenSize % (2 * heads) !== 0) {
+    throw new PretrainError(
+      `hiddenSize must be a positive multiple of ${2 * heads} (${heads} heads, each an even width), got ${hiddenSize}`,
+    );
+  }
+  const intermediateSize = Math.round((shape.intermediateSize * hiddenSize) / shape.hiddenSize);
+  return { ...shape, hiddenSize, intermediateSize } as ModelConfig;
 }
 
 export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; corpus: PretrainCorpus } {
@@ -78,7 +105,7 @@ export function pretrainRecipe(options: RecipeOptions): { spec: PretrainSpec; co
     description, vocabSize: options.vocabSize ?? defaults.vocabSize, maxLength, seed,
     ...(curriculum ? { isLexicon: isSentimentGloss } : {}),
   });
-  const shape = preset(options.model === "encoder" ? "encoder-mini" : "decoder-mini");
+  const shape = widthShape(options.model, options.hiddenSize);
   // The encoder's positions start after the pad id (RoBERTa), so it needs maxLength + padTokenId + 1 of them.
   const maxPositions = options.model === "encoder" ? maxLength + shape.padTokenId + 1 : maxLength;
   const config = { ...shape, vocabSize: corpus.vocab.length, maxPositions } as ModelConfig;
