@@ -135,9 +135,10 @@ function backpropagate(
             `which does not match the shape of the input '${x.shape}'`,
         );
       }
-      // A gradient function may hand back a tensor it was given (a dy, a saved tensor) or one it gave another input:
-      // each stored gradient gets its own reference, so that releasing one never releases another.
-      const own = stored.has(dx) || dys.includes(dx) || (node.saved ?? []).includes(dx) ? dx.clone() : dx;
+      // A gradient function may hand back a tensor already held (a dy, or one it gave another input: both are in
+      // `stored`, the map's values) or a saved tensor: each stored gradient gets its own reference, so that releasing
+      // one never releases another.
+      const own = stored.has(dx) || (node.saved ?? []).includes(dx) ? dx.clone() : dx;
       const current = gradients.get(x.id);
       if (current === undefined) {
         gradients.set(x.id, own);

@@ -352,8 +352,7 @@ export function formatFailure(run: NotebookRun): string {
       break;
     case "kernel-start":
       lines.push(
-        `${nb}: the tslab kernel did not answer within ${f.timeout} s of starting ` +
-          `(${f.tries === 1 ? "once" : `${f.tries} tries`}); no cell ran.`,
+        `${nb}: the tslab kernel did not answer within ${f.timeout} s of starting (${f.tries} tries); no cell ran.`,
         "  A busy machine is the usual cause: run it again when it is quieter; if it persists, run `npm run setup`.",
       );
       break;
