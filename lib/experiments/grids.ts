@@ -26,6 +26,7 @@ import {
   MINILM_ADDENDUM, MINILM_ADDENDUM_HASH, PROTOCOL, ROBUSTNESS_ADDENDUM, ROBUSTNESS_ADDENDUM_HASH,
 } from "./protocol";
 import { LambdaDesign, lambdaDesignCells } from "./verdicts";
+import { widthGrid } from "./width";
 
 /**
  * Our rate = the paper's × this: 10 for the encoder (RoBERTa-base's grid), 10 for the decoder (Llama's). The encoder's
@@ -57,7 +58,7 @@ export const TABLE1_ETA_OURS = { encoder: 2e-4, decoder: 5e-5 } as const;
 
 export const GRID_NAMES = [
   "figure1", "figure1-glue", "figure2", "table1-encoder", "table1-decoder", "table2-qkv", "table2-qv", "minilm-scale",
-  "minilm", "robustness-encoder", "robustness-decoder", "breadth-encoder",
+  "minilm", "robustness-encoder", "robustness-decoder", "breadth-encoder", "width-encoder",
 ];
 
 /**
@@ -149,6 +150,7 @@ function gridOf(name: string, profile: Profile): GridSpec {
       return breadthGrid(profile, RUN_SIZES[sized(profile)], scaled([TABLE2_PAPER_ETA_QK], "encoder", profile)[0]);
     case "robustness-encoder": return robustness("encoder", profile);
     case "robustness-decoder": return robustness("decoder", profile);
+    case "width-encoder": return widthGrid(profile);
   }
   throw new Error(
     `unknown grid ${JSON.stringify(name)}; the named grids are ${GRID_NAMES.join(", ")} (or pass a grid JSON file)`,

@@ -13,6 +13,7 @@
 //   breadth.ts   the adapter knobs the question invites (α, rsLoRA, layers, rank_pattern) as one described grid
 //   deviations.ts  an experiment's settings: the paper's, the authors' script's and ours (read from the runs)
 //   robustness.ts  the robustness addendum: λ verdicts per rate scale and budget, the scale rule, survival
+//   width.ts     the width addendum: the best λ and the cost of λ = 1 at three widths, judged and calibrated
 //   frame.ts     a grid's runs as a danfojs DataFrame (tables are group-bys over it), long to wide
 //   summary.ts   mean ± sd over seeds per cell, (η_QK, η_V) heatmaps (best cell selected on the selection split)
 //   cells.ts     a rate grid's cells: one cell's rows, chance accuracy, a task at chance (the figures are
@@ -28,6 +29,7 @@ export * from "./grid/index";
 export * from "./grids";
 export * from "./minilm";
 export * from "./robustness";
+export * from "./width";
 export * from "./testbed";
 export * from "./summary";
 export * from "./frame";

@@ -277,8 +277,13 @@ export function judgeRobustness(
   };
 }
 
-/** The addendum as rows (field, text), printed from the object so a notebook never retypes it. */
-export function addendumRows(): { field: string; value: string }[] {
+/**
+ * An addendum as rows (field, text), printed from the object so a notebook never retypes it: the robustness
+ * addendum's unless another is given with its hash.
+ */
+export function addendumRows(
+  addendum: object = ROBUSTNESS_ADDENDUM, hash = ROBUSTNESS_ADDENDUM_HASH,
+): { field: string; value: string }[] {
   const flat = (prefix: string, value: unknown): { field: string; value: string }[] => {
     if (typeof value === "object" && value !== null && !Array.isArray(value)) {
       return Object.entries(value).flatMap(([k, v]) => flat(prefix ? `${prefix}.${k}` : k, v));
@@ -287,5 +292,5 @@ export function addendumRows(): { field: string; value: string }[] {
     const text = Array.isArray(value) ? (numbers ? `{${value.join(", ")}}` : value.join("; ")) : String(value);
     return [{ field: prefix, value: text }];
   };
-  return [...flat("", ROBUSTNESS_ADDENDUM), { field: "hash", value: ROBUSTNESS_ADDENDUM_HASH }];
+  return [...flat("", addendum), { field: "hash", value: hash }];
 }

@@ -33,6 +33,7 @@ export const CATALOG: CatalogEntry[] = [
     notebook: "11_robustness.ipynb",
     reproduces: "Robustness: λ verdicts per rate scale and budget; the mini encoder's rate scale",
   },
+  { notebook: "12_width.ipynb", reproduces: "Theorem 2 beyond the toy: the best λ against the attention's width" },
 ];
 
 /** Every notebook in notebooks/, in run order (their names sort in reading order). */
