@@ -188,7 +188,12 @@ export const PREVIOUS_PROTOCOL = {
 } as const;
 
 /** A short hash of the protocol: stored in every run's configuration and printed beside every verdict. */
-export const PROTOCOL_HASH = createHash("sha256").update(canonicalJson(PROTOCOL)).digest("hex").slice(0, 12);
+/** The 12-hex-digit hash a protocol or addendum is known by: sha256 of its canonical JSON. */
+function protocolHash(value: object): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
+}
+
+export const PROTOCOL_HASH = protocolHash(PROTOCOL);
 
 export function claimSpec(id: ClaimId): ClaimSpec {
   const spec = PROTOCOL.claims.find((c) => c.id === id);
@@ -284,10 +289,7 @@ export const MINILM_ADDENDUM: ProtocolAddendum = {
   ],
 };
 
-export const MINILM_ADDENDUM_HASH = createHash("sha256")
-  .update(canonicalJson(MINILM_ADDENDUM))
-  .digest("hex")
-  .slice(0, 12);
+export const MINILM_ADDENDUM_HASH = protocolHash(MINILM_ADDENDUM);
 
 /**
  * The robustness addendum (docs/PROTOCOL.md §9): protocol v2's λ claims re-judged, unchanged, at other rate scales
@@ -455,10 +457,7 @@ export const ROBUSTNESS_ADDENDUM: RobustnessAddendum = {
   ],
 };
 
-export const ROBUSTNESS_ADDENDUM_HASH = createHash("sha256")
-  .update(canonicalJson(ROBUSTNESS_ADDENDUM))
-  .digest("hex")
-  .slice(0, 12);
+export const ROBUSTNESS_ADDENDUM_HASH = protocolHash(ROBUSTNESS_ADDENDUM);
 
 /**
  * The width addendum (docs/PROTOCOL.md §10, issue 22 item 4): Theorem 2's λ = Θ(n) tested beyond its toy, in the
@@ -591,7 +590,4 @@ export const WIDTH_ADDENDUM: WidthAddendum = {
   ],
 };
 
-export const WIDTH_ADDENDUM_HASH = createHash("sha256")
-  .update(canonicalJson(WIDTH_ADDENDUM))
-  .digest("hex")
-  .slice(0, 12);
+export const WIDTH_ADDENDUM_HASH = protocolHash(WIDTH_ADDENDUM);

@@ -65,15 +65,20 @@ export interface SimulationResult {
 export function simulateVerdicts(options: SimulationOptions, claims: ClaimId[] = SIMULATED_CLAIMS): SimulationResult[] {
   checkOptions(options);
   return claims.map((claim) => {
-    const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
     const rng = new Rng(options.rngSeed, SIMULATED_CLAIMS.indexOf(claim) + 1);
-    for (let t = 0; t < options.trials; t++) counts[simulateOnce(claim, options, rng).verdict]++;
-    const rates = Object.fromEntries(VERDICTS.map((v) => [v, counts[v] / options.trials])) as Record<Verdict, number>;
+    const rates = verdictRates(options.trials, () => simulateOnce(claim, options, rng).verdict);
     return {
       claim, scenario: options.scenario, trials: options.trials, tasks: options.tasks, seeds: options.seeds,
       effect: options.effect, rates,
     };
   });
+}
+
+/** The share of each verdict over `trials` calls of `judge` (one simulated grid judged per call). */
+export function verdictRates(trials: number, judge: () => Verdict): Record<Verdict, number> {
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (let t = 0; t < trials; t++) counts[judge()]++;
+  return Object.fromEntries(VERDICTS.map((v) => [v, counts[v] / trials])) as Record<Verdict, number>;
 }
 
 /** One simulated grid for `claim`, judged. */

@@ -8,10 +8,11 @@ import * as path from "path";
 import { sha256 } from "../files/index";
 import { checkpointDir, ModelCard } from "../pretrain/index";
 import { Rng } from "../random/index";
-import { BlockDesign, blockContrast, ContrastEstimate } from "../stats/index";
+import { BlockDesign, blockContrast, ContrastEstimate, summarize } from "../stats/index";
 import { GridSpec } from "./grid/index";
 import { Profile } from "./profile";
-import { Verdict, VERDICTS, WIDTH_ADDENDUM, WIDTH_ADDENDUM_HASH } from "./protocol";
+import { Verdict, WIDTH_ADDENDUM, WIDTH_ADDENDUM_HASH } from "./protocol";
+import { verdictRates } from "./simulate";
 import { sameRate } from "./summary";
 import { chanceBand, formatEffect, reportScore, ScoredRow, selectionScore } from "./verdicts";
 
@@ -158,30 +159,30 @@ export function widthVerdict(rows: readonly WidthRow[], plan: Pick<WidthPlan, "w
   const seeds = [...(seedSets[0]?.keys() ?? [])].filter((s) => seedSets.every((set) => set.has(s)))
     .sort((a, b) => a - b);
   const score = (width: number, c: WidthCell, s: number, of: (r: ScoredRow) => number) => of(at(width, c).get(s)!);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const testable = seeds.length >= WIDTH_ADDENDUM.minimumSeeds && lambdas.includes(1) && widths.length >= 2;
   const design: BlockDesign = {
     cells: widths.flatMap((w) => cells.map((c) => cellKey(w, c.lambda))),
     seeds,
     scores: widths.flatMap((w) => cells.map((c) => seeds.map((s) => score(w, c, s, reportScore)))),
   };
-  const costWeights = (width: number, best: number, sign = 1): Record<string, number> => {
-    const weights: Record<string, number> = {};
-    weights[cellKey(width, best)] = (weights[cellKey(width, best)] ?? 0) + sign;
-    weights[cellKey(width, 1)] = (weights[cellKey(width, 1)] ?? 0) - sign;
+  // Adds sign × (λ* − λ = 1) at one width to a contrast's weights (the two cancel to 0 when λ* = 1).
+  const addCost = (weights: Record<string, number>, width: number, best: number, sign = 1) => {
+    for (const [lambda, w] of [[best, sign], [1, -sign]]) {
+      weights[cellKey(width, lambda)] = (weights[cellKey(width, lambda)] ?? 0) + w;
+    }
     return weights;
   };
   const lines: WidthLine[] = widths.map((width) => {
     const line = cells.map((c) => ({
       lambda: c.lambda, etaQK: c.etaQK, etaV: c.etaV, runs: at(width, c).size,
-      selection: seeds.length > 0 ? mean(seeds.map((s) => score(width, c, s, selectionScore))) : NaN,
-      report: seeds.length > 0 ? mean(seeds.map((s) => score(width, c, s, reportScore))) : NaN,
+      selection: seeds.length > 0 ? summarize(seeds.map((s) => score(width, c, s, selectionScore))).mean : NaN,
+      report: seeds.length > 0 ? summarize(seeds.map((s) => score(width, c, s, reportScore))).mean : NaN,
     }));
     const example = cells.map((c) => [...at(width, c).values()][0]).find((r) => r !== undefined);
     const learned = example !== undefined && line.some((c) => c.report > example.chance + chanceBand(example));
     if (!testable) return { width, cells: line, best: undefined, cost: undefined, learned };
     const best = chooseLambda(line);
-    return { width, cells: line, best, cost: blockContrast(design, costWeights(width, best), 0.95), learned };
+    return { width, cells: line, best, cost: blockContrast(design, addCost({}, width, best), 0.95), learned };
   });
   const [first, last] = [lines[0], lines[lines.length - 1]];
   if (!testable) {
@@ -193,10 +194,7 @@ export function widthVerdict(rows: readonly WidthRow[], plan: Pick<WidthPlan, "w
       summary: `not testable: ${why}`,
     };
   }
-  const growthWeights = { ...costWeights(last.width, last.best!) };
-  for (const [k, v] of Object.entries(costWeights(first.width, first.best!, -1))) {
-    growthWeights[k] = (growthWeights[k] ?? 0) + v;
-  }
+  const growthWeights = addCost(addCost({}, last.width, last.best!), first.width, first.best!, -1);
   const costGrowth = blockContrast(design, growthWeights, 0.95);
   const exponent = Math.log(last.best! / first.best!) / Math.log(last.width / first.width);
   const unlearned = lines.filter((l) => (l === first || l === last) && !l.learned);
@@ -272,9 +270,8 @@ export function simulateWidthVerdicts(options: WidthSimulation): Record<Verdict,
   const growth = paper[paper.length - 1] ** 2 - paper[0] ** 2;
   const kappa = options.scenario === "flat" ? 0 : (options.effect * options.noise) / growth;
   const rng = new Rng(options.rngSeed, WIDTH_SCENARIOS.indexOf(options.scenario) + 1);
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const cells = widthCells(lambdas);
-  for (let t = 0; t < options.trials; t++) {
+  return verdictRates(options.trials, () => {
     const rows: WidthRow[] = [];
     const shared = Array.from({ length: options.seeds }, () => options.shared * rng.normal());
     widths.forEach((width, i) => {
@@ -292,7 +289,6 @@ export function simulateWidthVerdicts(options: WidthSimulation): Record<Verdict,
         }
       }
     });
-    counts[widthVerdict(rows, { widths, lambdas }).verdict]++;
-  }
-  return Object.fromEntries(VERDICTS.map((v) => [v, counts[v] / options.trials])) as Record<Verdict, number>;
+    return widthVerdict(rows, { widths, lambdas }).verdict;
+  });
 }
